@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `prepare` on install).
+import '../dist/src/cli/main.js';

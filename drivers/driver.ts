@@ -1,0 +1,124 @@
+// The small interface every storage driver implements. Drivers only speak their provider's
+// dialect: they turn an already validated request into a signature, and answer head/read/delete
+// for verifyUpload. Validation, defaults, token sealing, strict mode and error wrapping live once,
+// in src/presigner.ts, never here.
+//
+// What a driver can rely on (guaranteed by the portable layer):
+// - `key` is valid UTF-8, NFC-normalised, 1..1024 bytes, no leading "/", no "." or ".." segments,
+//   no empty segments, no backslash, no control characters.
+// - `constraints.contentType` is a lower-cased `type/subtype` token (parameters kept), no CR/LF.
+// - `0 <= minSize <= maxSize <= limits.maxObjectSize`, both safe integers.
+// - `checksum.value` is canonical base64 of a digest of the right length.
+// - `1 <= expiresIn <= limits.maxExpiresIn`, an integer.
+// - `method` is one of `uploadMethods(constraints)`.
+// Errors: a driver throws ConfigError for bad configuration; anything else it throws is wrapped
+// by the portable layer into ProviderError (with the original as `cause`).
+import type { Enforcer, GrantConstraints, ProviderName, UploadMethod } from '../src/types.js';
+
+export interface SignUploadRequest {
+  readonly key: string;
+  readonly method: UploadMethod;
+  readonly constraints: GrantConstraints;
+  /** Seconds from `now`. */
+  readonly expiresIn: number;
+  /** The signing time: the grant is valid from `now` until `now + expiresIn`. */
+  readonly now: Date;
+}
+
+export interface SignedUpload {
+  readonly url: string;
+  /** Exactly the headers the client must send (names lower-case). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** POST only: form fields in the order the form needs them; the file goes last as `file`. */
+  readonly fields?: Readonly<Record<string, string>>;
+}
+
+export interface SignDownloadRequest {
+  readonly key: string;
+  readonly expiresIn: number;
+  readonly now: Date;
+  /** Content-Disposition: attachment with this file name. */
+  readonly filename?: string;
+  /** Response Content-Type override. */
+  readonly contentType?: string;
+}
+
+export interface SignedDownload {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** What the storage reports about a stored object. Checksums are base64 of the raw digest. */
+export interface ObjectInfo {
+  readonly size: number;
+  readonly contentType: string;
+  readonly md5?: string;
+  readonly sha256?: string;
+  readonly etag?: string;
+}
+
+export interface DriverLimits {
+  /** Largest object one grant may allow (S3 single PUT: 5 GiB). */
+  readonly maxObjectSize: number;
+  /** Longest expiry the provider's signature allows, in seconds. */
+  readonly maxExpiresIn: number;
+}
+
+/**
+ * For each constraint of a request, who enforces it on this driver: 'storage' when the storage
+ * service refuses a violating upload itself, 'verify' when only verifyUpload can catch it,
+ * 'none' when nothing can (create-only on a store without conditional writes).
+ */
+export interface DriverEnforcement {
+  readonly createOnly: Enforcer;
+  readonly contentType: Enforcer;
+  readonly size: Enforcer;
+  /** Asked only when a checksum is declared. */
+  readonly checksum: Enforcer;
+}
+
+export interface Driver {
+  readonly name: ProviderName;
+  /** Bucket (S3, GCS), container (Azure) or bucket directory (local). */
+  readonly bucket: string;
+  readonly limits: DriverLimits;
+
+  /** Methods this driver can sign for these constraints, the preferred one first. Empty: none. */
+  uploadMethods(constraints: GrantConstraints): readonly UploadMethod[];
+
+  /** Who enforces each constraint of this request on this driver. */
+  enforcement(method: UploadMethod, constraints: GrantConstraints): DriverEnforcement;
+
+  signUpload(request: SignUploadRequest): Promise<SignedUpload>;
+  signDownload(request: SignDownloadRequest): Promise<SignedDownload>;
+
+  /** The stored object's metadata, or undefined when no object has this key. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** The stored object's bytes, for hashing when the storage cannot report the declared checksum. */
+  read(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Delete the object; deleting a missing object is not an error. */
+  delete(key: string): Promise<void>;
+
+  /** Release sockets and timers. */
+  close(): Promise<void>;
+}
+
+/** A driver package's entry: each `drivers/<name>/index.ts` exports one as `createDriver`. */
+export type DriverFactory<Options> = (options: Options) => Promise<Driver>;
+
+/** What a CORS helper applied, printed by `upgrant cors`. */
+export interface CorsResult {
+  readonly provider: ProviderName;
+  readonly bucket: string;
+  /** The rules as the provider stores them (JSON-serialisable). */
+  readonly rules: unknown;
+}
+
+/**
+ * Every `drivers/<name>/index.ts` exports:
+ * - `DRIVER_NAME`: the provider name;
+ * - `createDriver`: a DriverFactory for its options type;
+ * - `applyCors(options, origins)`: set the bucket CORS rules browser uploads need (not local);
+ * - its `<Name>DriverOptions` type and `<name>DriverModule(options)` (inversify, in module.ts).
+ */
+export type CorsApplier<Options> = (options: Options, origins: readonly string[]) => Promise<CorsResult>;

@@ -1,0 +1,27 @@
+// Options of the S3 driver (AWS S3 and S3-compatible stores).
+import type { S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+export interface S3DriverOptions {
+  /** The bucket every grant is for. */
+  bucket: string;
+  /** AWS region (AWS_REGION); default us-east-1. */
+  region?: string;
+  /** Endpoint of an S3-compatible store (AWS_ENDPOINT_URL_S3), e.g. http://127.0.0.1:8085. */
+  endpoint?: string;
+  /** Path-style URLs (UPGRANT_S3_FORCE_PATH_STYLE=1), needed by most S3-compatible stores. */
+  forcePathStyle?: boolean;
+  /** Whether the store honours `If-None-Match: *` (UPGRANT_S3_CONDITIONAL_WRITES); default true. */
+  conditionalWrites?: boolean;
+  /** Explicit credentials; otherwise the AWS SDK's default chain (env, profile, SSO, roles). */
+  credentials?: S3Credentials;
+  /** An existing client to use for head/read/delete and credentials. */
+  client?: S3Client;
+  /** Time source for signing (tests, known-answer vectors). */
+  clock?: () => Date;
+}

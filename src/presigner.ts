@@ -1,0 +1,256 @@
+// The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
+// and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
+import { createHash } from 'node:crypto';
+import type { Driver } from '../drivers/driver.js';
+import {
+  InvalidRequestError,
+  ObjectNotFoundError,
+  ProviderError,
+  UnsupportedConstraintError,
+  UpgrantError,
+  UploadRejectedError,
+} from './errors.js';
+import { keyFor } from './key-for.js';
+import { TokenSealer } from './token.js';
+import type {
+  ConstraintName,
+  DownloadGrant,
+  DownloadGrantRequest,
+  Enforcement,
+  GrantConstraints,
+  PolicyOptions,
+  Presigner,
+  ProviderName,
+  UploadGrant,
+  UploadGrantRequest,
+  UploadMethod,
+  VerifiedObject,
+  Violation,
+} from './types.js';
+import {
+  MAX_GRANT_EXPIRY,
+  checkAllowedType,
+  essence,
+  normalizeContentType,
+  validateChecksum,
+  validateExpiresIn,
+  validateKey,
+  validateSize,
+} from './validate.js';
+
+export class PortablePresigner implements Presigner {
+  readonly #driver: Driver;
+  readonly #sealer: TokenSealer;
+  readonly #strict: boolean;
+  readonly #maxExpiresIn: number;
+  readonly #allowedTypes: readonly string[] | undefined;
+  readonly #clock: () => Date;
+
+  /** For use by createPresigner and the container; apps call createPresigner. */
+  constructor(driver: Driver, policy: PolicyOptions) {
+    this.#driver = driver;
+    this.#sealer = new TokenSealer(policy.secret);
+    this.#strict = policy.strict ?? false;
+    this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
+    this.#allowedTypes = policy.allowedTypes;
+    this.#clock = policy.clock ?? (() => new Date());
+  }
+
+  get provider(): ProviderName {
+    return this.#driver.name;
+  }
+
+  get bucket(): string {
+    return this.#driver.bucket;
+  }
+
+  async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
+    if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
+    const key = this.#resolveKey(request);
+    const contentType = normalizeContentType(request.contentType);
+    checkAllowedType(contentType, this.#allowedTypes);
+    const { minSize, maxSize } = validateSize(request, this.#driver.limits.maxObjectSize);
+    const checksum = validateChecksum(request.checksum);
+    if (checksum && minSize !== maxSize) {
+      throw new InvalidRequestError('checksum', 'a checksum needs an exact size (a checksum pins the content, hence its size)');
+    }
+    const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
+    if (request.overwrite !== undefined && typeof request.overwrite !== 'boolean') {
+      throw new InvalidRequestError('overwrite', 'must be true or false');
+    }
+    const constraints: GrantConstraints = {
+      contentType,
+      minSize,
+      maxSize,
+      createOnly: request.overwrite !== true,
+      ...(checksum ? { checksum } : {}),
+    };
+    const method = this.#chooseMethod(request.method, constraints);
+    const enforcement = this.#enforcement(method, constraints);
+
+    const now = this.#clock();
+    const signed = await this.#call('sign upload', key, () =>
+      this.#driver.signUpload({ key, method, constraints, expiresIn, now }),
+    );
+    const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
+    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt });
+    return {
+      provider: this.provider,
+      bucket: this.bucket,
+      key,
+      method,
+      url: signed.url,
+      headers: signed.headers,
+      ...(signed.fields ? { fields: signed.fields } : {}),
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+      constraints,
+      enforcement,
+      token,
+    };
+  }
+
+  async createDownloadGrant(request: DownloadGrantRequest): Promise<DownloadGrant> {
+    if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
+    const key = validateKey(request.key);
+    const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
+    if (request.filename !== undefined && (typeof request.filename !== 'string' || /[\r\n]/.test(request.filename))) {
+      throw new InvalidRequestError('filename', 'must be a file name without CR or LF');
+    }
+    const contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    const now = this.#clock();
+    const signed = await this.#call('sign download', key, () =>
+      this.#driver.signDownload({
+        key,
+        expiresIn,
+        now,
+        ...(request.filename ? { filename: request.filename } : {}),
+        ...(contentType ? { contentType } : {}),
+      }),
+    );
+    return { url: signed.url, headers: signed.headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString() };
+  }
+
+  async verifyUpload(token: string): Promise<VerifiedObject> {
+    const grant = this.#sealer.open(token);
+    if (grant.provider !== this.provider || grant.bucket !== this.bucket) {
+      throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
+    }
+    const { key, constraints } = grant;
+    const info = await this.#call('head', key, () => this.#driver.head(key));
+    if (!info) throw new ObjectNotFoundError(this.bucket, key);
+
+    const violations: Violation[] = [];
+    if (info.size < constraints.minSize || info.size > constraints.maxSize) {
+      const expected = constraints.minSize === constraints.maxSize ? `${constraints.maxSize} bytes` : `${constraints.minSize}..${constraints.maxSize} bytes`;
+      violations.push({ constraint: 'size', expected, actual: `${info.size} bytes` });
+    }
+    if (!sameContentType(info.contentType, constraints.contentType)) {
+      violations.push({ constraint: 'contentType', expected: constraints.contentType, actual: info.contentType || '(none)' });
+    }
+    const declared = constraints.checksum;
+    const sizeBroken = violations.some((v) => v.constraint === 'size');
+    if (declared) {
+      // Hash the bytes only when the storage cannot report the declared digest itself, and never
+      // stream an object already known to be the wrong size (its digest cannot match anyway).
+      const reported = info[declared.algorithm];
+      const actual = reported ?? (sizeBroken ? undefined : await this.#call('read', key, () => this.#hashObject(key, declared.algorithm)));
+      if (actual !== undefined && actual !== declared.value) {
+        violations.push({ constraint: 'checksum', expected: `${declared.algorithm} ${declared.value}`, actual: `${declared.algorithm} ${actual}` });
+      }
+    }
+    if (violations.length > 0) {
+      await this.#call('delete', key, () => this.#driver.delete(key));
+      throw new UploadRejectedError(key, violations);
+    }
+    return {
+      provider: this.provider,
+      bucket: this.bucket,
+      key,
+      size: info.size,
+      contentType: info.contentType,
+      ...(declared ? { checksum: declared } : {}),
+      ...(info.etag ? { etag: info.etag } : {}),
+    };
+  }
+
+  close(): Promise<void> {
+    return this.#driver.close();
+  }
+
+  #resolveKey(request: UploadGrantRequest): string {
+    const hasKey = request.key !== undefined;
+    const hasName = request.filename !== undefined;
+    if (hasKey === hasName) throw new InvalidRequestError('key', 'give exactly one of key or filename');
+    if (hasKey) return validateKey(request.key);
+    if (typeof request.filename !== 'string' || request.filename.trim() === '') {
+      throw new InvalidRequestError('filename', 'must be a non-empty string');
+    }
+    return keyFor(request.prefix ?? 'uploads', request.filename);
+  }
+
+  #chooseMethod(requested: unknown, constraints: GrantConstraints): UploadMethod {
+    const supported = this.#driver.uploadMethods(constraints);
+    if (requested === undefined) {
+      const preferred = supported[0];
+      if (!preferred) {
+        throw new UnsupportedConstraintError(this.provider, 'size', `cannot grant a size range ${constraints.minSize}..${constraints.maxSize}; give an exact size`);
+      }
+      return preferred;
+    }
+    if (requested !== 'PUT' && requested !== 'POST') throw new InvalidRequestError('method', 'must be "PUT" or "POST"');
+    if (!supported.includes(requested)) {
+      throw new InvalidRequestError('method', `${this.provider} cannot grant a ${requested} upload for these constraints (it can: ${supported.join(', ') || 'none'})`);
+    }
+    return requested;
+  }
+
+  #enforcement(method: UploadMethod, constraints: GrantConstraints): Enforcement {
+    const byDriver = this.#driver.enforcement(method, constraints);
+    const asked: ConstraintName[] = ['contentType', 'size'];
+    if (constraints.createOnly) asked.push('createOnly');
+    if (constraints.checksum) asked.push('checksum');
+    if (this.#strict) {
+      for (const name of asked) {
+        if (byDriver[name] !== 'storage') {
+          throw new UnsupportedConstraintError(this.provider, name, `strict mode: the storage cannot enforce ${name} for a ${method} grant here (it would be "${byDriver[name]}")`);
+        }
+      }
+    }
+    return {
+      key: 'storage',
+      bucket: 'storage',
+      expiry: 'storage',
+      // An overwrite grant promises nothing about existing objects.
+      createOnly: constraints.createOnly ? byDriver.createOnly : 'none',
+      contentType: byDriver.contentType,
+      size: byDriver.size,
+      ...(constraints.checksum ? { checksum: byDriver.checksum } : {}),
+    };
+  }
+
+  async #hashObject(key: string, algorithm: 'sha256' | 'md5'): Promise<string> {
+    const hash = createHash(algorithm);
+    for await (const chunk of await this.#driver.read(key)) hash.update(chunk);
+    return hash.digest('base64');
+  }
+
+  /** Wrap anything a driver throws, once, keeping our own typed errors as they are. */
+  async #call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof UpgrantError) throw error;
+      throw new ProviderError(this.provider, operation, key, error);
+    }
+  }
+}
+
+/** Content types match when their essence and parameters match, ignoring case and spacing. */
+export function sameContentType(stored: string, granted: string): boolean {
+  if (!stored) return false;
+  try {
+    return normalizeContentType(stored) === granted;
+  } catch {
+    return essence(stored) === granted;
+  }
+}

@@ -1,0 +1,153 @@
+// The public vocabulary of upgrant: what an app asks for, and what it gets back.
+// Every driver produces the same shapes, so app code never branches on the provider.
+
+/** The storage backends upgrant can grant uploads to. */
+export type ProviderName = 'local' | 's3' | 'gcs' | 'azure';
+
+/** HTTP method the client must use for an upload. */
+export type UploadMethod = 'PUT' | 'POST';
+
+/** A checksum of the whole file, base64 of the raw digest, declared when the grant is made. */
+export type ChecksumInput = { sha256: string; md5?: never } | { md5: string; sha256?: never };
+
+export type ChecksumAlgorithm = 'sha256' | 'md5';
+
+export interface Checksum {
+  readonly algorithm: ChecksumAlgorithm;
+  /** Base64 of the raw digest (44 characters for SHA-256, 24 for MD5). */
+  readonly value: string;
+}
+
+/** What an app asks for. Exactly one of `key` / `filename`; exactly one of `size` / `maxSize`. */
+export interface UploadGrantRequest {
+  /** The object key. Validated, never rewritten except Unicode NFC normalisation. */
+  key?: string;
+  /** An untrusted original file name: the key becomes `keyFor(prefix ?? 'uploads', filename)`. */
+  filename?: string;
+  /** Prefix used with `filename`. */
+  prefix?: string;
+  /** `type/subtype`, optionally with parameters. */
+  contentType: string;
+  /** Exact size in bytes. */
+  size?: number;
+  /** Upper bound in bytes, for when the exact size is not known when the grant is made. */
+  maxSize?: number;
+  /** Lower bound in bytes, with `maxSize` (default 0). */
+  minSize?: number;
+  checksum?: ChecksumInput;
+  /** Seconds until the grant expires (default 300, at most 7 days or the configured maximum). */
+  expiresIn?: number;
+  /** Force a method; by default PUT for an exact size and the driver's choice for a range. */
+  method?: UploadMethod;
+  /** Allow replacing an existing object. Off by default: grants are create-only. */
+  overwrite?: boolean;
+}
+
+/** The constraints a grant carries, after validation and defaults. */
+export interface GrantConstraints {
+  readonly contentType: string;
+  readonly minSize: number;
+  /** Equal to `minSize` for an exact size. */
+  readonly maxSize: number;
+  readonly checksum?: Checksum;
+  readonly createOnly: boolean;
+}
+
+/**
+ * Who keeps a promise: the storage service itself (`'storage'`), only `verifyUpload` after the
+ * fact (`'verify'`), or nobody (`'none'`, e.g. create-only on a store without conditional writes).
+ */
+export type Enforcer = 'storage' | 'verify' | 'none';
+
+/** Per promise of DESIGN section 1, who enforces it for this grant. */
+export interface Enforcement {
+  readonly key: Enforcer;
+  readonly bucket: Enforcer;
+  readonly expiry: Enforcer;
+  readonly createOnly: Enforcer;
+  readonly contentType: Enforcer;
+  readonly size: Enforcer;
+  /** Present only when a checksum was declared. */
+  readonly checksum?: Enforcer;
+}
+
+/** The enforceable promises a driver can be asked about (key, bucket and expiry are always storage). */
+export type ConstraintName = 'createOnly' | 'contentType' | 'size' | 'checksum';
+
+export interface UploadGrant {
+  readonly provider: ProviderName;
+  readonly bucket: string;
+  readonly key: string;
+  readonly method: UploadMethod;
+  readonly url: string;
+  /** Send exactly these headers with a PUT (or alongside the POST form). */
+  readonly headers: Readonly<Record<string, string>>;
+  /** POST form fields, in order; the file goes last as the field `file`. */
+  readonly fields?: Readonly<Record<string, string>>;
+  /** ISO 8601. */
+  readonly expiresAt: string;
+  readonly constraints: GrantConstraints;
+  readonly enforcement: Enforcement;
+  /** Sealed copy of the grant for `verifyUpload`; opaque to clients. */
+  readonly token: string;
+}
+
+export interface DownloadGrantRequest {
+  key: string;
+  /** Seconds (default 300). */
+  expiresIn?: number;
+  /** Suggest this file name to the browser (Content-Disposition: attachment). */
+  filename?: string;
+  /** Override the Content-Type of the response. */
+  contentType?: string;
+}
+
+export interface DownloadGrant {
+  readonly url: string;
+  readonly expiresAt: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A stored object, as `verifyUpload` found it. */
+export interface VerifiedObject {
+  readonly provider: ProviderName;
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly contentType: string;
+  readonly checksum?: Checksum;
+  readonly etag?: string;
+}
+
+/** One broken promise found by `verifyUpload`. */
+export interface Violation {
+  readonly constraint: 'size' | 'contentType' | 'checksum';
+  readonly expected: string;
+  readonly actual: string;
+}
+
+/** The portable API every app uses. */
+export interface Presigner {
+  readonly provider: ProviderName;
+  readonly bucket: string;
+  createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant>;
+  createDownloadGrant(request: DownloadGrantRequest): Promise<DownloadGrant>;
+  /** Check the stored object against the grant; on any violation delete it and throw `UploadRejectedError`. */
+  verifyUpload(token: string): Promise<VerifiedObject>;
+  /** Release the driver's resources (sockets, timers). */
+  close(): Promise<void>;
+}
+
+/** Policy shared by every provider. */
+export interface PolicyOptions {
+  /** Secret for sealing grant tokens, at least 32 bytes. */
+  secret: string;
+  /** Refuse constraints the storage cannot enforce instead of falling back to `verify`. */
+  strict?: boolean;
+  /** Upper bound for `expiresIn`, in seconds (at most 7 days). */
+  maxExpiresIn?: number;
+  /** Allowed content types: `type/subtype` or `type/*`. Empty or absent allows every valid type. */
+  allowedTypes?: readonly string[];
+  /** Time source, for tests and known-answer vectors. */
+  clock?: () => Date;
+}

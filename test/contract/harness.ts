@@ -1,0 +1,60 @@
+// What a driver must provide to run the contract suite (after Go CDK's drivertest.Harness).
+// A harness talks to a REAL storage service or emulator wherever one runs here.
+import type { Presigner, UploadGrant } from '../../src/types.js';
+
+/** The answer of a storage service to an upload attempt. */
+export interface UploadResult {
+  readonly status: number;
+  readonly body: string;
+}
+
+/** Attacks and mistakes the suite tries; a harness may pin the exact status its storage answers. */
+export type Attack =
+  | 'tamperedSignature'
+  | 'expired'
+  | 'replay'
+  | 'concurrent'
+  | 'wrongType'
+  | 'tooLarge'
+  | 'tooSmall'
+  | 'overRangeMax'
+  | 'wrongChecksum'
+  | 'otherKey'
+  | 'otherBucket';
+
+export interface PresignerOverrides {
+  strict?: boolean;
+  clock?: () => Date;
+  /** Use this bucket instead of the harness's default one. */
+  bucket?: string;
+}
+
+export interface ContractHarness {
+  /** Driver name, for test titles. */
+  readonly name: string;
+  /** A presigner on the storage under test (a fresh one per call is fine). */
+  makePresigner(overrides?: PresignerOverrides): Promise<Presigner>;
+  /**
+   * Send an upload exactly as a client following the grant would: PUT with `grant.headers`, or a
+   * POST form with `grant.fields` then the file. `headers` adds to or replaces grant headers
+   * (undefined removes one). Never throws on an HTTP error status.
+   */
+  upload(grant: UploadGrant, body: Uint8Array, options?: { headers?: Record<string, string | undefined> }): Promise<UploadResult>;
+  /** The stored bytes, or undefined when the object does not exist. Reads with the storage's own credentials. */
+  read(key: string, bucket?: string): Promise<Uint8Array | undefined>;
+  /** Every object key in the bucket (the suite asserts nothing is left behind). */
+  list(bucket?: string): Promise<string[]>;
+  /** The same grant with its signature altered. */
+  tamper(grant: UploadGrant): UploadGrant;
+  /** The same grant pointed at another key (the signature unchanged). */
+  retargetKey(grant: UploadGrant, otherKey: string): UploadGrant;
+  /** The same grant pointed at another bucket (the signature unchanged). */
+  retargetBucket(grant: UploadGrant, otherBucket: string): UploadGrant;
+  /** A second, existing bucket for the other-bucket attack. */
+  readonly otherBucket: string;
+  /** Exact statuses the storage answers per attack, where known; otherwise any 4xx passes. */
+  readonly statuses?: Partial<Record<Attack, readonly number[]>>;
+  /** Methods to run the suite with (default ['PUT']). */
+  readonly methods?: readonly ('PUT' | 'POST')[];
+  close(): Promise<void>;
+}
