@@ -1,6 +1,7 @@
 // What a driver must provide to run the contract suite (after Go CDK's drivertest.Harness).
 // A harness talks to a REAL storage service or emulator wherever one runs here.
 import type { Presigner, UploadGrant } from '../../src/types.js';
+import type { UploadOptions } from '../support/http.js';
 
 /** The answer of a storage service to an upload attempt. */
 export interface UploadResult {
@@ -36,10 +37,10 @@ export interface ContractHarness {
   makePresigner(overrides?: PresignerOverrides): Promise<Presigner>;
   /**
    * Send an upload exactly as a client following the grant would: PUT with `grant.headers`, or a
-   * POST form with `grant.fields` then the file. `headers` adds to or replaces grant headers
-   * (undefined removes one). Never throws on an HTTP error status.
+   * POST form with `grant.fields` then the file; `uploadViaHttp` in test/support/http.ts does
+   * exactly this. Never throws on an HTTP error status.
    */
-  upload(grant: UploadGrant, body: Uint8Array, options?: { headers?: Record<string, string | undefined> }): Promise<UploadResult>;
+  upload(grant: UploadGrant, body: Uint8Array, options?: UploadOptions): Promise<UploadResult>;
   /** The stored bytes, or undefined when the object does not exist. Reads with the storage's own credentials. */
   read(key: string, bucket?: string): Promise<Uint8Array | undefined>;
   /** Every object key in the bucket (the suite asserts nothing is left behind). */

@@ -1,0 +1,145 @@
+// LocalDriver: objects are files under `root/<bucket>/`, uploads go through the embedded receiver
+// (receiver.ts), which enforces every constraint itself, so every promise is 'storage' here.
+//
+// Config keys: root (UPGRANT_LOCAL_ROOT), baseUrl (UPGRANT_PUBLIC_URL), secret (UPGRANT_SECRET),
+// bucket (UPGRANT_BUCKET, default "local").
+// Key escaping: each "/"-separated key segment is percent-encoded in the URL path and is one path
+// segment on disk; validated keys cannot contain "..", backslashes or control characters, and the
+// store refuses symlinks, so a key never leaves the bucket directory.
+// Native types exposed: none.
+import { ConfigError } from '../../src/errors.js';
+import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
+import type { GrantConstraints, UploadMethod } from '../../src/types.js';
+import type {
+  Driver,
+  DriverEnforcement,
+  DriverLimits,
+  ObjectInfo,
+  SignDownloadRequest,
+  SignedDownload,
+  SignedUpload,
+  SignUploadRequest,
+} from '../driver.js';
+import type { LocalDriverOptions } from './options.js';
+import { LocalUrlSigner } from './signature.js';
+import { LocalStore } from './store.js';
+
+export const DRIVER_NAME = 'local';
+export const DEFAULT_LOCAL_BUCKET = 'local';
+
+const ALL_STORAGE: DriverEnforcement = { createOnly: 'storage', contentType: 'storage', size: 'storage', checksum: 'storage' };
+
+export class LocalDriver implements Driver {
+  readonly name = DRIVER_NAME;
+  readonly bucket: string;
+  readonly limits: DriverLimits = { maxObjectSize: 5 * 1024 ** 4, maxExpiresIn: MAX_GRANT_EXPIRY };
+  readonly #baseUrl: string;
+  readonly #signer: LocalUrlSigner;
+  readonly #store: LocalStore;
+
+  constructor(options: LocalDriverOptions) {
+    if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
+    this.bucket = validateLocalBucket(options.bucket ?? DEFAULT_LOCAL_BUCKET);
+    this.#baseUrl = validateBaseUrl(options.baseUrl);
+    this.#signer = new LocalUrlSigner(validateSecret(options.secret));
+    this.#store = new LocalStore(options.root);
+  }
+
+  /** Implements Driver.uploadMethods: the receiver takes PUT, for exact sizes and ranges. */
+  uploadMethods(_constraints: GrantConstraints): readonly UploadMethod[] {
+    return ['PUT'];
+  }
+
+  /** Implements Driver.enforcement: the receiver checks everything while streaming. */
+  enforcement(_method: UploadMethod, _constraints: GrantConstraints): DriverEnforcement {
+    return ALL_STORAGE;
+  }
+
+  /** Implements Driver.signUpload. */
+  async signUpload(request: SignUploadRequest): Promise<SignedUpload> {
+    const { constraints } = request;
+    const query = this.#signer.sign({
+      method: 'PUT',
+      bucket: this.bucket,
+      key: request.key,
+      expires: expiresAt(request.now, request.expiresIn),
+      contentType: constraints.contentType,
+      minSize: constraints.minSize,
+      maxSize: constraints.maxSize,
+      createOnly: constraints.createOnly,
+      ...(constraints.checksum ? { checksum: constraints.checksum } : {}),
+    });
+    const headers: Record<string, string> = { 'content-type': constraints.contentType };
+    if (constraints.minSize === constraints.maxSize) headers['content-length'] = String(constraints.maxSize);
+    return { url: `${this.#objectUrl(request.key)}?${query}`, headers };
+  }
+
+  /** Implements Driver.signDownload. */
+  async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
+    const query = this.#signer.sign({
+      method: 'GET',
+      bucket: this.bucket,
+      key: request.key,
+      expires: expiresAt(request.now, request.expiresIn),
+      ...(request.filename ? { disposition: request.filename } : {}),
+      ...(request.contentType ? { responseType: request.contentType } : {}),
+    });
+    return { url: `${this.#objectUrl(request.key)}?${query}`, headers: {} };
+  }
+
+  /** Implements Driver.head. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    const info = await this.#store.head(this.bucket, key);
+    if (!info) return undefined;
+    const { mtimeMs: _mtime, ...rest } = info;
+    return rest;
+  }
+
+  /** Implements Driver.read. */
+  read(key: string): Promise<AsyncIterable<Uint8Array>> {
+    return this.#store.open(this.bucket, key);
+  }
+
+  /** Implements Driver.delete. */
+  delete(key: string): Promise<void> {
+    return this.#store.delete(this.bucket, key);
+  }
+
+  /** Implements Driver.close: nothing held open between calls. */
+  async close(): Promise<void> {}
+
+  #objectUrl(key: string): string {
+    return `${this.#baseUrl}/${encodeURIComponent(this.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+}
+
+function expiresAt(now: Date, expiresIn: number): number {
+  return Math.floor(now.getTime() / 1000) + expiresIn;
+}
+
+function validateLocalBucket(bucket: string): string {
+  try {
+    return validateBucketName(bucket, 'UPGRANT_BUCKET');
+  } catch (error) {
+    throw new ConfigError('UPGRANT_BUCKET', (error as Error).message.replace(/^UPGRANT_BUCKET: /, ''));
+  }
+}
+
+function validateBaseUrl(baseUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new ConfigError('UPGRANT_PUBLIC_URL', `"${baseUrl}" is not an absolute URL such as http://127.0.0.1:8787/storage`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('UPGRANT_PUBLIC_URL', 'must be an http or https URL');
+  if (url.search || url.hash) throw new ConfigError('UPGRANT_PUBLIC_URL', 'must not have a query or fragment');
+  return url.toString().replace(/\/+$/, '');
+}
+
+function validateSecret(secret: string): string {
+  if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < 32) {
+    throw new ConfigError('UPGRANT_SECRET', 'must be at least 32 bytes (e.g. `openssl rand -base64 32`)');
+  }
+  return secret;
+}

@@ -1,0 +1,13 @@
+// upgrant/local: the local driver, its embedded receiver, and listenLocal.
+import type { DriverFactory } from '../driver.js';
+import { LocalDriver } from './driver.js';
+import type { LocalDriverOptions } from './options.js';
+
+export { DRIVER_NAME, DEFAULT_LOCAL_BUCKET, LocalDriver } from './driver.js';
+export { listenLocal, type ListenLocalOptions, type LocalReceiver } from './listen.js';
+export { localRequestHandler, type LocalReceiverOptions, type LocalRequestHandler } from './receiver.js';
+export { localDriverModule } from './module.js';
+export type { ReceiverErrorCode } from './errors.js';
+export type { LocalDriverOptions } from './options.js';
+
+export const createDriver: DriverFactory<LocalDriverOptions> = async (options) => new LocalDriver(options);

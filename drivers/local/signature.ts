@@ -1,0 +1,109 @@
+// Local grant URLs: every constraint travels in the query string and is bound by an HMAC-SHA256
+// signature, the way a SigV4 presigned URL binds its signed headers. The signer (driver) and the
+// verifier (receiver) share this file so the two can never disagree on the canonical form.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { deriveKey } from '../../src/token.js';
+import type { Checksum, ChecksumAlgorithm } from '../../src/types.js';
+
+export const PARAM = {
+  method: 'X-Upgrant-Method',
+  expires: 'X-Upgrant-Expires',
+  type: 'X-Upgrant-Content-Type',
+  size: 'X-Upgrant-Size',
+  checksum: 'X-Upgrant-Checksum',
+  createOnly: 'X-Upgrant-Create-Only',
+  disposition: 'X-Upgrant-Disposition',
+  responseType: 'X-Upgrant-Response-Type',
+  signature: 'X-Upgrant-Signature',
+} as const;
+
+/** Everything a local URL grants, in the form both sides sign. */
+export interface LocalGrant {
+  readonly method: 'PUT' | 'GET';
+  readonly bucket: string;
+  readonly key: string;
+  /** Unix seconds. */
+  readonly expires: number;
+  readonly contentType?: string;
+  readonly minSize?: number;
+  readonly maxSize?: number;
+  readonly checksum?: Checksum;
+  readonly createOnly?: boolean;
+  readonly disposition?: string;
+  readonly responseType?: string;
+}
+
+export class LocalUrlSigner {
+  readonly #key: Buffer;
+
+  constructor(secret: string) {
+    this.#key = deriveKey(secret, 'local-url/v1');
+  }
+
+  /** The query string (without "?") that grants `grant`. */
+  sign(grant: LocalGrant): string {
+    const query = new URLSearchParams();
+    query.set(PARAM.method, grant.method);
+    query.set(PARAM.expires, String(grant.expires));
+    if (grant.contentType !== undefined) query.set(PARAM.type, grant.contentType);
+    if (grant.minSize !== undefined && grant.maxSize !== undefined) query.set(PARAM.size, `${grant.minSize}-${grant.maxSize}`);
+    if (grant.checksum) query.set(PARAM.checksum, `${grant.checksum.algorithm}:${grant.checksum.value}`);
+    if (grant.createOnly !== undefined) query.set(PARAM.createOnly, grant.createOnly ? '1' : '0');
+    if (grant.disposition !== undefined) query.set(PARAM.disposition, grant.disposition);
+    if (grant.responseType !== undefined) query.set(PARAM.responseType, grant.responseType);
+    query.set(PARAM.signature, this.#mac(grant));
+    return query.toString();
+  }
+
+  /** Parse and authenticate a grant from a request's bucket, key and query; undefined if forged. */
+  verify(bucket: string, key: string, query: URLSearchParams): LocalGrant | undefined {
+    const grant = parseGrant(bucket, key, query);
+    const given = query.get(PARAM.signature);
+    if (!grant || !given) return undefined;
+    const expected = Buffer.from(this.#mac(grant), 'utf8');
+    const actual = Buffer.from(given, 'utf8');
+    return expected.length === actual.length && timingSafeEqual(expected, actual) ? grant : undefined;
+  }
+
+  #mac(grant: LocalGrant): string {
+    const canonical = [
+      grant.method,
+      grant.bucket,
+      grant.key,
+      grant.expires,
+      grant.contentType ?? '',
+      grant.minSize === undefined ? '' : `${grant.minSize}-${grant.maxSize}`,
+      grant.checksum ? `${grant.checksum.algorithm}:${grant.checksum.value}` : '',
+      grant.createOnly === undefined ? '' : grant.createOnly ? '1' : '0',
+      grant.disposition ?? '',
+      grant.responseType ?? '',
+    ].join('\n');
+    return createHmac('sha256', this.#key).update(canonical).digest('base64url');
+  }
+}
+
+function parseGrant(bucket: string, key: string, query: URLSearchParams): LocalGrant | undefined {
+  const method = query.get(PARAM.method);
+  const expires = Number(query.get(PARAM.expires));
+  if ((method !== 'PUT' && method !== 'GET') || !Number.isSafeInteger(expires)) return undefined;
+  const size = query.get(PARAM.size);
+  const sizeMatch = size === null ? null : /^(\d+)-(\d+)$/.exec(size);
+  if (size !== null && !sizeMatch) return undefined;
+  const checksum = query.get(PARAM.checksum);
+  const checksumMatch = checksum === null ? null : /^(sha256|md5):([A-Za-z0-9+/=]+)$/.exec(checksum);
+  if (checksum !== null && !checksumMatch) return undefined;
+  const createOnly = query.get(PARAM.createOnly);
+  const optional = <T>(name: string, value: T | null): Record<string, T> => (value === null ? {} : { [name]: value });
+  return {
+    method,
+    bucket,
+    key,
+    expires,
+    ...optional('contentType', query.get(PARAM.type)),
+    ...(sizeMatch ? { minSize: Number(sizeMatch[1]), maxSize: Number(sizeMatch[2]) } : {}),
+    ...(checksumMatch ? { checksum: { algorithm: checksumMatch[1] as ChecksumAlgorithm, value: checksumMatch[2]! } } : {}),
+    ...(createOnly === null ? {} : { createOnly: createOnly === '1' }),
+    ...optional('disposition', query.get(PARAM.disposition)),
+    ...optional('responseType', query.get(PARAM.responseType)),
+  };
+}

@@ -1,0 +1,65 @@
+// The local driver on its embedded receiver, over real HTTP on loopback.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { PortablePresigner } from '../../src/presigner.js';
+import { LocalDriver } from '../../drivers/local/driver.js';
+import type { UploadGrant } from '../../src/types.js';
+import { uploadViaHttp } from '../support/http.js';
+import { listLocal } from '../support/local-files.js';
+import type { ContractHarness } from './harness.js';
+import { runContractTests } from './suite.js';
+
+const SECRET = 'contract-suite-secret-0123456789abcdef';
+
+function withUrl(grant: UploadGrant, edit: (url: URL) => void): UploadGrant {
+  const url = new URL(grant.url);
+  edit(url);
+  return { ...grant, url: url.toString() };
+}
+
+describe('contract: local driver', () => {
+  runContractTests(async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-contract-'));
+    const receiver: LocalReceiver = await listenLocal({ root, secret: SECRET });
+    const harness: ContractHarness = {
+      name: 'local',
+      otherBucket: 'other',
+      async makePresigner(overrides = {}) {
+        const driver = new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl, bucket: overrides.bucket ?? 'local' });
+        return new PortablePresigner(driver, { secret: SECRET, ...overrides });
+      },
+      upload: uploadViaHttp,
+      async read(key, bucket = 'local') {
+        return readFile(path.join(root, bucket, ...key.split('/'))).then((b) => new Uint8Array(b), () => undefined);
+      },
+      list: (bucket = 'local') => listLocal(root, bucket),
+      tamper: (grant) =>
+        withUrl(grant, (url) => {
+          const sig = url.searchParams.get('X-Upgrant-Signature') ?? '';
+          url.searchParams.set('X-Upgrant-Signature', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
+        }),
+      retargetKey: (grant, otherKey) => withUrl(grant, (url) => (url.pathname = `/local/${otherKey}`)),
+      retargetBucket: (grant, other) => withUrl(grant, (url) => (url.pathname = url.pathname.replace(/^\/local\//, `/${other}/`))),
+      statuses: {
+        tamperedSignature: [403],
+        expired: [403],
+        replay: [409],
+        concurrent: [409],
+        wrongType: [415],
+        tooLarge: [413],
+        tooSmall: [400],
+        overRangeMax: [413],
+        wrongChecksum: [400],
+        otherKey: [403],
+        otherBucket: [403],
+      },
+      async close() {
+        await receiver.close();
+        await rm(root, { recursive: true, force: true });
+      },
+    };
+    return harness;
+  });
+});

@@ -1,0 +1,320 @@
+// The contract suite: the definition of "a driver works". Every driver runs it through a harness
+// on real storage (or the documented stand-in). It really uploads: allowed, tampered, expired,
+// replayed, concurrent, wrong type, wrong size, wrong content, other key, other bucket. Each
+// attack must be refused by whoever the grant's `enforcement` map names: the storage itself
+// ('storage': a 4xx and nothing stored) or verifyUpload ('verify': rejected and deleted).
+import { expect } from 'chai';
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  InvalidRequestError,
+  ObjectNotFoundError,
+  UnsupportedConstraintError,
+  UploadRejectedError,
+} from '../../src/errors.js';
+import type { ChecksumInput, Enforcer, Presigner, UploadGrant, UploadGrantRequest } from '../../src/types.js';
+import type { Attack, ContractHarness, UploadResult } from './harness.js';
+
+export function bytes(n: number): Uint8Array {
+  return new Uint8Array(randomBytes(n));
+}
+
+export function digest(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
+  return createHash(algorithm).update(data).digest('base64');
+}
+
+function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
+  return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
+}
+
+export function runContractTests(makeHarness: () => Promise<ContractHarness | undefined>): void {
+  let h: ContractHarness;
+  let presigner: Presigner;
+  /** Keys that legitimately hold an object at the end of the suite. */
+  const kept = new Set<string>();
+  const newKey = (label: string) => `contract/${label}/${randomBytes(6).toString('hex')}.bin`;
+
+  before(async function () {
+    const harness = await makeHarness();
+    if (!harness) {
+      this.skip();
+      return;
+    }
+    h = harness;
+    presigner = await h.makePresigner();
+  });
+
+  after(async () => {
+    await presigner?.close();
+    await h?.close();
+  });
+
+  function expectRefused(result: UploadResult, attack: Attack): void {
+    const pinned = h.statuses?.[attack];
+    if (pinned) expect(pinned, `${attack}: status ${result.status} ${result.body}`).to.include(result.status);
+    else expect(result.status, `${attack}: ${result.body}`).to.be.within(400, 499);
+  }
+
+  /** The attack ran; whoever enforcement names must have stopped it, and nothing may remain. */
+  async function expectStopped(grant: UploadGrant, enforcer: Enforcer, result: UploadResult, attack: Attack): Promise<void> {
+    if (enforcer === 'storage') {
+      expectRefused(result, attack);
+    } else {
+      expect(result.status, `${attack} (verify-enforced) upload: ${result.body}`).to.be.within(200, 299);
+      const error = await presigner.verifyUpload(grant.token).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, `${attack}: verifyUpload must reject`).to.be.instanceOf(UploadRejectedError);
+    }
+    expect(await h.read(grant.key), `${attack}: nothing may remain at the key`).to.equal(undefined);
+  }
+
+  async function grantFor(request: Partial<UploadGrantRequest> & { size?: number }, on = presigner): Promise<UploadGrant> {
+    return on.createUploadGrant({ key: newKey('k'), contentType: 'application/octet-stream', ...request } as UploadGrantRequest);
+  }
+
+  describe('grants and uploads', () => {
+    it('uploads within the grant, stores exactly the bytes, and verifies', async () => {
+      const body = bytes(4096);
+      const grant = await grantFor({ contentType: 'image/png', size: body.length, checksum: { sha256: digest('sha256', body) } });
+      expect(grant.provider).to.equal(presigner.provider);
+      expect(grant.key).to.match(/^contract\/k\//);
+      expect(grant.constraints).to.deep.include({ contentType: 'image/png', minSize: 4096, maxSize: 4096, createOnly: true });
+      expect(Date.parse(grant.expiresAt) - Date.now()).to.be.within(290_000, 301_000);
+      const result = await h.upload(grant, body);
+      expect(result.status, result.body).to.be.within(200, 299);
+      expect(same(await h.read(grant.key), body), 'stored bytes equal the upload').to.equal(true);
+      const object = await presigner.verifyUpload(grant.token);
+      expect(object).to.deep.include({ key: grant.key, size: 4096, contentType: 'image/png' });
+      kept.add(grant.key);
+    });
+
+    it('accepts a body anywhere inside a size range', async () => {
+      const body = bytes(700);
+      const grant = await grantFor({ contentType: 'text/csv', minSize: 100, maxSize: 1000 });
+      expect(grant.constraints).to.deep.include({ minSize: 100, maxSize: 1000 });
+      const result = await h.upload(grant, body);
+      expect(result.status, result.body).to.be.within(200, 299);
+      expect((await presigner.verifyUpload(grant.token)).size).to.equal(700);
+      kept.add(grant.key);
+    });
+
+    it('makes a unique key from an untrusted file name', async () => {
+      const a = await grantFor({ key: undefined, filename: '../../etc/passwd', size: 1 });
+      const b = await grantFor({ key: undefined, filename: '../../etc/passwd', size: 1 });
+      expect(a.key).to.match(/^uploads\/[0-9a-f]{32}\/passwd$/);
+      expect(a.key).to.not.equal(b.key);
+    });
+
+    it('serves the object through a download grant', async () => {
+      const body = bytes(2048);
+      const grant = await grantFor({ size: body.length });
+      expect((await h.upload(grant, body)).status).to.be.within(200, 299);
+      kept.add(grant.key);
+      const download = await presigner.createDownloadGrant({ key: grant.key, expiresIn: 60, filename: 'report é.bin' });
+      const response = await fetch(download.url, { headers: download.headers });
+      expect(response.status).to.equal(200);
+      expect(Buffer.from(await response.arrayBuffer()).equals(Buffer.from(body))).to.equal(true);
+      expect(response.headers.get('content-disposition') ?? '').to.include('attachment');
+    });
+
+    it('says honestly who enforces each promise, and strict mode refuses what storage cannot', async () => {
+      const body = bytes(16);
+      const grant = await grantFor({ size: 16, checksum: { md5: digest('md5', body) } });
+      expect(grant.enforcement).to.include({ key: 'storage', bucket: 'storage', expiry: 'storage' });
+      const strict = await h.makePresigner({ strict: true });
+      try {
+        const names = ['createOnly', 'contentType', 'size', 'checksum'] as const;
+        const weak = names.filter((n) => grant.enforcement[n] !== 'storage');
+        const attempt = await strict.createUploadGrant({ key: newKey('strict'), contentType: 'application/octet-stream', size: 16, checksum: { md5: digest('md5', body) } }).then(
+          (g) => g,
+          (e: unknown) => e,
+        );
+        if (weak.length === 0) expect(attempt).to.have.property('token');
+        else {
+          expect(attempt).to.be.instanceOf(UnsupportedConstraintError);
+          expect(weak).to.include((attempt as UnsupportedConstraintError).constraint);
+        }
+      } finally {
+        await strict.close();
+      }
+    });
+  });
+
+  describe('attacks', () => {
+    it('refuses a tampered signature', async () => {
+      const body = bytes(64);
+      const grant = await grantFor({ size: 64 });
+      const result = await h.upload(h.tamper(grant), body);
+      expectRefused(result, 'tamperedSignature');
+      expect(await h.read(grant.key)).to.equal(undefined);
+    });
+
+    it('refuses an expired grant', async () => {
+      const past = await h.makePresigner({ clock: () => new Date(Date.now() - 2 * 3600_000) });
+      try {
+        const grant = await grantFor({ size: 64, expiresIn: 60 }, past);
+        expectRefused(await h.upload(grant, bytes(64)), 'expired');
+        expect(await h.read(grant.key)).to.equal(undefined);
+      } finally {
+        await past.close();
+      }
+    });
+
+    it('refuses a second upload with the same grant (replay)', async function () {
+      const first = bytes(128);
+      const grant = await grantFor({ size: 128 });
+      expect((await h.upload(grant, first)).status).to.be.within(200, 299);
+      kept.add(grant.key);
+      if (grant.enforcement.createOnly !== 'storage') {
+        // Documented: without conditional writes a leaked grant can overwrite until it expires.
+        expect(grant.enforcement.createOnly).to.equal('none');
+        this.skip();
+      }
+      expectRefused(await h.upload(grant, bytes(128)), 'replay');
+      expect(same(await h.read(grant.key), first), 'the first upload is intact').to.equal(true);
+    });
+
+    it('lets exactly one of two concurrent grants for the same key win', async function () {
+      const key = newKey('race');
+      const [a, b] = [bytes(256 * 1024), bytes(256 * 1024)];
+      const ga = await grantFor({ key, size: a.length });
+      const gb = await grantFor({ key, size: b.length });
+      if (ga.enforcement.createOnly !== 'storage') this.skip();
+      const [ra, rb] = await Promise.all([h.upload(ga, a), h.upload(gb, b)]);
+      kept.add(key);
+      const wins = [ra, rb].filter((r) => r.status >= 200 && r.status < 300);
+      expect(wins, `statuses ${ra.status} ${rb.status}`).to.have.length(1);
+      expectRefused(ra.status >= 300 ? ra : rb, 'concurrent');
+      const stored = await h.read(key);
+      expect(same(stored, ra.status < 300 ? a : b), 'the winner is stored whole').to.equal(true);
+    });
+
+    it('refuses a wrong content type', async () => {
+      const grant = await grantFor({ contentType: 'image/png', size: 64 });
+      const result = await h.upload(grant, bytes(64), { contentType: 'text/html' });
+      await expectStopped(grant, grant.enforcement.contentType, result, 'wrongType');
+    });
+
+    it('refuses a body larger than the exact size', async () => {
+      const grant = await grantFor({ size: 1000 });
+      await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(1001)), 'tooLarge');
+    });
+
+    it('refuses a body smaller than the exact size', async () => {
+      const grant = await grantFor({ size: 1000 });
+      await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(999)), 'tooSmall');
+    });
+
+    it("refuses a body over a range's maximum", async () => {
+      const grant = await grantFor({ minSize: 10, maxSize: 1000 });
+      await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(1001)), 'overRangeMax');
+    });
+
+    it("refuses a body under a range's minimum", async () => {
+      const grant = await grantFor({ minSize: 10, maxSize: 1000 });
+      await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(9)), 'tooSmall');
+    });
+
+    for (const algorithm of ['sha256', 'md5'] as const) {
+      it(`refuses content that does not match the declared ${algorithm}`, async () => {
+        const declared = bytes(512);
+        const checksum = { [algorithm]: digest(algorithm, declared) } as ChecksumInput;
+        const grant = await grantFor({ size: 512, checksum });
+        const result = await h.upload(grant, bytes(512));
+        await expectStopped(grant, grant.enforcement.checksum ?? 'verify', result, 'wrongChecksum');
+      });
+    }
+
+    it("refuses key A's grant used on key B", async () => {
+      const grant = await grantFor({ size: 64 });
+      const other = newKey('other');
+      expectRefused(await h.upload(h.retargetKey(grant, other), bytes(64)), 'otherKey');
+      expect(await h.read(other)).to.equal(undefined);
+      expect(await h.read(grant.key)).to.equal(undefined);
+    });
+
+    it('refuses a grant used on another bucket', async () => {
+      const grant = await grantFor({ size: 64 });
+      expectRefused(await h.upload(h.retargetBucket(grant, h.otherBucket), bytes(64)), 'otherBucket');
+      expect(await h.read(grant.key, h.otherBucket)).to.equal(undefined);
+    });
+  });
+
+  describe('verifyUpload', () => {
+    it('refuses a forged or foreign token', async () => {
+      const grant = await grantFor({ size: 8 });
+      const [version, body, mac] = grant.token.split('.') as [string, string, string];
+      const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { constraints: { maxSize: number } };
+      payload.constraints.maxSize = 10 ** 9;
+      const forged = `${version}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${mac}`;
+      const foreign = await h.makePresigner({ bucket: h.otherBucket });
+      try {
+        const foreignGrant = await grantFor({ size: 8 }, foreign);
+        for (const token of [forged, `${grant.token}x`, 'not-a-token', foreignGrant.token]) {
+          const error = await presigner.verifyUpload(token).then(() => undefined, (e: unknown) => e);
+          expect(error, token.slice(0, 20)).to.be.instanceOf(InvalidRequestError);
+          expect((error as InvalidRequestError).field).to.equal('token');
+        }
+      } finally {
+        await foreign.close();
+      }
+    });
+
+    it('says clearly when nothing was uploaded', async () => {
+      const grant = await grantFor({ size: 8 });
+      const error = await presigner.verifyUpload(grant.token).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(ObjectNotFoundError);
+      expect((error as Error).message).to.include(grant.key);
+    });
+  });
+
+  describe('bad input', () => {
+    const cases: Array<[string, Partial<UploadGrantRequest>, string]> = [
+      ['a ".." segment', { key: 'a/../b' }, 'key'],
+      ['a leading slash', { key: '/etc/passwd' }, 'key'],
+      ['a backslash', { key: 'a\\b' }, 'key'],
+      ['a NUL', { key: 'a\u0000b' }, 'key'],
+      ['a control character', { key: 'a\nb' }, 'key'],
+      ['a key over 1024 UTF-8 bytes', { key: 'é'.repeat(513) }, 'key'],
+      ['both key and filename', { filename: 'x.png' }, 'key'],
+      ['no type/subtype', { contentType: 'image' }, 'contentType'],
+      ['CR/LF in the content type', { contentType: 'text/plain\r\nx-evil: 1' }, 'contentType'],
+      ['a negative size', { size: -1 }, 'size'],
+      ['a fractional size', { size: 1.5 }, 'size'],
+      ['an unsafe integer size', { size: 2 ** 53 }, 'size'],
+      ['size and maxSize', { size: 10, maxSize: 20 }, 'size'],
+      ['minSize above maxSize', { size: undefined, minSize: 20, maxSize: 10 }, 'minSize'],
+      ['no size at all', { size: undefined }, 'size'],
+      ['invalid base64 checksum', { checksum: { sha256: 'not base64!' } }, 'checksum.sha256'],
+      ['a checksum of the wrong length', { checksum: { sha256: digest('md5', bytes(1)) } }, 'checksum.sha256'],
+      ['two checksums', { checksum: { sha256: digest('sha256', bytes(1)), md5: digest('md5', bytes(1)) } as unknown as ChecksumInput }, 'checksum'],
+      ['a zero expiry', { expiresIn: 0 }, 'expiresIn'],
+      ['an expiry over 7 days', { expiresIn: 7 * 86400 + 1 }, 'expiresIn'],
+      ['an unknown method', { method: 'PATCH' as 'PUT' }, 'method'],
+    ];
+    for (const [title, override, field] of cases) {
+      it(`names the field for ${title}`, async () => {
+        const request = { key: newKey('bad'), contentType: 'image/png', size: 10, ...override };
+        const error = await presigner.createUploadGrant(request as UploadGrantRequest).then(() => undefined, (e: unknown) => e);
+        expect(error).to.be.instanceOf(InvalidRequestError);
+        expect((error as InvalidRequestError).field).to.equal(field);
+      });
+    }
+
+    it('refuses a size over the provider limit', async () => {
+      const error = await presigner.createUploadGrant({ key: newKey('bad'), contentType: 'image/png', size: 2 ** 52 }).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(InvalidRequestError);
+      expect((error as InvalidRequestError).field).to.equal('size');
+    });
+  });
+
+  describe('leaves nothing behind', () => {
+    it('holds only the accepted uploads after every attack', async () => {
+      const stored = await h.list();
+      expect(stored.filter((k) => k.startsWith('contract/')).sort()).to.deep.equal([...kept].sort());
+      expect(stored.filter((k) => !k.startsWith('contract/')), 'no stray temporary or orphan files').to.deep.equal([]);
+      expect((await h.list(h.otherBucket)).filter((k) => k.startsWith('contract/'))).to.deep.equal([]);
+    });
+  });
+}
