@@ -1,5 +1,6 @@
 // Options of the Azure Blob Storage driver.
 import type { TokenCredential } from '@azure/core-auth';
+import type { BlobServiceClient } from '@azure/storage-blob';
 
 export interface AzureDriverOptions {
   /** The container every grant is for. */
@@ -16,5 +17,10 @@ export interface AzureDriverOptions {
   endpoint?: string;
   /** Require https in SAS (`spr=https`); default true except for loopback endpoints. */
   httpsOnly?: boolean;
+  /**
+   * An existing client for the service calls (head, read, delete, user delegation key, CORS).
+   * Grants are still signed from the credentials above; give `endpoint` when it is not the default.
+   */
+  client?: BlobServiceClient;
   clock?: () => Date;
 }

@@ -1,0 +1,58 @@
+// CORS for browser uploads: Blob service properties (account-wide on Azure; there are no
+// per-container rules). Existing rules for other origins are kept; ours replace any rule with the
+// same origins, so running it twice changes nothing.
+import type { CorsRule } from '@azure/storage-blob';
+import type { CorsApplier } from '../driver.js';
+import { ConfigError } from '../../src/errors.js';
+import { createDriver } from './factory.js';
+import { mapAzureError } from './errors.js';
+import { DRIVER_NAME } from './name.js';
+import type { AzureDriverOptions } from './options.js';
+import { resolveCredentials } from './credentials.js';
+
+/** Headers a grant makes the browser send (PUT) and read (ETag for multi-step clients). */
+const ALLOWED_HEADERS = ['content-type', 'content-md5', 'if-none-match', 'x-ms-blob-type', 'x-ms-blob-content-type', 'x-ms-version', 'x-ms-client-request-id'];
+const EXPOSED_HEADERS = ['etag', 'x-ms-request-id', 'x-ms-version', 'content-md5', 'x-ms-error-code'];
+
+/** The rule upgrant sets for these origins. */
+export function corsRule(origins: readonly string[]): CorsRule {
+  return {
+    allowedOrigins: origins.join(','),
+    allowedMethods: 'PUT,GET,HEAD,OPTIONS',
+    allowedHeaders: ALLOWED_HEADERS.join(','),
+    exposedHeaders: EXPOSED_HEADERS.join(','),
+    maxAgeInSeconds: 3600,
+  };
+}
+
+export const applyCors: CorsApplier<AzureDriverOptions> = async (options, origins) => {
+  if (origins.length === 0) throw new ConfigError('origins', 'give at least one origin, e.g. https://app.example.com');
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s,]+$/.test(origin)) {
+      throw new ConfigError('origins', `"${origin}" is not an origin (scheme://host[:port], no path)`);
+    }
+  }
+  // Validates the options the same way grants do (container name, credentials).
+  await createDriver(options);
+  const service = options.client ?? (await serviceClient(options));
+  const ours = corsRule(origins);
+  try {
+    const current = await service.getProperties();
+    const kept = (current.cors ?? []).filter((rule) => rule.allowedOrigins !== ours.allowedOrigins);
+    const rules = [...kept, ours];
+    await service.setProperties({ cors: rules });
+    return { provider: DRIVER_NAME, bucket: options.bucket, rules };
+  } catch (error) {
+    throw mapAzureError(error, options.bucket, resolveCredentials(options).kind === 'userDelegation');
+  }
+};
+
+async function serviceClient(options: AzureDriverOptions) {
+  const sdk = await import('@azure/storage-blob');
+  const credentials = resolveCredentials(options);
+  if (credentials.kind === 'sharedKey') {
+    return new sdk.BlobServiceClient(credentials.endpoint, new sdk.StorageSharedKeyCredential(credentials.accountName, credentials.accountKey));
+  }
+  const credential = options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
+  return new sdk.BlobServiceClient(credentials.endpoint, credential);
+}

@@ -1,0 +1,233 @@
+// The Azure Blob Storage driver: upload grants are blob service SAS for exactly one blob.
+//
+// # Config keys (AzureDriverOptions)
+// - bucket: the container (UPGRANT_BUCKET).
+// - connectionString (AZURE_STORAGE_CONNECTION_STRING): AccountName + AccountKey [+ BlobEndpoint],
+//   or Azurite's `UseDevelopmentStorage=true`; signs with the account key.
+// - accountName (AZURE_STORAGE_ACCOUNT) + accountKey (AZURE_STORAGE_KEY): signs with the account key.
+// - accountName alone: Entra ID (credential, default DefaultAzureCredential from the optional peer
+//   @azure/identity) and user delegation SAS; the delegation key is kept and renewed ahead of expiry.
+// - endpoint (default https://<account>.blob.core.windows.net), httpsOnly (spr=https; default on
+//   except for http or loopback endpoints), client (an existing BlobServiceClient for service calls).
+//
+// # What a grant binds, and what it cannot
+// A SAS binds the blob, the permissions, the time window and the protocol. Permission `c` without
+// `w` makes the grant create-only: the service refuses to replace an existing blob. A SAS cannot
+// bind the uploaded content type or size (rsct/rscl only override download responses), so those
+// are 'verify'. A declared MD5 travels as Content-MD5, which the service checks; a declared
+// SHA-256 has no service-side check and verifyUpload streams the blob to hash it.
+//
+// # Escaping
+// Keys are used as blob names unchanged; in URLs each "/"-separated segment is percent-encoded
+// with encodeURIComponent (as the SDK does), and the SAS signs the unencoded name.
+//
+// # Native types exposed
+// None in grants. `options.client` accepts a BlobServiceClient from @azure/storage-blob.
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import type { KeyObject } from 'node:crypto';
+import type {
+  Driver,
+  DriverEnforcement,
+  DriverLimits,
+  ObjectInfo,
+  SignDownloadRequest,
+  SignedDownload,
+  SignedUpload,
+  SignUploadRequest,
+} from '../driver.js';
+import type { GrantConstraints, UploadMethod } from '../../src/types.js';
+import { DRIVER_NAME } from './name.js';
+import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
+import { isNotFound, mapAzureError } from './errors.js';
+import { SAS_VERSION, signBlobSas, type DelegationKeyFields } from './sas.js';
+
+/** Single Put Blob limit for service versions >= 2019-12-12: 5000 MiB. */
+export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
+/** Longest account-key grant upgrant issues (the portable 7-day ceiling). */
+const MAX_SHARED_KEY_GRANT_S = 7 * 24 * 3600;
+/** Start times are back-dated so a client or server clock a little behind still accepts the SAS. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
+
+/** How grants get their signature: the account key, or a kept user delegation key. */
+export type SasSigningKey =
+  | { readonly kind: 'sharedKey'; readonly key: KeyObject }
+  | { readonly kind: 'userDelegation'; readonly cache: DelegationKeyCache };
+
+export interface AzureDriverParts {
+  readonly container: string;
+  readonly accountName: string;
+  /** Blob service URL without a trailing slash (for Azurite it ends with the account name). */
+  readonly endpoint: string;
+  readonly httpsOnly: boolean;
+  readonly signing: SasSigningKey;
+  readonly service: BlobServiceClient;
+}
+
+interface SasRequest {
+  readonly key: string;
+  readonly permissions: string;
+  readonly now: Date;
+  readonly expiresIn: number;
+  readonly contentDisposition?: string;
+  readonly contentType?: string;
+}
+
+export class AzureDriver implements Driver {
+  readonly name = DRIVER_NAME;
+  readonly bucket: string;
+  readonly limits: DriverLimits;
+  readonly #account: string;
+  readonly #blobUrlPrefix: string;
+  readonly #protocol: string | undefined;
+  readonly #signing: SasSigningKey;
+  readonly #container: ContainerClient;
+
+  constructor(parts: AzureDriverParts) {
+    this.bucket = parts.container;
+    this.#account = parts.accountName;
+    this.#blobUrlPrefix = `${parts.endpoint}/${encodeURIComponent(parts.container)}/`;
+    this.#protocol = parts.httpsOnly ? 'https' : undefined;
+    this.#signing = parts.signing;
+    this.#container = parts.service.getContainerClient(parts.container);
+    this.limits = {
+      maxObjectSize: MAX_PUT_BLOB_BYTES,
+      maxExpiresIn: parts.signing.kind === 'sharedKey' ? MAX_SHARED_KEY_GRANT_S : MAX_DELEGATED_GRANT_S,
+    };
+  }
+
+  /** Implements Driver.uploadMethods: one Put Blob, for exact sizes and ranges alike. */
+  uploadMethods(_constraints: GrantConstraints): readonly UploadMethod[] {
+    return ['PUT'];
+  }
+
+  /** Implements Driver.enforcement. */
+  enforcement(_method: UploadMethod, constraints: GrantConstraints): DriverEnforcement {
+    return {
+      createOnly: 'storage',
+      contentType: 'verify',
+      size: 'verify',
+      checksum: constraints.checksum?.algorithm === 'md5' ? 'storage' : 'verify',
+    };
+  }
+
+  /** Implements Driver.signUpload. */
+  async signUpload(request: SignUploadRequest): Promise<SignedUpload> {
+    const { constraints } = request;
+    const query = await this.#sas({
+      key: request.key,
+      permissions: constraints.createOnly ? 'c' : 'cw',
+      now: request.now,
+      expiresIn: request.expiresIn,
+    });
+    const headers: Record<string, string> = {
+      'x-ms-blob-type': 'BlockBlob',
+      'x-ms-blob-content-type': constraints.contentType,
+      'content-type': constraints.contentType,
+    };
+    if (constraints.checksum?.algorithm === 'md5') headers['content-md5'] = constraints.checksum.value;
+    if (constraints.createOnly) headers['if-none-match'] = '*';
+    return { url: `${this.#blobUrl(request.key)}?${query}`, headers };
+  }
+
+  /** Implements Driver.signDownload: a read SAS whose rscd/rsct set the response headers. */
+  async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
+    const query = await this.#sas({
+      key: request.key,
+      permissions: 'r',
+      now: request.now,
+      expiresIn: request.expiresIn,
+      ...(request.filename !== undefined ? { contentDisposition: attachment(request.filename) } : {}),
+      ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
+    });
+    return { url: `${this.#blobUrl(request.key)}?${query}`, headers: {} };
+  }
+
+  /** Implements Driver.head (Get Blob Properties). */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const props = await this.#container.getBlobClient(key).getProperties();
+      return {
+        size: props.contentLength ?? 0,
+        contentType: props.contentType ?? '',
+        ...(props.contentMD5 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
+        ...(props.etag ? { etag: props.etag } : {}),
+      };
+    } catch (error) {
+      const mapped = this.#map(error);
+      if (mapped === error && isNotFound(error)) return undefined;
+      throw mapped;
+    }
+  }
+
+  /** Implements Driver.read (Get Blob, streamed). */
+  async read(key: string): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      const response = await this.#container.getBlobClient(key).download();
+      const body = response.readableStreamBody;
+      if (!body) throw new Error('the download answered without a body');
+      return body as unknown as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      throw this.#map(error);
+    }
+  }
+
+  /** Implements Driver.delete; a missing blob is fine. */
+  async delete(key: string): Promise<void> {
+    try {
+      await this.#container.getBlobClient(key).deleteIfExists();
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw this.#map(error);
+    }
+  }
+
+  /** Implements Driver.close: the SDK keeps no sockets we own, and key renewal uses no timers. */
+  async close(): Promise<void> {}
+
+  #blobUrl(key: string): string {
+    return this.#blobUrlPrefix + key.split('/').map(encodeURIComponent).join('/');
+  }
+
+  async #sas(request: SasRequest): Promise<string> {
+    const nowMs = request.now.getTime();
+    const startsOn = new Date(nowMs - CLOCK_SKEW_MS);
+    // Whole seconds, so `se` equals the grant's expiresAt exactly.
+    const expiresOn = new Date((Math.floor(nowMs / 1000) + request.expiresIn) * 1000);
+    let key: KeyObject;
+    let delegation: DelegationKeyFields | undefined;
+    if (this.#signing.kind === 'sharedKey') {
+      key = this.#signing.key;
+    } else {
+      const kept = await this.#signing.cache.get(expiresOn);
+      key = kept.key;
+      delegation = kept.fields;
+    }
+    return signBlobSas(
+      {
+        version: SAS_VERSION,
+        accountName: this.#account,
+        containerName: this.bucket,
+        blobName: request.key,
+        permissions: request.permissions,
+        startsOn,
+        expiresOn,
+        ...(this.#protocol ? { protocol: this.#protocol } : {}),
+        ...(request.contentDisposition !== undefined ? { contentDisposition: request.contentDisposition } : {}),
+        ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
+        ...(delegation ? { delegation } : {}),
+      },
+      key,
+    );
+  }
+
+  #map(error: unknown): unknown {
+    return mapAzureError(error, this.bucket, this.#signing.kind === 'userDelegation');
+  }
+}
+
+/** Content-Disposition for a download: an ASCII fallback name plus the exact UTF-8 name (RFC 6266). */
+export function attachment(filename: string): string {
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
+}
