@@ -1,6 +1,23 @@
-// upgrant/gcs: the Google Cloud Storage driver and its V4 signing entry points.
+// upgrant/gcs: the Google Cloud Storage driver and its V4 signing entry points. Importing this
+// module loads no Google SDK; createDriver and applyCors import @google-cloud/storage on first use.
+import type { ProviderName } from '../../src/types.js';
+
+export const DRIVER_NAME: ProviderName = 'gcs';
+export { createDriver } from './factory.js';
+export { applyCors, corsRules } from './cors.js';
+export { gcsDriverModule } from './module.js';
+export { GcsDriver, uploadHeaders } from './driver.js';
 export { signPostPolicyV4, signUrlV4, urlV4Parts } from './sign.js';
-export type { GcsUrlStyle, PostPolicyConditions, SignPostPolicyV4Input, SignUrlV4Input, SignedPostPolicyV4, UrlV4Parts } from './sign.js';
+export type {
+  GcsEndpointInput,
+  GcsSignerInput,
+  GcsUrlStyle,
+  PostPolicyConditions,
+  SignPostPolicyV4Input,
+  SignUrlV4Input,
+  SignedPostPolicyV4,
+  UrlV4Parts,
+} from './sign.js';
 export { HmacKeySigner, IamSignBlobSigner, ServiceAccountSigner } from './signers.js';
-export type { GcsSigner, GcsSigningAlgorithm } from './signers.js';
+export type { GcsSigner, GcsSigningAlgorithm, IamRequester } from './signers.js';
 export type { GcsDriverOptions, GcsHmacKey, GcsServiceAccountKey } from './options.js';

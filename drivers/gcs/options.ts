@@ -1,4 +1,5 @@
 // Options of the Google Cloud Storage driver.
+import type { StorageOptions } from '@google-cloud/storage';
 
 /** A service account key, as in the JSON key file. */
 export interface GcsServiceAccountKey {
@@ -26,4 +27,10 @@ export interface GcsDriverOptions {
   apiEndpoint?: string;
   projectId?: string;
   clock?: () => Date;
+  /** IAM Credentials endpoint for signBlob (default https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/). */
+  iamEndpoint?: string;
+  /** An auth client (google-auth-library AuthClient or GoogleAuth) for the JSON API and signBlob; default: application default credentials. */
+  authClient?: StorageOptions['authClient'];
+  /** Signed URLs address the bucket as a subdomain (https://BUCKET.storage.googleapis.com) instead of the path. */
+  virtualHostedStyle?: boolean;
 }

@@ -68,7 +68,7 @@ function hmac(key: string | Buffer, data: string): Buffer {
 
 /** The part of google-auth-library's GoogleAuth / AuthClient that signBlob needs. */
 export interface IamRequester {
-  request<T>(options: { url: string; method: 'POST'; data: unknown; retry?: boolean; retryConfig?: unknown }): Promise<{ data: T }>;
+  request<T>(options: { url: string; method: 'POST'; data: unknown; retry?: boolean; retryConfig?: { httpMethodsToRetry?: string[] } }): Promise<{ data: T }>;
 }
 
 export const DEFAULT_IAM_ENDPOINT = 'https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/';

@@ -1,0 +1,79 @@
+// Choosing the signer once, when the driver is created: explicit options first, then the usual
+// environment. Every problem is a ConfigError that names the option or variable to fix.
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../../src/errors.js';
+import { badKeyError } from './errors.js';
+import type { GcsDriverOptions, GcsHmacKey, GcsServiceAccountKey } from './options.js';
+import { HmacKeySigner, IamSignBlobSigner, ServiceAccountSigner, type GcsSigner, type IamRequester } from './signers.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** What the driver signs with, and the key it may also hand to the JSON API client. */
+export interface ResolvedCredentials {
+  /** Undefined only for keyless signing, which needs the JSON API client's auth first. */
+  readonly signer?: GcsSigner;
+  /** IAM signBlob as this account, once the auth client exists. */
+  readonly signerEmail?: string;
+  /** A service account key for the JSON API client too. */
+  readonly serviceAccount?: GcsServiceAccountKey;
+}
+
+export function resolveCredentials(options: GcsDriverOptions, env: Env = process.env): ResolvedCredentials {
+  if (options.hmacKey) return { signer: hmacSigner(options.hmacKey, 'hmacKey'), ...(options.credentials ? { serviceAccount: options.credentials } : {}) };
+  if (options.credentials) return { signer: keySigner(options.credentials, 'credentials.private_key'), serviceAccount: options.credentials };
+  if (options.keyFilename) return fromKeyFile(options.keyFilename, 'keyFilename', options.signerEmail);
+  if (options.signerEmail) return { signerEmail: options.signerEmail };
+
+  const accessId = env.UPGRANT_GCS_HMAC_ACCESS_ID;
+  const secret = env.UPGRANT_GCS_HMAC_SECRET;
+  if (accessId || secret) {
+    if (!accessId) throw new ConfigError('UPGRANT_GCS_HMAC_ACCESS_ID', 'is needed with UPGRANT_GCS_HMAC_SECRET');
+    if (!secret) throw new ConfigError('UPGRANT_GCS_HMAC_SECRET', 'is needed with UPGRANT_GCS_HMAC_ACCESS_ID');
+    return { signer: hmacSigner({ accessId, secret }, 'UPGRANT_GCS_HMAC_SECRET') };
+  }
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) {
+    return fromKeyFile(env.GOOGLE_APPLICATION_CREDENTIALS, 'GOOGLE_APPLICATION_CREDENTIALS', env.UPGRANT_GCS_SIGNER_EMAIL);
+  }
+  if (env.UPGRANT_GCS_SIGNER_EMAIL) return { signerEmail: env.UPGRANT_GCS_SIGNER_EMAIL };
+  throw new ConfigError(
+    'GOOGLE_APPLICATION_CREDENTIALS',
+    'no way to sign GCS URLs: set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, UPGRANT_GCS_SIGNER_EMAIL for keyless IAM signBlob, or UPGRANT_GCS_HMAC_ACCESS_ID and UPGRANT_GCS_HMAC_SECRET',
+  );
+}
+
+/** Keyless signing through IAM signBlob with the JSON API client's auth (GoogleAuth from @google-cloud/storage). */
+export function iamSigner(email: string, auth: IamRequester, endpoint?: string): GcsSigner {
+  if (!/^[^@\s/]+@[^@\s/]+$/.test(email)) throw new ConfigError('UPGRANT_GCS_SIGNER_EMAIL', `"${email}" is not a service account email`);
+  return new IamSignBlobSigner(email, auth, endpoint);
+}
+
+function fromKeyFile(path: string, variable: string, signerEmail: string | undefined): ResolvedCredentials {
+  let parsed: { type?: unknown; client_email?: unknown; private_key?: unknown };
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8')) as typeof parsed;
+  } catch (error) {
+    throw new ConfigError(variable, `cannot read the key file "${path}": ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof parsed.client_email === 'string' && typeof parsed.private_key === 'string') {
+    const key = { client_email: parsed.client_email, private_key: parsed.private_key };
+    return { signer: keySigner(key, variable), serviceAccount: key };
+  }
+  // A user or workload identity credential file holds no private key: sign keylessly if told as whom.
+  if (signerEmail) return { signerEmail };
+  throw new ConfigError(variable, `"${path}" is not a service account key (type ${String(parsed.type)}); set UPGRANT_GCS_SIGNER_EMAIL to sign through IAM signBlob`);
+}
+
+function keySigner(key: GcsServiceAccountKey, variable: string): GcsSigner {
+  if (typeof key.client_email !== 'string' || key.client_email === '') throw new ConfigError(variable.replace('private_key', 'client_email'), 'must be the service account email');
+  try {
+    return new ServiceAccountSigner(key);
+  } catch (error) {
+    throw badKeyError(variable, error);
+  }
+}
+
+function hmacSigner(key: GcsHmacKey, variable: string): GcsSigner {
+  if (typeof key.accessId !== 'string' || key.accessId === '') throw new ConfigError(`${variable}.accessId`, 'must be the HMAC access id');
+  if (typeof key.secret !== 'string' || key.secret === '') throw new ConfigError(`${variable}.secret`, 'must be the HMAC secret');
+  return new HmacKeySigner(key);
+}

@@ -1,0 +1,164 @@
+// The Google Cloud Storage driver: V4 signed PUT URLs (and POST policies for HTML forms) that bind
+// the grant's constraints, and head/read/delete through the JSON API for verifyUpload.
+//
+// Config keys (GcsDriverOptions): bucket; credentials | keyFilename (GOOGLE_APPLICATION_CREDENTIALS)
+// | signerEmail (UPGRANT_GCS_SIGNER_EMAIL, keyless IAM signBlob) | hmacKey (UPGRANT_GCS_HMAC_ACCESS_ID,
+// UPGRANT_GCS_HMAC_SECRET); apiEndpoint (STORAGE_EMULATOR_HOST) for the JSON API and the signed URLs'
+// host; projectId; authClient; iamEndpoint; virtualHostedStyle.
+//
+// What each grant binds (PUT): content-type, x-goog-content-length-range "min,max" (n,n for an exact
+// size), x-goog-if-generation-match: 0 (create-only) and content-md5 are signed headers, so GCS itself
+// refuses an upload that differs. GCS validates only MD5 and CRC32C on upload, so a declared SHA-256
+// is checked by verifyUpload, which streams the object. POST policies bind key, bucket, content-type
+// (exact-match condition) and content-length-range; GCS documents no generation precondition and no
+// checksum for form uploads, so there create-only is 'none' and a checksum is 'verify'.
+//
+// Key escaping: object names are percent-encoded per RFC 3986 in URL paths with "/" kept, exactly
+// as Google's clients do (see sign.ts); keys are never rewritten.
+//
+// Native types exposed: none through Driver; `createDriver` callers can reach the SDK through
+// their own @google-cloud/storage client.
+import type { Bucket } from '@google-cloud/storage';
+import type {
+  Driver,
+  DriverEnforcement,
+  DriverLimits,
+  ObjectInfo,
+  SignDownloadRequest,
+  SignUploadRequest,
+  SignedDownload,
+  SignedUpload,
+} from '../driver.js';
+import type { GrantConstraints, UploadMethod } from '../../src/types.js';
+import { isNotFound } from './errors.js';
+import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
+import type { GcsSigner } from './signers.js';
+
+const TIB = 1024 ** 4;
+
+export class GcsDriver implements Driver {
+  readonly name = 'gcs' as const;
+  readonly bucket: string;
+  /** GCS objects go up to 5 TiB; V4 signatures last at most 7 days. */
+  readonly limits: DriverLimits = { maxObjectSize: 5 * TIB, maxExpiresIn: 7 * 24 * 3600 };
+  readonly #signer: GcsSigner;
+  readonly #endpoint: GcsEndpointInput;
+  readonly #objects: Bucket;
+
+  constructor(bucket: string, signer: GcsSigner, endpoint: GcsEndpointInput, objects: Bucket) {
+    this.bucket = bucket;
+    this.#signer = signer;
+    this.#endpoint = endpoint;
+    this.#objects = objects;
+  }
+
+  /** Implements Driver.uploadMethods: a signed PUT binds exact sizes and ranges alike; POST is for forms. */
+  uploadMethods(_constraints: GrantConstraints): readonly UploadMethod[] {
+    return ['PUT', 'POST'];
+  }
+
+  /** Implements Driver.enforcement. */
+  enforcement(method: UploadMethod, constraints: GrantConstraints): DriverEnforcement {
+    if (method === 'POST') return { createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify' };
+    return {
+      createOnly: 'storage',
+      contentType: 'storage',
+      size: 'storage',
+      checksum: constraints.checksum?.algorithm === 'md5' ? 'storage' : 'verify',
+    };
+  }
+
+  /** Implements Driver.signUpload. */
+  async signUpload(request: SignUploadRequest): Promise<SignedUpload> {
+    const { key, constraints, expiresIn, now } = request;
+    if (request.method === 'POST') {
+      const { url, fields } = await signPostPolicyV4({
+        ...this.#endpoint,
+        signer: this.#signer,
+        bucket: this.bucket,
+        object: key,
+        expiration: expiresIn,
+        timestamp: now,
+        fields: { 'content-type': constraints.contentType },
+        conditions: { contentLengthRange: [constraints.minSize, constraints.maxSize] },
+      });
+      return { url, headers: {}, fields };
+    }
+    const headers = uploadHeaders(constraints);
+    const url = await signUrlV4({
+      ...this.#endpoint,
+      signer: this.#signer,
+      bucket: this.bucket,
+      object: key,
+      method: 'PUT',
+      expiration: expiresIn,
+      timestamp: now,
+      headers,
+    });
+    return { url, headers };
+  }
+
+  /** Implements Driver.signDownload: response overrides travel as signed query parameters. */
+  async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
+    const queryParameters: Record<string, string> = {};
+    if (request.filename !== undefined) queryParameters['response-content-disposition'] = attachment(request.filename);
+    if (request.contentType !== undefined) queryParameters['response-content-type'] = request.contentType;
+    const url = await signUrlV4({
+      ...this.#endpoint,
+      signer: this.#signer,
+      bucket: this.bucket,
+      object: request.key,
+      method: 'GET',
+      expiration: request.expiresIn,
+      timestamp: request.now,
+      queryParameters,
+    });
+    return { url, headers: {} };
+  }
+
+  /** Implements Driver.head through the JSON API (size, contentType, md5Hash). */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const [metadata] = await this.#objects.file(key).getMetadata();
+      return {
+        size: Number(metadata.size ?? 0),
+        contentType: metadata.contentType ?? '',
+        ...(metadata.md5Hash ? { md5: metadata.md5Hash } : {}),
+        ...(metadata.etag ? { etag: metadata.etag } : {}),
+      };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Implements Driver.read: the stored bytes, as GCS serves them (no transcoding checks needed here). */
+  async read(key: string): Promise<AsyncIterable<Uint8Array>> {
+    return this.#objects.file(key).createReadStream({ validation: false });
+  }
+
+  /** Implements Driver.delete. */
+  async delete(key: string): Promise<void> {
+    await this.#objects.file(key).delete({ ignoreNotFound: true });
+  }
+
+  /** Implements Driver.close: the JSON API client keeps no sockets or timers of its own to release. */
+  async close(): Promise<void> {}
+}
+
+/** The signed headers of a PUT grant: exactly what the client must send. */
+export function uploadHeaders(constraints: GrantConstraints): Record<string, string> {
+  return {
+    'content-type': constraints.contentType,
+    'x-goog-content-length-range': `${constraints.minSize},${constraints.maxSize}`,
+    ...(constraints.createOnly ? { 'x-goog-if-generation-match': '0' } : {}),
+    ...(constraints.checksum?.algorithm === 'md5' ? { 'content-md5': constraints.checksum.value } : {}),
+  };
+}
+
+/** Content-Disposition: attachment with an ASCII fallback and the exact UTF-8 name (RFC 6266). */
+function attachment(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
+}
