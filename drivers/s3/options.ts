@@ -18,6 +18,12 @@ export interface S3DriverOptions {
   forcePathStyle?: boolean;
   /** Whether the store honours `If-None-Match: *` (UPGRANT_S3_CONDITIONAL_WRITES); default true. */
   conditionalWrites?: boolean;
+  /**
+   * Whether the store validates `x-amz-checksum-sha256` on PUT (AWS S3 does; OpenStack Swift's
+   * s3api and older compatible stores do not); default true. When false, a declared SHA-256 is
+   * not sent and verifyUpload hashes the stored object instead (enforcement 'verify').
+   */
+  sha256Checksums?: boolean;
   /** Explicit credentials; otherwise the AWS SDK's default chain (env, profile, SSO, roles). */
   credentials?: S3Credentials;
   /** An existing client to use for head/read/delete and credentials. */

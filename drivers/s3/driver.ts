@@ -1,0 +1,225 @@
+// S3 driver: upload grants for AWS S3 and S3-compatible stores.
+//
+// # Config keys (S3DriverOptions; environment names in brackets)
+// - bucket [UPGRANT_BUCKET], required.
+// - region [AWS_REGION, AWS_DEFAULT_REGION], default us-east-1.
+// - endpoint [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL] and forcePathStyle [UPGRANT_S3_FORCE_PATH_STYLE]
+//   for compatible stores; path style is the default for IP-address and localhost endpoints.
+// - conditionalWrites [UPGRANT_S3_CONDITIONAL_WRITES], default true: sign `if-none-match: *`.
+// - sha256Checksums, default true: the store validates `x-amz-checksum-sha256` (AWS does; Swift
+//   does not, and then a declared SHA-256 is checked by verifyUpload instead).
+// - credentials, else the AWS SDK default chain; client, clock.
+//
+// # Grants
+// PUT (exact size): a SigV4 presigned URL signing host, content-type, content-length, the
+// checksum header (content-md5, or x-amz-checksum-sha256 kept as a header) and if-none-match.
+// POST (size range, or asked for): a browser POST policy with the exact key, `eq $Content-Type`,
+// content-length-range and Content-MD5. S3 documents conditional writes for PutObject,
+// CompleteMultipartUpload and CopyObject only, so POST grants are never create-only ('none').
+//
+// # Escaping
+// Keys are URI-encoded once per path segment ("/" kept), never normalised: what S3 signs.
+//
+// # Native types
+// The @aws-sdk/client-s3 S3Client (options.client, or one built from the options) serves
+// head/read/delete; signing never touches it.
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type {
+  Driver,
+  DriverEnforcement,
+  DriverLimits,
+  ObjectInfo,
+  SignDownloadRequest,
+  SignUploadRequest,
+  SignedDownload,
+  SignedUpload,
+} from '../driver.js';
+import type { GrantConstraints, UploadMethod } from '../../src/types.js';
+import { CredentialCache } from './credentials.js';
+import { attachmentDisposition } from './disposition.js';
+import type { S3Endpoint } from './endpoint.js';
+import { isNotFound, mapError } from './errors.js';
+import type { S3DriverOptions } from './options.js';
+import { signPostPolicy } from './post-policy.js';
+import type { S3Settings } from './settings.js';
+import { SigV4Signer } from './sigv4.js';
+
+export const DRIVER_NAME = 's3';
+
+/** A single PUT (and a POST form) uploads at most 5 GiB. */
+const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
+/** SigV4 presigned URLs are valid for at most 7 days. */
+const MAX_EXPIRES_IN = 7 * 24 * 3600;
+
+const PUT_AND_POST: readonly UploadMethod[] = ['PUT', 'POST'];
+const POST_ONLY: readonly UploadMethod[] = ['POST'];
+
+export class S3Driver implements Driver {
+  readonly name = DRIVER_NAME;
+  readonly bucket: string;
+  readonly limits: DriverLimits = { maxObjectSize: MAX_OBJECT_SIZE, maxExpiresIn: MAX_EXPIRES_IN };
+
+  readonly #client: S3Client;
+  readonly #ownsClient: boolean;
+  readonly #endpoint: S3Endpoint;
+  readonly #signer: SigV4Signer;
+  readonly #credentials: CredentialCache;
+  readonly #conditionalWrites: boolean;
+  readonly #sha256Checksums: boolean;
+
+  /** For use by createDriver, which resolves the settings and warms the credential cache. */
+  constructor(settings: S3Settings, options: S3DriverOptions, credentials: CredentialCache) {
+    this.bucket = settings.bucket;
+    this.#client = settings.client;
+    this.#ownsClient = settings.ownsClient;
+    this.#endpoint = settings.endpoint;
+    this.#signer = new SigV4Signer(settings.region, 's3');
+    this.#credentials = credentials;
+    this.#conditionalWrites = options.conditionalWrites ?? true;
+    this.#sha256Checksums = options.sha256Checksums ?? true;
+  }
+
+  /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */
+  uploadMethods(constraints: GrantConstraints): readonly UploadMethod[] {
+    return constraints.minSize === constraints.maxSize ? PUT_AND_POST : POST_ONLY;
+  }
+
+  /** Implements Driver.enforcement. */
+  enforcement(method: UploadMethod, constraints: GrantConstraints): DriverEnforcement {
+    const checksum = constraints.checksum?.algorithm;
+    if (method === 'POST') {
+      return {
+        createOnly: 'none',
+        contentType: 'storage',
+        size: 'storage',
+        // S3 checks the Content-MD5 form field; no documented form field carries a SHA-256.
+        checksum: checksum === 'md5' ? 'storage' : 'verify',
+      };
+    }
+    return {
+      createOnly: this.#conditionalWrites ? 'storage' : 'none',
+      contentType: 'storage',
+      size: 'storage',
+      checksum: checksum === 'md5' || this.#sha256Checksums ? 'storage' : 'verify',
+    };
+  }
+
+  /** Implements Driver.signUpload. */
+  async signUpload(request: SignUploadRequest): Promise<SignedUpload> {
+    const credentials = await this.#credentials.get();
+    const { constraints } = request;
+    const checksum = constraints.checksum;
+    if (request.method === 'POST') {
+      return {
+        url: this.#endpoint.postUrl,
+        headers: {},
+        fields: signPostPolicy(this.#signer, {
+          bucket: this.bucket,
+          key: request.key,
+          contentType: constraints.contentType,
+          minSize: constraints.minSize,
+          maxSize: constraints.maxSize,
+          ...(checksum?.algorithm === 'md5' ? { contentMd5: checksum.value } : {}),
+          expiresIn: request.expiresIn,
+          now: request.now,
+          credentials,
+        }),
+      };
+    }
+    const headers: Record<string, string> = {
+      'content-type': constraints.contentType,
+      'content-length': String(constraints.maxSize),
+    };
+    if (checksum?.algorithm === 'md5') headers['content-md5'] = checksum.value;
+    else if (checksum && this.#sha256Checksums) headers['x-amz-checksum-sha256'] = checksum.value;
+    if (constraints.createOnly && this.#conditionalWrites) headers['if-none-match'] = '*';
+
+    const path = this.#endpoint.objectPath(request.key);
+    const signed = this.#signer.presign({
+      method: 'PUT',
+      host: this.#endpoint.host,
+      path,
+      headers,
+      expiresIn: request.expiresIn,
+      now: request.now,
+      credentials,
+    });
+    return { url: `${this.#endpoint.url(path)}?${signed.query}`, headers };
+  }
+
+  /** Implements Driver.signDownload: response-* overrides are signed query parameters. */
+  async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
+    const credentials = await this.#credentials.get();
+    const query: [string, string][] = [];
+    if (request.filename !== undefined) query.push(['response-content-disposition', attachmentDisposition(request.filename)]);
+    if (request.contentType !== undefined) query.push(['response-content-type', request.contentType]);
+    const path = this.#endpoint.objectPath(request.key);
+    const signed = this.#signer.presign({
+      method: 'GET',
+      host: this.#endpoint.host,
+      path,
+      query,
+      expiresIn: request.expiresIn,
+      now: request.now,
+      credentials,
+    });
+    return { url: `${this.#endpoint.url(path)}?${signed.query}`, headers: {} };
+  }
+
+  /** Implements Driver.head. */
+  async head(key: string): Promise<ObjectInfo | undefined> {
+    let out: HeadObjectCommandOutput;
+    try {
+      out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw mapError(error, this.bucket);
+    }
+    const etag = out.ETag?.replace(/^"|"$/g, '');
+    const md5 = etagMd5(etag, out);
+    const sha256 = out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
+    return {
+      size: out.ContentLength ?? 0,
+      contentType: out.ContentType ?? '',
+      ...(md5 ? { md5 } : {}),
+      ...(sha256 ? { sha256 } : {}),
+      ...(etag ? { etag } : {}),
+    };
+  }
+
+  /** Implements Driver.read. */
+  async read(key: string): Promise<AsyncIterable<Uint8Array>> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
+      return out.Body as AsyncIterable<Uint8Array>;
+    } catch (error) {
+      throw mapError(error, this.bucket);
+    }
+  }
+
+  /** Implements Driver.delete: S3 answers 204 for a missing key too; a 404 is not an error either. */
+  async delete(key: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw mapError(error, this.bucket);
+    }
+  }
+
+  /** Implements Driver.close: destroys the SDK client only when the driver built it. */
+  async close(): Promise<void> {
+    if (this.#ownsClient) this.#client.destroy();
+  }
+}
+
+/**
+ * The ETag is the body's MD5 only for a single-part upload (plain 32 hex digits) stored without
+ * SSE-KMS or SSE-C, which make it an opaque value.
+ */
+function etagMd5(etag: string | undefined, out: HeadObjectCommandOutput): string | undefined {
+  if (!etag || !/^[0-9a-f]{32}$/i.test(etag)) return undefined;
+  if (out.SSECustomerAlgorithm || (out.ServerSideEncryption && out.ServerSideEncryption.startsWith('aws:kms'))) return undefined;
+  return Buffer.from(etag, 'hex').toString('base64');
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Single-node OpenStack Swift + s3api (a SigV4-verifying S3 endpoint) on loopback, no Docker.
+# Adapted from ../shared/emulators/swift-s3.sh so parallel runs never collide: every port and the
+# base directory come from the environment (test/support/swift.ts picks free ports from the OS).
+# Requires: apt-get install -y --no-install-recommends swift swift-proxy swift-account swift-container swift-object
+# S3 credentials: access key "test:tester", secret "testing", region us-east-1, path-style.
+#
+# Environment:
+#   SWIFT_BASE            throwaway directory (deleted and re-created)           required
+#   SWIFT_S3_PORT         proxy (S3) port                                         required
+#   SWIFT_ACCOUNT_PORT, SWIFT_CONTAINER_PORT, SWIFT_OBJECT_PORT                   required
+#   SWIFT_MEMCACHE        memcache_servers value (default 127.0.0.1:11211). tempauth needs the
+#                         cache filter in the pipeline, but not a running memcached: without one the
+#                         client's lookups miss and S3 requests are still authenticated by signature.
+# Writes $SWIFT_BASE/run/<server>.pid and .log; the caller stops the servers by those PIDs.
+set -euo pipefail
+: "${SWIFT_BASE:?}" "${SWIFT_S3_PORT:?}" "${SWIFT_ACCOUNT_PORT:?}" "${SWIFT_CONTAINER_PORT:?}" "${SWIFT_OBJECT_PORT:?}"
+B=$SWIFT_BASE; U=$(id -un)
+rm -rf "$B"; mkdir -p "$B/etc" "$B/srv/d1" "$B/run"
+cd "$B/etc"
+servers="account:$SWIFT_ACCOUNT_PORT container:$SWIFT_CONTAINER_PORT object:$SWIFT_OBJECT_PORT"
+for t in $servers; do n=${t%%:*}; p=${t##*:}
+  swift-ring-builder "$n.builder" create 6 1 1 >/dev/null
+  swift-ring-builder "$n.builder" add "r1z1-127.0.0.1:$p/d1" 1 >/dev/null
+  swift-ring-builder "$n.builder" rebalance >/dev/null 2>&1 || true
+done
+common="[DEFAULT]
+bind_ip = 127.0.0.1
+user = $U
+swift_dir = $B/etc
+devices = $B/srv
+mount_check = false
+workers = 0
+log_level = WARNING
+"
+for t in $servers; do n=${t%%:*}; p=${t##*:}
+  printf "%sbind_port = %s\n[pipeline:main]\npipeline = %s-server\n[app:%s-server]\nuse = egg:swift#%s\n" "$common" "$p" "$n" "$n" "$n" > "$n-server.conf"
+done
+cat > proxy-server.conf <<CONF
+[DEFAULT]
+bind_ip = 127.0.0.1
+bind_port = $SWIFT_S3_PORT
+user = $U
+swift_dir = $B/etc
+workers = 0
+log_level = WARNING
+[pipeline:main]
+pipeline = catch_errors gatekeeper healthcheck proxy-logging cache listing_formats s3api tempauth copy slo dlo proxy-logging proxy-server
+[app:proxy-server]
+use = egg:swift#proxy
+account_autocreate = true
+[filter:catch_errors]
+use = egg:swift#catch_errors
+[filter:gatekeeper]
+use = egg:swift#gatekeeper
+[filter:healthcheck]
+use = egg:swift#healthcheck
+[filter:proxy-logging]
+use = egg:swift#proxy_logging
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = ${SWIFT_MEMCACHE:-127.0.0.1:11211}
+[filter:listing_formats]
+use = egg:swift#listing_formats
+[filter:s3api]
+use = egg:swift#s3api
+location = us-east-1
+cors_preflight_allow_origin = ${S3_CORS_ORIGIN:-*}
+[filter:tempauth]
+use = egg:swift#tempauth
+user_test_tester = testing .admin
+[filter:copy]
+use = egg:swift#copy
+[filter:slo]
+use = egg:swift#slo
+[filter:dlo]
+use = egg:swift#dlo
+CONF
+for s in account container object proxy; do
+  /usr/bin/python3 "/usr/bin/swift-$s-server" "$B/etc/$s-server.conf" -v > "$B/run/$s.log" 2>&1 &
+  echo $! > "$B/run/$s.pid"
+done
+ready() { curl -s -o /dev/null "http://127.0.0.1:$1/" ; }
+for i in $(seq 1 200); do
+  if curl -sf -o /dev/null "http://127.0.0.1:$SWIFT_S3_PORT/healthcheck" && ready "$SWIFT_ACCOUNT_PORT" && ready "$SWIFT_CONTAINER_PORT" && ready "$SWIFT_OBJECT_PORT"; then
+    echo "swift s3api ready on 127.0.0.1:$SWIFT_S3_PORT"; exit 0
+  fi
+  sleep 0.1
+done
+echo "swift did not start" >&2; tail -n 20 "$B"/run/*.log >&2; exit 1
