@@ -41,5 +41,8 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: Rece
     ...(unread ? { connection: 'close' } : {}),
   });
   res.end(body);
-  if (unread) req.resume();
+  if (unread) {
+    req.resume();
+    res.once('finish', () => req.socket.end());
+  }
 }

@@ -219,7 +219,7 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
     for (const algorithm of ['sha256', 'md5'] as const) {
       it(`refuses content that does not match the declared ${algorithm}`, async () => {
         const declared = bytes(512);
-        const checksum = { [algorithm]: digest(algorithm, declared) } as ChecksumInput;
+        const checksum = { [algorithm]: digest(algorithm, declared) } as unknown as ChecksumInput;
         const grant = await grantFor({ size: 512, checksum });
         const result = await h.upload(grant, bytes(512));
         await expectStopped(grant, grant.enforcement.checksum ?? 'verify', result, 'wrongChecksum');

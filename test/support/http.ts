@@ -22,15 +22,17 @@ export async function uploadViaHttp(grant: UploadGrant, body: Uint8Array, option
     if (value === undefined) delete headers[name];
     else headers[name] = value;
   }
+  // A copy on a plain ArrayBuffer: what Blob and fetch accept whatever buffer the caller used.
+  const payload = new Uint8Array(body);
   let request: RequestInit;
   if (grant.method === 'POST') {
     const form = new FormData();
     for (const [name, value] of Object.entries(grant.fields ?? {})) form.append(name, swapType(value));
-    form.append('file', new Blob([body], { type: options.contentType ?? granted }), 'upload.bin');
+    form.append('file', new Blob([payload], { type: options.contentType ?? granted }), 'upload.bin');
     delete headers['content-type'];
     request = { method: 'POST', headers, body: form };
   } else {
-    request = { method: 'PUT', headers, body };
+    request = { method: 'PUT', headers, body: payload };
   }
   try {
     const response = await fetch(grant.url, request);

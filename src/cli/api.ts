@@ -1,0 +1,107 @@
+// The demo server's JSON API. Stable: the page, the docs and outside checks rely on these shapes.
+//   POST /api/grants          { filename, contentType, size | maxSize [, minSize] [, sha256 | md5] [, expiresIn] } -> 201 UploadGrant
+//   POST /api/uploads/verify  { token } -> 200 { object } | 422 { error: { code: 'rejected', violations } }
+//   POST /api/downloads       { key, expiresIn? } -> 200 { url, expiresAt }
+//   GET  /api/info            -> { provider, bucket }
+// Errors: { error: { code, message, field? } } with 400 (bad input), 404, 413, 422, 502.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  ConfigError,
+  InvalidRequestError,
+  ObjectNotFoundError,
+  ProviderError,
+  UnsupportedConstraintError,
+  UploadRejectedError,
+} from '../errors.js';
+import type { ChecksumInput, Presigner, UploadGrantRequest } from '../types.js';
+
+const MAX_JSON_BYTES = 16 * 1024;
+/** Keys the demo hands out, and the only ones it will sign downloads for. */
+export const DEMO_PREFIX = 'uploads';
+
+type Json = Record<string, unknown>;
+
+export async function handleApi(presigner: Presigner, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  try {
+    if (req.method === 'GET' && pathname === '/api/info') return send(res, 200, { provider: presigner.provider, bucket: presigner.bucket });
+    if (req.method !== 'POST') return send(res, 405, { error: { code: 'method-not-allowed', message: `${req.method} is not allowed here` } });
+    const body = await readJson(req);
+    switch (pathname) {
+      case '/api/grants':
+        return send(res, 201, await presigner.createUploadGrant(grantRequest(body)));
+      case '/api/uploads/verify':
+        return send(res, 200, { object: await presigner.verifyUpload(body['token'] as string) });
+      case '/api/downloads':
+        return send(res, 200, await presigner.createDownloadGrant(downloadRequest(body)));
+      default:
+        return send(res, 404, { error: { code: 'not-found', message: `no API route ${pathname}` } });
+    }
+  } catch (error) {
+    const [status, payload] = errorAnswer(error);
+    send(res, status, payload);
+  }
+}
+
+/** Map the client's body to a request; the key is always made here, never taken from the client. */
+function grantRequest(body: Json): UploadGrantRequest {
+  if (typeof body['filename'] !== 'string') throw new InvalidRequestError('filename', 'is required: the original file name');
+  if (body['sha256'] !== undefined && body['md5'] !== undefined) throw new InvalidRequestError('checksum', 'give sha256 or md5, not both');
+  const checksum = body['sha256'] !== undefined ? { sha256: body['sha256'] } : body['md5'] !== undefined ? { md5: body['md5'] } : undefined;
+  const pick = (name: string) => (body[name] === undefined || body[name] === null ? {} : { [name]: body[name] });
+  return {
+    filename: body['filename'],
+    prefix: DEMO_PREFIX,
+    contentType: body['contentType'] as string,
+    ...pick('size'),
+    ...pick('maxSize'),
+    ...pick('minSize'),
+    ...pick('expiresIn'),
+    ...pick('method'),
+    ...(checksum ? { checksum: checksum as ChecksumInput } : {}),
+  } as UploadGrantRequest;
+}
+
+function downloadRequest(body: Json) {
+  const key = body['key'];
+  if (typeof key !== 'string' || !key.startsWith(`${DEMO_PREFIX}/`)) {
+    throw new InvalidRequestError('key', `must be a key the demo issued (under "${DEMO_PREFIX}/")`);
+  }
+  return { key, filename: key.split('/').pop() ?? 'download', ...(body['expiresIn'] === undefined ? {} : { expiresIn: body['expiresIn'] as number }) };
+}
+
+async function readJson(req: IncomingMessage): Promise<Json> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new InvalidRequestError('body', 'send JSON with Content-Type: application/json');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_JSON_BYTES) throw new InvalidRequestError('body', `is over ${MAX_JSON_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new InvalidRequestError('body', 'is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidRequestError('body', 'must be a JSON object');
+  return parsed as Json;
+}
+
+export function errorAnswer(error: unknown): [number, Json] {
+  if (error instanceof InvalidRequestError) return [400, { error: { code: error.code, message: error.message, field: error.field } }];
+  if (error instanceof UnsupportedConstraintError) return [400, { error: { code: error.code, message: error.message, field: error.constraint } }];
+  if (error instanceof UploadRejectedError) return [422, { error: { code: 'rejected', message: error.message, violations: error.violations } }];
+  if (error instanceof ObjectNotFoundError) return [404, { error: { code: error.code, message: error.message } }];
+  if (error instanceof ProviderError) return [502, { error: { code: error.code, message: error.message } }];
+  if (error instanceof ConfigError) return [500, { error: { code: error.code, message: error.message } }];
+  console.error('upgrant demo server: unexpected error', error);
+  return [500, { error: { code: 'internal', message: 'internal error' } }];
+}
+
+export function send(res: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,223 @@
+// Environment -> typed PresignerConfig. One deployment picks its provider and policy with
+// variables (DESIGN section 4); a missing or bad variable is one ConfigError line that names it
+// and says what is expected, never an SDK stack trace later on.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { createPresigner, type PresignerConfig } from './create-presigner.js';
+import { ConfigError } from './errors.js';
+import type { PolicyOptions, Presigner, ProviderName } from './types.js';
+import { MAX_GRANT_EXPIRY, validateBucketName, validateTypePattern } from './validate.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const PROVIDERS: readonly ProviderName[] = ['local', 's3', 'gcs', 'azure'];
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_LOCAL_ROOT = './uploads';
+/** Where `upgrant serve` mounts the local receiver. */
+export const LOCAL_MOUNT_PATH = '/storage';
+
+let warnedAboutDevSecret = false;
+
+/** Read the configuration for `createPresigner` from environment variables. */
+export function loadConfig(env: Env = process.env): PresignerConfig {
+  const provider = readProvider(env);
+  const policy = readPolicy(env, provider);
+  switch (provider) {
+    case 'local':
+      return {
+        provider,
+        ...policy,
+        root: path.resolve(value(env, 'UPGRANT_LOCAL_ROOT') ?? DEFAULT_LOCAL_ROOT),
+        baseUrl: readUrl(env, 'UPGRANT_PUBLIC_URL') ?? `http://127.0.0.1:${readPort(env)}${LOCAL_MOUNT_PATH}`,
+        bucket: readBucket(env, false) ?? 'local',
+      };
+    case 's3':
+      return {
+        provider,
+        ...policy,
+        bucket: readBucket(env, true)!,
+        ...optional('region', value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION')),
+        ...optional('endpoint', readUrl(env, 'AWS_ENDPOINT_URL_S3') ?? readUrl(env, 'AWS_ENDPOINT_URL')),
+        ...optional('forcePathStyle', readFlag(env, 'UPGRANT_S3_FORCE_PATH_STYLE')),
+        ...optional('conditionalWrites', readFlag(env, 'UPGRANT_S3_CONDITIONAL_WRITES')),
+        ...readAwsKeys(env),
+      };
+    case 'gcs':
+      return {
+        provider,
+        ...policy,
+        bucket: readBucket(env, true)!,
+        ...optional('keyFilename', value(env, 'GOOGLE_APPLICATION_CREDENTIALS')),
+        ...optional('signerEmail', readEmail(env, 'UPGRANT_GCS_SIGNER_EMAIL')),
+        ...readGcsHmac(env),
+        ...optional('apiEndpoint', readEmulatorHost(env)),
+        ...optional('projectId', value(env, 'GOOGLE_CLOUD_PROJECT')),
+      };
+    case 'azure':
+      return { provider, ...policy, bucket: readBucket(env, true)!, ...readAzureCredentials(env) };
+  }
+}
+
+/** The demo server's port: PORT, else 8787. */
+export function readPort(env: Env): number {
+  const raw = value(env, 'PORT');
+  if (raw === undefined) return DEFAULT_PORT;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${raw}" is not a port number (0-65535)`);
+  return port;
+}
+
+function value(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+function optional<K extends string, V>(name: K, v: V | undefined): { [P in K]?: V } {
+  return (v === undefined ? {} : { [name]: v }) as { [P in K]?: V };
+}
+
+function readProvider(env: Env): ProviderName {
+  const raw = (value(env, 'UPGRANT_PROVIDER') ?? 'local').toLowerCase();
+  if (!(PROVIDERS as readonly string[]).includes(raw)) {
+    throw new ConfigError('UPGRANT_PROVIDER', `"${raw}" is not a provider; expected one of ${PROVIDERS.join(', ')}`);
+  }
+  return raw as ProviderName;
+}
+
+function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
+  const maxExpires = value(env, 'UPGRANT_MAX_EXPIRES');
+  let maxExpiresIn: number | undefined;
+  if (maxExpires !== undefined) {
+    maxExpiresIn = Number(maxExpires);
+    if (!Number.isInteger(maxExpiresIn) || maxExpiresIn < 1 || maxExpiresIn > MAX_GRANT_EXPIRY) {
+      throw new ConfigError('UPGRANT_MAX_EXPIRES', `"${maxExpires}" must be whole seconds from 1 to ${MAX_GRANT_EXPIRY} (7 days)`);
+    }
+  }
+  const types = value(env, 'UPGRANT_ALLOWED_TYPES');
+  const allowedTypes = types?.split(',').map((t) => {
+    try {
+      return validateTypePattern(t, 'UPGRANT_ALLOWED_TYPES');
+    } catch {
+      throw new ConfigError('UPGRANT_ALLOWED_TYPES', `"${t.trim()}" is not type/subtype or type/*; expected a comma-separated list such as image/*,application/pdf`);
+    }
+  });
+  return {
+    secret: readSecret(env, provider),
+    ...optional('strict', readFlag(env, 'UPGRANT_STRICT')),
+    ...optional('maxExpiresIn', maxExpiresIn),
+    ...optional('allowedTypes', allowedTypes),
+  };
+}
+
+function readSecret(env: Env, provider: ProviderName): string {
+  const secret = value(env, 'UPGRANT_SECRET');
+  if (secret !== undefined) {
+    if (Buffer.byteLength(secret, 'utf8') < 32) {
+      throw new ConfigError('UPGRANT_SECRET', 'must be at least 32 bytes; make one with `openssl rand -base64 32`');
+    }
+    return secret;
+  }
+  const production = value(env, 'NODE_ENV') === 'production';
+  if (provider !== 'local' || production) {
+    throw new ConfigError('UPGRANT_SECRET', `is required${production ? ' in production' : ` for provider ${provider}`}: at least 32 bytes, e.g. from \`openssl rand -base64 32\``);
+  }
+  if (!warnedAboutDevSecret) {
+    warnedAboutDevSecret = true;
+    process.emitWarning('UPGRANT_SECRET is not set: using a random secret for this process (grants and tokens die with it). Set it outside development.', {
+      code: 'UPGRANT_DEV_SECRET',
+    });
+  }
+  return randomBytes(32).toString('base64url');
+}
+
+function readBucket(env: Env, required: boolean): string | undefined {
+  const bucket = value(env, 'UPGRANT_BUCKET');
+  if (bucket === undefined) {
+    if (required) throw new ConfigError('UPGRANT_BUCKET', 'is required: the bucket (S3, GCS) or container (Azure) grants are for');
+    return undefined;
+  }
+  try {
+    return validateBucketName(bucket, 'UPGRANT_BUCKET');
+  } catch (error) {
+    throw new ConfigError('UPGRANT_BUCKET', `"${bucket}" ${(error as Error).message.replace(/^UPGRANT_BUCKET: /, '')}`);
+  }
+}
+
+function readFlag(env: Env, name: string): boolean | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  const v = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `"${raw}" is not a flag; expected 1 or 0`);
+}
+
+function readUrl(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+    return raw;
+  } catch {
+    throw new ConfigError(name, `"${raw}" is not an absolute http(s) URL`);
+  }
+}
+
+function readEmail(env: Env, name: string): string | undefined {
+  const raw = value(env, name);
+  if (raw !== undefined && !/^[^@\s]+@[^@\s]+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a service account email`);
+  return raw;
+}
+
+function readEmulatorHost(env: Env): string | undefined {
+  const raw = value(env, 'STORAGE_EMULATOR_HOST');
+  if (raw === undefined) return undefined;
+  const withScheme = /^https?:\/\//.test(raw) ? raw : `http://${raw}`;
+  try {
+    return new URL(withScheme).toString().replace(/\/+$/, '');
+  } catch {
+    throw new ConfigError('STORAGE_EMULATOR_HOST', `"${raw}" is not host:port or a URL`);
+  }
+}
+
+/** Explicit keys are optional (the SDK chain finds profiles and roles), but never half given. */
+function readAwsKeys(env: Env): { credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
+  const id = value(env, 'AWS_ACCESS_KEY_ID');
+  const secret = value(env, 'AWS_SECRET_ACCESS_KEY');
+  if (id === undefined && secret === undefined) return {};
+  if (id === undefined) throw new ConfigError('AWS_ACCESS_KEY_ID', 'is missing while AWS_SECRET_ACCESS_KEY is set');
+  if (secret === undefined) throw new ConfigError('AWS_SECRET_ACCESS_KEY', 'is missing while AWS_ACCESS_KEY_ID is set');
+  return { credentials: { accessKeyId: id, secretAccessKey: secret, ...optional('sessionToken', value(env, 'AWS_SESSION_TOKEN')) } };
+}
+
+function readGcsHmac(env: Env): { hmacKey?: { accessId: string; secret: string } } {
+  const accessId = value(env, 'UPGRANT_GCS_HMAC_ACCESS_ID');
+  const secret = value(env, 'UPGRANT_GCS_HMAC_SECRET');
+  if (accessId === undefined && secret === undefined) return {};
+  if (accessId === undefined) throw new ConfigError('UPGRANT_GCS_HMAC_ACCESS_ID', 'is missing while UPGRANT_GCS_HMAC_SECRET is set');
+  if (secret === undefined) throw new ConfigError('UPGRANT_GCS_HMAC_SECRET', 'is missing while UPGRANT_GCS_HMAC_ACCESS_ID is set');
+  return { hmacKey: { accessId, secret } };
+}
+
+function readAzureCredentials(env: Env): { connectionString?: string; accountName?: string; accountKey?: string } {
+  const connectionString = value(env, 'AZURE_STORAGE_CONNECTION_STRING');
+  if (connectionString !== undefined) return { connectionString };
+  const accountName = value(env, 'AZURE_STORAGE_ACCOUNT');
+  const accountKey = value(env, 'AZURE_STORAGE_KEY');
+  if (accountName === undefined) {
+    throw new ConfigError(
+      accountKey === undefined ? 'AZURE_STORAGE_CONNECTION_STRING' : 'AZURE_STORAGE_ACCOUNT',
+      accountKey === undefined
+        ? 'is required (or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, or AZURE_STORAGE_ACCOUNT alone for Entra ID)'
+        : 'is required with AZURE_STORAGE_KEY',
+    );
+  }
+  if (accountKey !== undefined && !/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) throw new ConfigError('AZURE_STORAGE_KEY', 'is not a base64 account key');
+  return { accountName, ...optional('accountKey', accountKey) };
+}
+
+/** `presignerFromEnv(env)`: loadConfig + createPresigner. */
+export function presignerFromEnv(env: Env = process.env): Promise<Presigner> {
+  return createPresigner(loadConfig(env));
+}
