@@ -3,36 +3,17 @@
 // (see ../shared/emulators/README.md). The stand-in verifies V4 signatures with the service
 // account's PUBLIC key and enforces the signed headers the way GCS documents them; the proof that
 // the signatures match Google's is the conformance suite (test/conformance/gcs-v4.test.ts).
-import { generateKeyPairSync } from 'node:crypto';
 import { createDriver } from '../../drivers/gcs/index.js';
 import { PortablePresigner } from '../../src/presigner.js';
-import type { UploadGrant } from '../../src/types.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { uploadViaHttp } from '../support/http.js';
+import { editSignedUrl, flipHex, throwawayAccount } from '../gcs/helpers.js';
 import type { ContractHarness } from './harness.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
 const BUCKET = 'uploads';
 const OTHER = 'other-uploads';
-
-/** A throwaway service account key for this run. */
-export function throwawayAccount(email = 'upgrant-test@upgrant-test.iam.gserviceaccount.com') {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { client_email: email, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
-}
-
-/** Edit a signed URL's path or signature, leaving the rest of the query byte for byte. */
-export function editSignedUrl(grant: UploadGrant, edit: { path?: (path: string) => string; signature?: (hex: string) => string }): UploadGrant {
-  const [base = '', query = ''] = grant.url.split('?');
-  const url = new URL(base);
-  if (edit.path) url.pathname = edit.path(url.pathname);
-  const signature = edit.signature;
-  const newQuery = signature ? query.replace(/(^|&)X-Goog-Signature=([0-9a-f]+)/, (_m, p: string, s: string) => `${p}X-Goog-Signature=${signature(s)}`) : query;
-  return { ...grant, url: `${url.toString()}?${newQuery}` };
-}
-
-export const flipHex = (hex: string) => (hex[0] === 'a' ? 'b' : 'a') + hex.slice(1);
 
 describe('contract: gcs driver on the GCS stand-in', function () {
   runContractTests(async () => {
