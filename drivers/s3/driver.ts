@@ -8,6 +8,8 @@
 // - conditionalWrites [UPGRANT_S3_CONDITIONAL_WRITES], default true: sign `if-none-match: *`.
 // - sha256Checksums, default true: the store validates `x-amz-checksum-sha256` (AWS does; Swift
 //   does not, and then a declared SHA-256 is checked by verifyUpload instead).
+// - postUploads, default true: the store takes browser POST uploads (Swift does not: PUT only,
+//   so a size range cannot be granted there).
 // - credentials, else the AWS SDK default chain; client, clock.
 //
 // # Grants
@@ -52,7 +54,9 @@ const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
 const MAX_EXPIRES_IN = 7 * 24 * 3600;
 
 const PUT_AND_POST: readonly UploadMethod[] = ['PUT', 'POST'];
+const PUT_ONLY: readonly UploadMethod[] = ['PUT'];
 const POST_ONLY: readonly UploadMethod[] = ['POST'];
+const NONE: readonly UploadMethod[] = [];
 
 export class S3Driver implements Driver {
   readonly name = DRIVER_NAME;
@@ -66,6 +70,7 @@ export class S3Driver implements Driver {
   readonly #credentials: CredentialCache;
   readonly #conditionalWrites: boolean;
   readonly #sha256Checksums: boolean;
+  readonly #postUploads: boolean;
 
   /** For use by createDriver, which resolves the settings and warms the credential cache. */
   constructor(settings: S3Settings, options: S3DriverOptions, credentials: CredentialCache) {
@@ -77,11 +82,14 @@ export class S3Driver implements Driver {
     this.#credentials = credentials;
     this.#conditionalWrites = options.conditionalWrites ?? true;
     this.#sha256Checksums = options.sha256Checksums ?? true;
+    this.#postUploads = options.postUploads ?? true;
   }
 
   /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */
   uploadMethods(constraints: GrantConstraints): readonly UploadMethod[] {
-    return constraints.minSize === constraints.maxSize ? PUT_AND_POST : POST_ONLY;
+    const exact = constraints.minSize === constraints.maxSize;
+    if (this.#postUploads) return exact ? PUT_AND_POST : POST_ONLY;
+    return exact ? PUT_ONLY : NONE;
   }
 
   /** Implements Driver.enforcement. */

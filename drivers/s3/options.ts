@@ -24,6 +24,12 @@ export interface S3DriverOptions {
    * not sent and verifyUpload hashes the stored object instead (enforcement 'verify').
    */
   sha256Checksums?: boolean;
+  /**
+   * Whether the store accepts browser POST uploads (POST Object with a policy); default true.
+   * OpenStack Swift's s3api does not (412): then only exact-size PUT grants can be made, and a
+   * size range is refused when the grant is asked for instead of failing at upload time.
+   */
+  postUploads?: boolean;
   /** Explicit credentials; otherwise the AWS SDK's default chain (env, profile, SSO, roles). */
   credentials?: S3Credentials;
   /** An existing client to use for head/read/delete and credentials. */
