@@ -20,7 +20,7 @@ export function safeFileName(originalFilename: string): string {
   if (cleaned === '') return 'file';
   const dot = cleaned.lastIndexOf('.');
   const ext = dot > 0 ? cleaned.slice(dot).toLowerCase().slice(0, 16) : '';
-  const stem = dot > 0 ? cleaned.slice(0, dot) : cleaned;
+  const stem = (dot > 0 ? cleaned.slice(0, dot) : cleaned).replace(/[-.]+$/, '') || 'file';
   return Array.from(stem).slice(0, MAX_NAME_CHARS - ext.length).join('') + ext;
 }
 

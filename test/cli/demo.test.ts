@@ -1,0 +1,130 @@
+// The built `upgrant` command and demo server, as a user runs them: real processes, real HTTP.
+import { expect } from 'chai';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/upgrant.js', import.meta.url));
+const SECRET = 'demo-test-secret-0123456789abcdef0123';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function cli(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function post(url: string, body: unknown) {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, json: (await response.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+describe('upgrant CLI and demo server (built package)', function () {
+  this.timeout(30_000);
+  let root: string;
+  let env: Record<string, string>;
+  let server: ChildProcess;
+  let base: string;
+
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-demo-'));
+    const port = await freePort();
+    env = { UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, PORT: String(port) };
+    base = `http://127.0.0.1:${port}`;
+    server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      server.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('upgrant demo on')) resolve();
+      });
+      server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+  });
+
+  after(async () => {
+    if (server.pid) process.kill(server.pid, 'SIGTERM');
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('serves the demo page and says which provider it is on', async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).to.equal(200);
+    expect(await page.text()).to.include('data-testid="upload"');
+    expect(await (await fetch(`${base}/api/info`)).json()).to.deep.equal({ provider: 'local', bucket: 'local' });
+  });
+
+  it('runs grant -> PUT -> verify -> download through the JSON API', async () => {
+    const body = Buffer.from('hello, storage');
+    const grant = await post(`${base}/api/grants`, { filename: '../me.txt', key: 'evil/choice.txt', contentType: 'text/plain', size: body.length });
+    expect(grant.status).to.equal(201);
+    expect(grant.json['key']).to.match(/^uploads\/[0-9a-f]{32}\/me\.txt$/);
+    const put = await fetch(grant.json['url'], { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
+    expect(put.status).to.equal(201);
+    const verified = await post(`${base}/api/uploads/verify`, { token: grant.json['token'] });
+    expect(verified.status).to.equal(200);
+    expect(verified.json['object']).to.deep.include({ size: body.length, contentType: 'text/plain' });
+    const download = await post(`${base}/api/downloads`, { key: grant.json['key'] });
+    expect(await (await fetch(download.json['url'])).text()).to.equal('hello, storage');
+  });
+
+  it('answers bad input with 400 naming the field', async () => {
+    for (const [body, field] of [
+      [{ filename: 'a.txt', contentType: 'text/plain', size: -1 }, 'size'],
+      [{ filename: 'a.txt', contentType: 'nope', size: 1 }, 'contentType'],
+      [{ contentType: 'text/plain', size: 1 }, 'filename'],
+      [{ filename: 'a.txt', contentType: 'text/plain', size: 1, sha256: 'xx' }, 'checksum.sha256'],
+      [{ filename: 'a.txt', contentType: 'text/plain', maxSize: 1, minSize: 2 }, 'minSize'],
+    ] as const) {
+      const answer = await post(`${base}/api/grants`, body);
+      expect(answer.status, JSON.stringify(body)).to.equal(400);
+      expect(answer.json['error']).to.include({ code: 'invalid-request', field });
+    }
+    expect((await post(`${base}/api/uploads/verify`, { token: 'forged' })).json['error']).to.include({ field: 'token' });
+    expect((await post(`${base}/api/downloads`, { key: 'elsewhere/x' })).status).to.equal(400);
+  });
+
+  it('answers 422 and deletes an object that breaks its grant', async () => {
+    const grant = await post(`${base}/api/grants`, { filename: 'x.bin', contentType: 'application/octet-stream', size: 4 });
+    // Bypass the receiver: put wrong bytes on disk directly, as a broken writer would.
+    const file = path.join(root, 'local', ...String(grant.json['key']).split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, 'too long');
+    const answer = await post(`${base}/api/uploads/verify`, { token: grant.json['token'] });
+    expect(answer.status).to.equal(422);
+    expect(answer.json['error']['code']).to.equal('rejected');
+    expect(answer.json['error']['violations'].map((v: { constraint: string }) => v.constraint)).to.include('size');
+    expect(await readFile(file).catch(() => 'deleted')).to.equal('deleted');
+  });
+
+  it('prints a grant with `upgrant grant` that the running receiver accepts, and verifies it', async () => {
+    const made = cli(['grant', '--filename', 'cli.txt', '--type', 'text/plain', '--size', '3'], env);
+    expect(made.code, made.stderr).to.equal(0);
+    const grant = JSON.parse(made.stdout) as { url: string; token: string };
+    expect((await fetch(grant.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'abc' })).status).to.equal(201);
+    const verified = cli(['verify', grant.token], env);
+    expect(verified.code, verified.stderr).to.equal(0);
+    expect(JSON.parse(verified.stdout)).to.deep.include({ size: 3, contentType: 'text/plain' });
+  });
+
+  it('reports bad input and bad variables in one line, without a stack trace', () => {
+    const badSize = cli(['grant', 'a.txt', '--type', 'text/plain', '--size', '-5'], env);
+    expect(badSize.code).to.equal(2);
+    const badEnv = cli(['grant', 'a.txt', '--type', 'text/plain', '--size', '5'], { ...env, UPGRANT_PROVIDER: 'dropbox' });
+    expect(badEnv.code).to.equal(2);
+    expect(badEnv.stderr.trim()).to.match(/^upgrant: UPGRANT_PROVIDER: "dropbox" is not a provider/);
+    const badType = cli(['grant', 'a.txt', '--type', 'text', '--size', '5'], env);
+    expect(badType.stderr.trim()).to.equal('upgrant: contentType: "text" is not a valid type/subtype media type');
+    for (const r of [badSize, badEnv, badType]) expect(r.stderr).to.not.match(/\n\s+at /);
+  });
+});

@@ -1,0 +1,77 @@
+// The package as a user installs it: the built entry points resolve through the exports map,
+// carry types, and the portable layer never pulls a cloud SDK in.
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Import `specifier` in a plain Node process (no tsx), as a consumer of the package would. */
+function importNames(specifier: string): string[] {
+  const script = `const m = await import(${JSON.stringify(specifier)}); console.log(JSON.stringify(Object.keys(m).sort()));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+  expect(result.status, result.stderr).to.equal(0);
+  return JSON.parse(result.stdout) as string[];
+}
+
+describe('the built package', () => {
+  it("exports the portable API from 'upgrant'", () => {
+    expect(importNames('upgrant')).to.include.members([
+      'createPresigner', 'presignerFromEnv', 'loadConfig', 'PRESIGNER', 'presignerModule', 'keyFor',
+      'InvalidRequestError', 'ConfigError', 'UnsupportedConstraintError', 'UploadRejectedError', 'GrantExpiredError', 'ProviderError',
+    ]);
+  });
+
+  it("exports listenLocal and localRequestHandler from 'upgrant/local'", () => {
+    expect(importNames('upgrant/local')).to.include.members(['listenLocal', 'localRequestHandler', 'createDriver', 'DRIVER_NAME', 'localDriverModule']);
+  });
+
+  it('ships type declarations for every entry in the exports map', async () => {
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types?: string; import?: string } | string> };
+    for (const [entry, target] of Object.entries(pkg.exports)) {
+      if (typeof target === 'string') continue;
+      expect(existsSync(path.join(ROOT, target.import!)), `${entry} -> ${target.import}`).to.equal(true);
+      expect(existsSync(path.join(ROOT, target.types!)), `${entry} -> ${target.types}`).to.equal(true);
+    }
+  });
+
+  it('keeps cloud SDKs out of src/ (drivers load them lazily)', async () => {
+    const offenders: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.name.endsWith('.ts')) {
+          const text = await readFile(full, 'utf8');
+          if (/from ['"](@aws-sdk|@google-cloud|@azure|google-auth-library)/.test(text)) offenders.push(path.relative(ROOT, full));
+        }
+      }
+    };
+    await walk(path.join(ROOT, 'src'));
+    expect(offenders).to.deep.equal([]);
+  });
+
+  // A resolve hook reports every module URL; the S3 run proves the detector sees SDK loads.
+  const HOOK = `data:text/javascript,export async function resolve(s, c, next) { const r = await next(s, c); if (/@aws-sdk|@google-cloud|@azure/.test(r.url)) console.error('SDK ' + r.url); return r; }`;
+  function sdkLoads(config: string): string[] {
+    const script = `
+      const { register } = await import('node:module');
+      register(${JSON.stringify(HOOK)});
+      const { createPresigner } = await import('upgrant');
+      const p = await createPresigner(${config});
+      await p.createUploadGrant({ key: 'a', contentType: 'a/b', size: 1 });`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(result.status, result.stderr).to.equal(0);
+    return result.stderr.split('\n').filter((line) => line.startsWith('SDK '));
+  }
+
+  it('loads no cloud SDK when only the local driver is used', () => {
+    expect(sdkLoads(`{ provider: 'local', root: '/tmp/x', baseUrl: 'http://127.0.0.1:1', secret: 's'.repeat(32) }`)).to.deep.equal([]);
+    const s3 = sdkLoads(`{ provider: 's3', bucket: 'b-1', region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' }, secret: 's'.repeat(32) }`);
+    expect(s3.some((line) => line.includes('@aws-sdk')), 'the detector sees the S3 SDK load').to.equal(true);
+    expect(s3.some((line) => /@azure|@google-cloud/.test(line))).to.equal(false);
+  });
+});
