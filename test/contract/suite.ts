@@ -73,6 +73,17 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
     return on.createUploadGrant({ key: newKey('k'), contentType: 'application/octet-stream', ...request } as UploadGrantRequest);
   }
 
+  /** A size-range grant; the test is skipped, saying why, where the driver cannot grant ranges. */
+  async function rangeGrantFor(ctx: Mocha.Context, request: Partial<UploadGrantRequest>): Promise<UploadGrant> {
+    try {
+      return await grantFor(request);
+    } catch (error) {
+      if (!(error instanceof UnsupportedConstraintError) || error.constraint !== 'size') throw error;
+      ctx.test!.title += ` (skipped: ${error.message})`;
+      ctx.skip();
+    }
+  }
+
   describe('grants and uploads', () => {
     it('uploads within the grant, stores exactly the bytes, and verifies', async () => {
       const body = bytes(4096);
@@ -89,9 +100,9 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       kept.add(grant.key);
     });
 
-    it('accepts a body anywhere inside a size range', async () => {
+    it('accepts a body anywhere inside a size range', async function () {
       const body = bytes(700);
-      const grant = await grantFor({ contentType: 'text/csv', minSize: 100, maxSize: 1000 });
+      const grant = await rangeGrantFor(this, { contentType: 'text/csv', minSize: 100, maxSize: 1000 });
       expect(grant.constraints).to.deep.include({ minSize: 100, maxSize: 1000 });
       const result = await h.upload(grant, body);
       expect(result.status, result.body).to.be.within(200, 299);
@@ -206,13 +217,13 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(999)), 'tooSmall');
     });
 
-    it("refuses a body over a range's maximum", async () => {
-      const grant = await grantFor({ minSize: 10, maxSize: 1000 });
+    it("refuses a body over a range's maximum", async function () {
+      const grant = await rangeGrantFor(this, { minSize: 10, maxSize: 1000 });
       await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(1001)), 'overRangeMax');
     });
 
-    it("refuses a body under a range's minimum", async () => {
-      const grant = await grantFor({ minSize: 10, maxSize: 1000 });
+    it("refuses a body under a range's minimum", async function () {
+      const grant = await rangeGrantFor(this, { minSize: 10, maxSize: 1000 });
       await expectStopped(grant, grant.enforcement.size, await h.upload(grant, bytes(9)), 'tooSmall');
     });
 
