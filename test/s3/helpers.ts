@@ -1,0 +1,66 @@
+// Helpers shared by the S3 tests: Swift-like driver options, an SDK client on an emulator, URL
+// edits for the attacks, and reads/lists with the store's own credentials.
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3DriverOptions } from '../../drivers/s3/index.js';
+import type { UploadGrant } from '../../src/types.js';
+import { SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET } from '../support/swift.js';
+
+export const SWIFT_CREDENTIALS = { accessKeyId: SWIFT_ACCESS_KEY, secretAccessKey: SWIFT_SECRET };
+
+/** Options for a store like Swift: no If-None-Match, no checksum validation, no POST Object. */
+export function swiftOptions(endpoint: string, bucket: string): S3DriverOptions {
+  return {
+    bucket,
+    region: SWIFT_REGION,
+    endpoint,
+    forcePathStyle: true,
+    credentials: SWIFT_CREDENTIALS,
+    conditionalWrites: false,
+    sha256Checksums: false,
+    postUploads: false,
+  };
+}
+
+export function s3Client(endpoint: string, credentials = SWIFT_CREDENTIALS): S3Client {
+  return new S3Client({
+    region: SWIFT_REGION,
+    endpoint,
+    forcePathStyle: true,
+    credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** The same URL with another path, the query (and so the signature) untouched. */
+export function withPath(grant: UploadGrant, edit: (path: string) => string): UploadGrant {
+  const q = grant.url.indexOf('?');
+  const url = new URL(grant.url.slice(0, q));
+  return { ...grant, url: `${url.origin}${edit(url.pathname)}${grant.url.slice(q)}` };
+}
+
+/** Flip the signature's last hex digit. */
+export function tamperSignature(grant: UploadGrant): UploadGrant {
+  return { ...grant, url: grant.url.replace(/(X-Amz-Signature=[0-9a-f]{63})([0-9a-f])/, (_m, head: string, last: string) => head + (last === '0' ? '1' : '0')) };
+}
+
+export async function readObject(client: S3Client, bucket: string, key: string): Promise<Uint8Array | undefined> {
+  try {
+    const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NoSuchKey' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function listKeys(client: S3Client, bucket: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return keys;
+}
