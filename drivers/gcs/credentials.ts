@@ -21,8 +21,10 @@ export interface ResolvedCredentials {
 export function resolveCredentials(options: GcsDriverOptions, env: Env = process.env): ResolvedCredentials {
   if (options.hmacKey) return { signer: hmacSigner(options.hmacKey, 'hmacKey'), ...(options.credentials ? { serviceAccount: options.credentials } : {}) };
   if (options.credentials) return { signer: keySigner(options.credentials, 'credentials.private_key'), serviceAccount: options.credentials };
-  if (options.keyFilename) return fromKeyFile(options.keyFilename, 'keyFilename', options.signerEmail);
+  // A signer email wins over a key file: the key file's account then only authenticates the
+  // signBlob calls (impersonation with the Token Creator role).
   if (options.signerEmail) return { signerEmail: options.signerEmail };
+  if (options.keyFilename) return fromKeyFile(options.keyFilename, 'keyFilename');
 
   const accessId = env.UPGRANT_GCS_HMAC_ACCESS_ID;
   const secret = env.UPGRANT_GCS_HMAC_SECRET;
@@ -31,10 +33,8 @@ export function resolveCredentials(options: GcsDriverOptions, env: Env = process
     if (!secret) throw new ConfigError('UPGRANT_GCS_HMAC_SECRET', 'is needed with UPGRANT_GCS_HMAC_ACCESS_ID');
     return { signer: hmacSigner({ accessId, secret }, 'UPGRANT_GCS_HMAC_SECRET') };
   }
-  if (env.GOOGLE_APPLICATION_CREDENTIALS) {
-    return fromKeyFile(env.GOOGLE_APPLICATION_CREDENTIALS, 'GOOGLE_APPLICATION_CREDENTIALS', env.UPGRANT_GCS_SIGNER_EMAIL);
-  }
   if (env.UPGRANT_GCS_SIGNER_EMAIL) return { signerEmail: env.UPGRANT_GCS_SIGNER_EMAIL };
+  if (env.GOOGLE_APPLICATION_CREDENTIALS) return fromKeyFile(env.GOOGLE_APPLICATION_CREDENTIALS, 'GOOGLE_APPLICATION_CREDENTIALS');
   throw new ConfigError(
     'GOOGLE_APPLICATION_CREDENTIALS',
     'no way to sign GCS URLs: set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, UPGRANT_GCS_SIGNER_EMAIL for keyless IAM signBlob, or UPGRANT_GCS_HMAC_ACCESS_ID and UPGRANT_GCS_HMAC_SECRET',
@@ -47,7 +47,7 @@ export function iamSigner(email: string, auth: IamRequester, endpoint?: string):
   return new IamSignBlobSigner(email, auth, endpoint);
 }
 
-function fromKeyFile(path: string, variable: string, signerEmail: string | undefined): ResolvedCredentials {
+function fromKeyFile(path: string, variable: string): ResolvedCredentials {
   let parsed: { type?: unknown; client_email?: unknown; private_key?: unknown };
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8')) as typeof parsed;
@@ -58,8 +58,7 @@ function fromKeyFile(path: string, variable: string, signerEmail: string | undef
     const key = { client_email: parsed.client_email, private_key: parsed.private_key };
     return { signer: keySigner(key, variable), serviceAccount: key };
   }
-  // A user or workload identity credential file holds no private key: sign keylessly if told as whom.
-  if (signerEmail) return { signerEmail };
+  // A user or workload identity credential file holds no private key: keyless signing needs to be told as whom.
   throw new ConfigError(variable, `"${path}" is not a service account key (type ${String(parsed.type)}); set UPGRANT_GCS_SIGNER_EMAIL to sign through IAM signBlob`);
 }
 
