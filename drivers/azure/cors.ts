@@ -4,11 +4,10 @@
 import type { CorsRule } from '@azure/storage-blob';
 import type { CorsApplier } from '../driver.js';
 import { ConfigError } from '../../src/errors.js';
-import { createDriver } from './factory.js';
+import { connect } from './factory.js';
 import { mapAzureError } from './errors.js';
 import { DRIVER_NAME } from './name.js';
 import type { AzureDriverOptions } from './options.js';
-import { resolveCredentials } from './credentials.js';
 
 /** Headers a grant makes the browser send (PUT) and read (ETag for multi-step clients). */
 const ALLOWED_HEADERS = ['content-type', 'content-md5', 'if-none-match', 'x-ms-blob-type', 'x-ms-blob-content-type', 'x-ms-version', 'x-ms-client-request-id'];
@@ -32,27 +31,15 @@ export const applyCors: CorsApplier<AzureDriverOptions> = async (options, origin
       throw new ConfigError('origins', `"${origin}" is not an origin (scheme://host[:port], no path)`);
     }
   }
-  // Validates the options the same way grants do (container name, credentials).
-  await createDriver(options);
-  const service = options.client ?? (await serviceClient(options));
+  const { container, credentials, service } = await connect(options);
   const ours = corsRule(origins);
   try {
     const current = await service.getProperties();
     const kept = (current.cors ?? []).filter((rule) => rule.allowedOrigins !== ours.allowedOrigins);
     const rules = [...kept, ours];
     await service.setProperties({ cors: rules });
-    return { provider: DRIVER_NAME, bucket: options.bucket, rules };
+    return { provider: DRIVER_NAME, bucket: container, rules };
   } catch (error) {
-    throw mapAzureError(error, options.bucket, resolveCredentials(options).kind === 'userDelegation');
+    throw mapAzureError(error, container, credentials.kind === 'userDelegation');
   }
 };
-
-async function serviceClient(options: AzureDriverOptions) {
-  const sdk = await import('@azure/storage-blob');
-  const credentials = resolveCredentials(options);
-  if (credentials.kind === 'sharedKey') {
-    return new sdk.BlobServiceClient(credentials.endpoint, new sdk.StorageSharedKeyCredential(credentials.accountName, credentials.accountKey));
-  }
-  const credential = options.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
-  return new sdk.BlobServiceClient(credentials.endpoint, credential);
-}

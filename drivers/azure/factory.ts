@@ -4,7 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Driver, DriverFactory } from '../driver.js';
 import { ConfigError } from '../../src/errors.js';
-import { ENV_ACCOUNT, ENV_KEY, isLocalEndpoint, resolveCredentials } from './credentials.js';
+import { ENV_ACCOUNT, ENV_KEY, isLocalEndpoint, resolveCredentials, type ResolvedCredentials } from './credentials.js';
 import { DelegationKeyCache } from './delegation.js';
 import { AzureDriver, type SasSigningKey } from './driver.js';
 import { mapAzureError } from './errors.js';
@@ -14,26 +14,31 @@ import { sasKey } from './sas.js';
 // Azure container names: 3-63 lower-case letters, digits and single hyphens, or $root / $web.
 const CONTAINER_NAME = /^(?:\$root|\$web|[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9])$/;
 
-export const createDriver: DriverFactory<AzureDriverOptions> = async (options) => {
+/** Validated options: the container, how to sign, and the client for service calls. */
+export async function connect(options: AzureDriverOptions): Promise<{ container: string; credentials: ResolvedCredentials; service: BlobServiceClient }> {
   const container = options?.bucket;
   if (typeof container !== 'string' || !CONTAINER_NAME.test(container)) {
     throw new ConfigError('UPGRANT_BUCKET', `"${String(container)}" is not an Azure container name (3-63 lower-case letters, digits, single hyphens)`);
   }
   const credentials = resolveCredentials(options);
+  if (options.client) return { container, credentials, service: options.client };
   const sdk = await import('@azure/storage-blob');
-  let service: BlobServiceClient;
+  const service =
+    credentials.kind === 'sharedKey'
+      ? new sdk.BlobServiceClient(credentials.endpoint, new sdk.StorageSharedKeyCredential(credentials.accountName, credentials.accountKey))
+      : new sdk.BlobServiceClient(credentials.endpoint, options.credential ?? (await defaultCredential()));
+  return { container, credentials, service };
+}
+
+export const createDriver: DriverFactory<AzureDriverOptions> = async (options) => {
+  const { container, credentials, service } = await connect(options);
   let signing: SasSigningKey;
   if (credentials.kind === 'sharedKey') {
-    service =
-      options.client ??
-      new sdk.BlobServiceClient(credentials.endpoint, new sdk.StorageSharedKeyCredential(credentials.accountName, credentials.accountKey));
     signing = { kind: 'sharedKey', key: sasKey(credentials.accountKey) };
   } else {
-    const client = options.client ?? new sdk.BlobServiceClient(credentials.endpoint, options.credential ?? (await defaultCredential()));
-    service = client;
     const cache = new DelegationKeyCache(async (startsOn, expiresOn) => {
       try {
-        const key = await client.getUserDelegationKey(startsOn, expiresOn);
+        const key = await service.getUserDelegationKey(startsOn, expiresOn);
         return {
           signedObjectId: key.signedObjectId,
           signedTenantId: key.signedTenantId,
