@@ -10,6 +10,7 @@ export const DEFAULT_GRANT_EXPIRY = 300;
 export const MAX_GRANT_EXPIRY = 7 * 24 * 3600;
 
 // Anything a browser, a shell or a file system could read as structure or escape.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_KEY_CHARS = /[\u0000-\u001f\u007f-\u009f\\\u2028\u2029\ufeff]/u;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
