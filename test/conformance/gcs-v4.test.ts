@@ -8,8 +8,10 @@ import { expect } from 'chai';
 import { signPostPolicyV4, signUrlV4, urlV4Parts, type GcsUrlStyle, type SignUrlV4Input } from '../../drivers/gcs/index.js';
 import type { GcsServiceAccountKey } from '../../drivers/gcs/options.js';
 
-// The repository sits beside ../shared (CI lays it out the same way).
-const VECTORS_DIR = fileURLToPath(new URL('../../../shared/vectors/gcs/', import.meta.url));
+// The repository sits beside ../shared (CI lays it out the same way); UPGRANT_GCS_VECTORS_DIR overrides.
+const VECTORS_DIR = process.env.UPGRANT_GCS_VECTORS_DIR
+  ? `${process.env.UPGRANT_GCS_VECTORS_DIR.replace(/\/+$/, '')}/`
+  : fileURLToPath(new URL('../../../shared/vectors/gcs/', import.meta.url));
 const VECTORS_FILE = `${VECTORS_DIR}v4_signatures.json`;
 const ACCOUNT_FILE = `${VECTORS_DIR}test_service_account.not-a-test.json`;
 const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
