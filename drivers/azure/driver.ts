@@ -39,7 +39,7 @@ import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import { isNotFound, mapAzureError } from './errors.js';
-import { SAS_VERSION, signBlobSas, type DelegationKeyFields } from './sas.js';
+import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
 
 /** Single Put Blob limit for service versions >= 2019-12-12: 5000 MiB. */
 export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
@@ -76,17 +76,22 @@ export class AzureDriver implements Driver {
   readonly name = DRIVER_NAME;
   readonly bucket: string;
   readonly limits: DriverLimits;
-  readonly #account: string;
   readonly #blobUrlPrefix: string;
-  readonly #protocol: string | undefined;
+  readonly #template: BlobSasTemplate;
   readonly #signing: SasSigningKey;
+  /** The kept delegation key's precomputed SAS parts (recomputed only when the key changes). */
+  #prepared: PreparedDelegation | undefined;
   readonly #container: ContainerClient;
 
   constructor(parts: AzureDriverParts) {
     this.bucket = parts.container;
-    this.#account = parts.accountName;
     this.#blobUrlPrefix = `${parts.endpoint}/${encodeURIComponent(parts.container)}/`;
-    this.#protocol = parts.httpsOnly ? 'https' : undefined;
+    this.#template = new BlobSasTemplate({
+      version: SAS_VERSION,
+      accountName: parts.accountName,
+      containerName: parts.container,
+      ...(parts.httpsOnly ? { protocol: 'https' } : {}),
+    });
     this.#signing = parts.signing;
     this.#container = parts.service.getContainerClient(parts.container);
     this.limits = {
@@ -193,31 +198,13 @@ export class AzureDriver implements Driver {
     const startsOn = new Date(nowMs - CLOCK_SKEW_MS);
     // Whole seconds, so `se` equals the grant's expiresAt exactly.
     const expiresOn = new Date((Math.floor(nowMs / 1000) + request.expiresIn) * 1000);
-    let key: KeyObject;
-    let delegation: DelegationKeyFields | undefined;
+    const overrides = { contentDisposition: request.contentDisposition, contentType: request.contentType };
     if (this.#signing.kind === 'sharedKey') {
-      key = this.#signing.key;
-    } else {
-      const kept = await this.#signing.cache.get(expiresOn);
-      key = kept.key;
-      delegation = kept.fields;
+      return this.#template.sign(this.#signing.key, request.key, request.permissions, startsOn, expiresOn, overrides);
     }
-    return signBlobSas(
-      {
-        version: SAS_VERSION,
-        accountName: this.#account,
-        containerName: this.bucket,
-        blobName: request.key,
-        permissions: request.permissions,
-        startsOn,
-        expiresOn,
-        ...(this.#protocol ? { protocol: this.#protocol } : {}),
-        ...(request.contentDisposition !== undefined ? { contentDisposition: request.contentDisposition } : {}),
-        ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
-        ...(delegation ? { delegation } : {}),
-      },
-      key,
-    );
+    const kept = await this.#signing.cache.get(expiresOn);
+    if (this.#prepared?.fields !== kept.fields) this.#prepared = this.#template.prepare(kept.fields);
+    return this.#template.sign(kept.key, request.key, request.permissions, startsOn, expiresOn, overrides, this.#prepared);
   }
 
   #map(error: unknown): unknown {

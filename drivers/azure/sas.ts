@@ -163,3 +163,65 @@ export function blobSasQuery(fields: BlobSasFields, signature: string): string {
 export function signBlobSas(fields: BlobSasFields, key: KeyObject): string {
   return blobSasQuery(fields, sasSignature(key, blobSasStringToSign(fields)));
 }
+
+/** The parts of a user delegation SAS that come from the key: computed once per key, not per grant. */
+export interface PreparedDelegation {
+  readonly fields: DelegationKeyFields;
+  /** "\n"-joined key fields and the empty agent fields, as they sit in the string-to-sign. */
+  readonly signed: string;
+  /** "&skoid=...&skv=..." */
+  readonly query: string;
+}
+
+/**
+ * The grant hot path: everything that does not change between grants of one driver (version,
+ * canonical prefix, protocol, encoded constant parameters) is computed once; a grant then costs
+ * two time strings, one string-to-sign and one HMAC. Produces exactly what signBlobSas produces
+ * for a blob SAS (tests hold the two equal), for sv >= 2020-12-06.
+ */
+export class BlobSasTemplate {
+  readonly #version: string;
+  readonly #canonicalPrefix: string;
+  readonly #protocol: string;
+  readonly #queryHead: string;
+
+  constructor(options: { version: string; accountName: string; containerName: string; protocol?: string }) {
+    if (options.version < '2020-12-06') throw new RangeError(`the template signs sv 2020-12-06 or later, not ${options.version}`);
+    this.#version = options.version;
+    this.#canonicalPrefix = `/blob/${options.accountName}/${options.containerName}/`;
+    this.#protocol = options.protocol ?? '';
+    this.#queryHead = `sv=${encodeURIComponent(options.version)}${options.protocol ? `&spr=${encodeURIComponent(options.protocol)}` : ''}`;
+  }
+
+  prepare(fields: DelegationKeyFields): PreparedDelegation {
+    const agents = this.#version >= '2025-07-05' ? '\n\n\n\n\n' : '\n\n\n';
+    const key = [fields.signedObjectId, fields.signedTenantId, sasTime(fields.signedStartsOn), sasTime(fields.signedExpiresOn), fields.signedService, fields.signedVersion];
+    const names = ['skoid', 'sktid', 'skt', 'ske', 'sks', 'skv'];
+    const query = key.map((value, i) => (value ? `&${names[i]}=${encodeURIComponent(value)}` : '')).join('');
+    return { fields, signed: `${key.join('\n')}${agents}`, query };
+  }
+
+  /** The query string (without "?") of a blob SAS for `blobName`. */
+  sign(
+    key: KeyObject,
+    blobName: string,
+    permissions: string,
+    startsOn: Date,
+    expiresOn: Date,
+    overrides?: { readonly contentDisposition?: string; readonly contentType?: string },
+    delegation?: PreparedDelegation,
+  ): string {
+    const st = sasTime(startsOn);
+    const se = sasTime(expiresOn);
+    const rscd = overrides?.contentDisposition ?? '';
+    const rsct = overrides?.contentType ?? '';
+    // Between the resource and spr: si and sip (account key), or the key fields, agents and sip.
+    const middle = delegation ? `\n${delegation.signed}\n` : '\n\n';
+    const stringToSign = `${permissions}\n${st}\n${se}\n${this.#canonicalPrefix}${blobName}${middle}\n${this.#protocol}\n${this.#version}\nb\n\n\n\n${rscd}\n\n\n${rsct}`;
+    const sig = sasSignature(key, stringToSign);
+    let query = `${this.#queryHead}&st=${encodeURIComponent(st)}&se=${encodeURIComponent(se)}${delegation ? delegation.query : ''}&sr=b&sp=${encodeURIComponent(permissions)}&sig=${encodeURIComponent(sig)}`;
+    if (rscd) query += `&rscd=${encodeURIComponent(rscd)}`;
+    if (rsct) query += `&rsct=${encodeURIComponent(rsct)}`;
+    return query;
+  }
+}

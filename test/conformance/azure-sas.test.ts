@@ -13,7 +13,9 @@ import {
   type BlobSASSignatureValues,
   type UserDelegationKey,
 } from '@azure/storage-blob';
+import { createDriver } from '../../drivers/azure/index.js';
 import {
+  BlobSasTemplate,
   SAS_VERSION,
   blobSasStringToSign,
   sasKey,
@@ -140,6 +142,61 @@ describe('conformance: Azure blob SAS', () => {
         });
       }
     }
+  });
+
+  describe('(b2) the driver hot path equals the SDK and the generic signer', () => {
+    const account = 'devstoreaccount1';
+    const t0 = new Date('2026-03-04T05:06:07.890Z');
+    const udk: UserDelegationKey = {
+      signedObjectId: '11111111-2222-3333-4444-555555555555',
+      signedTenantId: '66666666-7777-8888-9999-000000000000',
+      signedStartsOn: new Date('2026-03-04T00:00:00Z'),
+      signedExpiresOn: new Date('2026-03-10T00:00:00Z'),
+      signedService: 'b',
+      signedVersion: '2025-11-05',
+      value: Buffer.from('another user delegation key val').toString('base64'),
+    };
+    const grants = [
+      { blob: 'a/b.png', sp: 'c', overrides: {} },
+      { blob: 'x y/ü+%.bin', sp: 'cw', overrides: {} },
+      { blob: 'r.pdf', sp: 'r', overrides: { contentDisposition: 'attachment; filename="r.pdf"', contentType: 'application/pdf' } },
+    ];
+    for (const version of [SAS_VERSION, '2025-05-05', '2020-12-06']) {
+      for (const protocol of [undefined, 'https']) {
+        for (const g of grants) {
+          it(`sv ${version}, spr ${protocol ?? '-'}: ${g.blob} sp=${g.sp}`, () => {
+            const template = new BlobSasTemplate({ version, accountName: account, containerName: 'uploads', ...(protocol ? { protocol } : {}) });
+            const base: BlobSasFields = {
+              version, accountName: account, containerName: 'uploads', blobName: g.blob, permissions: g.sp,
+              startsOn: t0, expiresOn: new Date(t0.getTime() + 600_000), ...(protocol ? { protocol } : {}), ...g.overrides,
+            };
+            const shared = template.sign(sasKey(DEV_KEY), g.blob, g.sp, t0, new Date(t0.getTime() + 600_000), g.overrides);
+            expect(shared).to.equal(signBlobSas(base, sasKey(DEV_KEY)));
+            const { value, ...delegation } = udk;
+            const delegated = template.sign(sasKey(value), g.blob, g.sp, t0, new Date(t0.getTime() + 600_000), g.overrides, template.prepare(delegation));
+            expect(delegated).to.equal(signBlobSas({ ...base, delegation }, sasKey(value)));
+          });
+        }
+      }
+    }
+
+    it('a driver upload URL is byte-identical to the SDK blob URL + generateBlobSASQueryParameters', async () => {
+      const endpoint = 'https://devstoreaccount1.blob.core.windows.net';
+      const driver = await createDriver({ bucket: 'uploads', accountName: account, accountKey: DEV_KEY, endpoint });
+      const key = 'photos/2026/ünïcode name+(1).png';
+      const signed = await driver.signUpload({ key, method: 'PUT', constraints: { contentType: 'image/png', minSize: 1, maxSize: 1, createOnly: true }, expiresIn: 300, now: t0 });
+      const { BlobServiceClient } = await import('@azure/storage-blob');
+      const credential = new StorageSharedKeyCredential(account, DEV_KEY);
+      const blobUrl = new BlobServiceClient(endpoint, credential).getContainerClient('uploads').getBlobClient(key).url;
+      const query = generateBlobSASQueryParameters(
+        {
+          version: SAS_VERSION, containerName: 'uploads', blobName: key, permissions: BlobSASPermissions.parse('c'),
+          startsOn: new Date(t0.getTime() - 300_000), expiresOn: new Date(Math.floor(t0.getTime() / 1000) * 1000 + 300_000), protocol: SASProtocol.Https,
+        },
+        credential,
+      ).toString();
+      expect(signed.url).to.equal(`${blobUrl}?${query}`);
+    });
   });
 
   describe('(c) azure-sdk-for-java SasTestData exact strings-to-sign (sv >= 2020-12-06)', () => {
