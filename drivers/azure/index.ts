@@ -7,6 +7,7 @@ export type { AzureDriverOptions } from './options.js';
 export { AzureDriver, MAX_PUT_BLOB_BYTES } from './driver.js';
 export {
   SAS_VERSION,
+  BlobSasTemplate,
   blobSasQuery,
   blobSasStringToSign,
   sasKey,
@@ -15,5 +16,6 @@ export {
   signBlobSas,
   type BlobSasFields,
   type DelegationKeyFields,
+  type PreparedDelegation,
 } from './sas.js';
 export { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
