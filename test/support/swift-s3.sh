@@ -12,6 +12,8 @@
 #   SWIFT_MEMCACHE        memcache_servers value (default 127.0.0.1:11211). tempauth needs the
 #                         cache filter in the pipeline, but not a running memcached: without one the
 #                         client's lookups miss and S3 requests are still authenticated by signature.
+#                         Parallel instances must not share one memcached (they would see each
+#                         other's cached container info): test/support/swift.ts passes a dead port.
 # Writes $SWIFT_BASE/run/<server>.pid and .log; the caller stops the servers by those PIDs.
 set -euo pipefail
 : "${SWIFT_BASE:?}" "${SWIFT_S3_PORT:?}" "${SWIFT_ACCOUNT_PORT:?}" "${SWIFT_CONTAINER_PORT:?}" "${SWIFT_OBJECT_PORT:?}"

@@ -1,9 +1,11 @@
 // Start and stop a single-node OpenStack Swift with s3api for a test file (test/support/swift-s3.sh):
 // free loopback ports from the OS for the proxy and the three storage servers, a throwaway base
 // directory under os.tmpdir(), and the four daemons stopped by their PIDs afterwards.
-// No memcached is started: tempauth needs the cache filter in the pipeline, not a running server
-// (S3 requests are authenticated by their signature; the proxy only logs that memcached is
-// unreachable, which is why its log is kept quiet at WARNING and read only on failure).
+// No memcached is used, on purpose: tempauth needs the cache filter in the pipeline, not a running
+// server (S3 requests are authenticated by their signature; the proxy only logs "All memcached
+// servers error-limited"). The filter is pointed at a free port nobody listens on, because a shared
+// memcached on 11211 would let parallel Swift instances read each other's cached account and
+// container info (a bucket created in one run would look present in another).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -74,8 +76,8 @@ async function stopPid(pid: number): Promise<void> {
 
 export async function startSwift(): Promise<Swift> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'upgrant-swift-'));
-  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const [s3, account, container, object] = ports as [number, number, number, number];
+  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [s3, account, container, object, memcache] = ports as [number, number, number, number, number];
   const pids: number[] = [];
   const readPids = async () => {
     for (const server of SERVERS) {
@@ -97,6 +99,7 @@ export async function startSwift(): Promise<Swift> {
         SWIFT_ACCOUNT_PORT: String(account),
         SWIFT_CONTAINER_PORT: String(container),
         SWIFT_OBJECT_PORT: String(object),
+        SWIFT_MEMCACHE: `127.0.0.1:${memcache}`,
       },
       timeout: 60_000,
     });
