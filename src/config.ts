@@ -40,6 +40,8 @@ export function loadConfig(env: Env = process.env): PresignerConfig {
         ...optional('endpoint', readUrl(env, 'AWS_ENDPOINT_URL_S3') ?? readUrl(env, 'AWS_ENDPOINT_URL')),
         ...optional('forcePathStyle', readFlag(env, 'UPGRANT_S3_FORCE_PATH_STYLE')),
         ...optional('conditionalWrites', readFlag(env, 'UPGRANT_S3_CONDITIONAL_WRITES')),
+        ...optional('sha256Checksums', readFlag(env, 'UPGRANT_S3_SHA256_CHECKSUMS')),
+        ...optional('postUploads', readFlag(env, 'UPGRANT_S3_POST_UPLOADS')),
         ...readAwsKeys(env),
       };
     case 'gcs':
