@@ -74,7 +74,7 @@ describe('azure driver on Azurite', function () {
         'content-md5': md5(new Uint8Array(10)),
         'if-none-match': '*',
       });
-      expect(grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'verify', size: 'verify', checksum: 'storage' });
+      expect(grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'verify', size: 'verify', checksum: 'verify' });
     });
 
     it('signs spr=https for a non-local endpoint and honours httpsOnly', async () => {

@@ -58,8 +58,10 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
   async function expectStopped(grant: UploadGrant, enforcer: Enforcer, result: UploadResult, attack: Attack): Promise<void> {
     if (enforcer === 'storage') {
       expectRefused(result, attack);
+    } else if (result.status < 200 || result.status >= 300) {
+      // A verify-enforced promise may still be refused early by storage that checks what it can.
+      expectRefused(result, attack);
     } else {
-      expect(result.status, `${attack} (verify-enforced) upload: ${result.body}`).to.be.within(200, 299);
       const error = await presigner.verifyUpload(grant.token).then(
         () => undefined,
         (e: unknown) => e,
