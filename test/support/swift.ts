@@ -9,11 +9,11 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
 
 export const SWIFT_ACCESS_KEY = 'test:tester';
 export const SWIFT_SECRET = 'testing';
@@ -46,17 +46,6 @@ export function swiftMissing(): string | undefined {
   return `OpenStack Swift is not installed (${missing.join(', ')} not on PATH); install it with: apt-get install -y --no-install-recommends ${SWIFT_PACKAGES}`;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {
