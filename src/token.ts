@@ -1,7 +1,7 @@
 // Grant tokens: a copy of what was granted, authenticated with UPGRANT_SECRET, so verifyUpload
 // can trust the constraints a client hands back. The payload is readable (it holds nothing the
 // grant URL does not already show); only its integrity matters.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { InvalidRequestError } from './errors.js';
 import type { GrantConstraints, ProviderName } from './types.js';
 
@@ -26,10 +26,11 @@ export function deriveKey(secret: string, purpose: string): Buffer {
 }
 
 export class TokenSealer {
-  readonly #key: Buffer;
+  // A KeyObject: createHmac imports a Buffer key again on every call, a KeyObject once.
+  readonly #key: KeyObject;
 
   constructor(secret: string) {
-    this.#key = deriveKey(secret, 'token/v1');
+    this.#key = createSecretKey(deriveKey(secret, 'token/v1'));
   }
 
   seal(grant: SealedGrant): string {
@@ -53,7 +54,7 @@ export class TokenSealer {
   }
 
   #mac(body: string): string {
-    return createHmac('sha256', this.#key).update(VERSION).update('.').update(body).digest('base64url');
+    return createHmac('sha256', this.#key).update(`${VERSION}.${body}`).digest('base64url');
   }
 }
 

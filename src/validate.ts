@@ -51,6 +51,8 @@ export function normalizeContentType(contentType: unknown, field = 'contentType'
   const match = MEDIA_TYPE.exec(contentType.trim());
   if (!match) throw new InvalidRequestError(field, `"${contentType}" is not a valid type/subtype media type`);
   const [, type = '', subtype = '', rawParams = ''] = match;
+  const mediaType = `${type.toLowerCase()}/${subtype.toLowerCase()}`;
+  if (rawParams === '') return mediaType;
   const params = rawParams
     .split(';')
     .map((p) => p.trim())
@@ -59,7 +61,7 @@ export function normalizeContentType(contentType: unknown, field = 'contentType'
       const eq = p.indexOf('=');
       return `${p.slice(0, eq).toLowerCase()}=${p.slice(eq + 1)}`;
     });
-  return [`${type.toLowerCase()}/${subtype.toLowerCase()}`, ...params].join('; ');
+  return [mediaType, ...params].join('; ');
 }
 
 /** The bare `type/subtype` of a normalised content type. */
