@@ -101,6 +101,9 @@ export interface Driver {
 
   /** Release sockets and timers. */
   close(): Promise<void>;
+
+  /** Multipart uploads for large files; absent when the driver cannot grant them. */
+  readonly multipart?: MultipartDriver;
 }
 
 /** A driver package's entry: each `drivers/<name>/index.ts` exports one as `createDriver`. */
@@ -122,3 +125,64 @@ export interface CorsResult {
  * - its `<Name>DriverOptions` type and `<name>DriverModule(options)` (inversify, in module.ts).
  */
 export type CorsApplier<Options> = (options: Options, origins: readonly string[]) => Promise<CorsResult>;
+
+// ---- Multipart uploads (optional) ----
+// The portable layer (src/multipart.ts) guarantees, besides the rules above: `partSizes` sum to
+// `constraints.maxSize` (== minSize: multipart sizes are exact), every part but the last has the
+// same size, the count and sizes are within `limits`; `parts` given to complete are exactly
+// 1..partSizes.length, once each, in order.
+
+export interface MultipartLimits {
+  /** Smallest part but the last (S3: 5 MiB). */
+  readonly minPartSize: number;
+  readonly maxPartSize: number;
+  readonly maxParts: number;
+  /** Largest object a multipart upload may make. */
+  readonly maxObjectSize: number;
+}
+
+export interface StartMultipartRequest {
+  readonly key: string;
+  readonly constraints: GrantConstraints;
+  /** Size of each part, in order. */
+  readonly partSizes: readonly number[];
+  readonly expiresIn: number;
+  readonly now: Date;
+}
+
+export interface SignedPart {
+  readonly url: string;
+  /** Exactly the headers the client must send with this part (names lower-case). */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface StartedMultipart {
+  /** The provider's upload id (or the driver's own), sealed into the grant token. */
+  readonly uploadId: string;
+  /** One per part, in order. */
+  readonly parts: readonly SignedPart[];
+}
+
+export interface MultipartSession {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly constraints: GrantConstraints;
+  readonly partSizes: readonly number[];
+}
+
+export interface CompleteMultipartRequest extends MultipartSession {
+  /** Part numbers 1..n in order, with the ETag the client reported (may be empty where the driver checks parts itself). */
+  readonly parts: readonly { readonly number: number; readonly etag: string }[];
+}
+
+export interface MultipartDriver {
+  readonly limits: MultipartLimits;
+  /** Who enforces each constraint of a multipart grant (checks made at completion, before the object exists, count as 'storage'). */
+  enforcement(constraints: GrantConstraints): DriverEnforcement;
+  /** Start the upload on the storage (server side) and sign one URL per part. */
+  start(request: StartMultipartRequest): Promise<StartedMultipart>;
+  /** Assemble the parts into the object; throw InvalidRequestError('parts') when a part is missing or wrong. */
+  complete(request: CompleteMultipartRequest): Promise<{ readonly etag?: string }>;
+  /** Discard the upload and its parts; an unknown or finished upload is not an error. */
+  abort(session: MultipartSession): Promise<void>;
+}

@@ -46,7 +46,7 @@ export class UnsupportedConstraintError extends UpgrantError {
   readonly code = 'unsupported-constraint' as const;
   constructor(
     readonly provider: ProviderName,
-    readonly constraint: ConstraintName | 'method',
+    readonly constraint: ConstraintName | 'method' | 'multipart',
     message: string,
   ) {
     super(`${provider}: ${message}`);

@@ -11,19 +11,24 @@ import {
   UploadRejectedError,
 } from './errors.js';
 import { keyFor } from './key-for.js';
+import { MultipartGrants } from './multipart.js';
 import { TokenSealer } from './token.js';
 import type {
+  CompletedUpload,
   ConstraintName,
   DownloadGrant,
   DownloadGrantRequest,
   Enforcement,
   GrantConstraints,
+  MultipartUploadGrant,
+  MultipartUploadGrantRequest,
   PolicyOptions,
   Presigner,
   ProviderName,
   UploadGrant,
   UploadGrantRequest,
   UploadMethod,
+  UploadedPart,
   VerifiedObject,
   Violation,
 } from './types.js';
@@ -45,6 +50,7 @@ export class PortablePresigner implements Presigner {
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
+  readonly #multipart: MultipartGrants;
 
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
@@ -54,6 +60,7 @@ export class PortablePresigner implements Presigner {
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
     this.#clock = policy.clock ?? (() => new Date());
+    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn);
   }
 
   get provider(): ProviderName {
@@ -171,6 +178,19 @@ export class PortablePresigner implements Presigner {
       ...(declared ? { checksum: declared } : {}),
       ...(info.etag ? { etag: info.etag } : {}),
     };
+  }
+
+  /** Large files: one grant, many parts (src/multipart.ts). */
+  createMultipartUploadGrant(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
+    return this.#multipart.create(request);
+  }
+
+  completeMultipartUpload(token: string, parts: readonly UploadedPart[]): Promise<CompletedUpload> {
+    return this.#multipart.complete(token, parts);
+  }
+
+  abortMultipartUpload(token: string): Promise<void> {
+    return this.#multipart.abort(token);
   }
 
   close(): Promise<void> {

@@ -127,7 +127,7 @@ export interface Violation {
 }
 
 /** The portable API every app uses. */
-export interface Presigner {
+export interface Presigner extends MultipartPresigner {
   readonly provider: ProviderName;
   readonly bucket: string;
   createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant>;
@@ -150,4 +150,77 @@ export interface PolicyOptions {
   allowedTypes?: readonly string[];
   /** Time source, for tests and known-answer vectors. */
   clock?: () => Date;
+}
+
+// ---- Multipart upload grants (large files: one grant, many parts, one object) ----
+
+/** What an app asks for when the file is large. Exactly one of `key` / `filename`; the size is exact. */
+export interface MultipartUploadGrantRequest {
+  key?: string;
+  filename?: string;
+  prefix?: string;
+  contentType: string;
+  /** Exact size of the whole file in bytes (at least 1). */
+  size: number;
+  /** Bytes per part (every part but the last); default: 8 MiB, raised to fit the provider's part count. */
+  partSize?: number;
+  /** A checksum of the whole file. */
+  checksum?: ChecksumInput;
+  /** Seconds until the part URLs expire: allow for the whole upload, resumes included. */
+  expiresIn?: number;
+  overwrite?: boolean;
+}
+
+/** One part of a multipart grant: send `size` bytes of the file, starting at `offset`. */
+export interface MultipartPartGrant {
+  /** 1-based part number. */
+  readonly number: number;
+  readonly method: 'PUT';
+  readonly url: string;
+  /** Send exactly these headers (content-length is what a browser sets from the body). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly offset: number;
+  readonly size: number;
+}
+
+export interface MultipartUploadGrant {
+  readonly kind: 'multipart';
+  readonly provider: ProviderName;
+  readonly bucket: string;
+  readonly key: string;
+  /** Bytes per part; every part but the last has exactly this size. */
+  readonly partSize: number;
+  /** Parts in order; together they cover the file exactly. */
+  readonly parts: readonly MultipartPartGrant[];
+  /** ISO 8601: when the part URLs stop working. */
+  readonly expiresAt: string;
+  readonly constraints: GrantConstraints;
+  readonly enforcement: Enforcement;
+  /** Sealed copy of the grant with the provider's upload id, for complete / abort / verifyUpload. */
+  readonly token: string;
+}
+
+/** A part the client has sent: its number and the ETag the storage answered (where it gives one). */
+export interface UploadedPart {
+  readonly number: number;
+  /** The part response's ETag header. Azure, GCS and the local receiver check parts themselves; there any non-empty string will do. */
+  readonly etag?: string;
+}
+
+/** The object a completed multipart upload became (check it with verifyUpload, as for single uploads). */
+export interface CompletedUpload {
+  readonly provider: ProviderName;
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly etag?: string;
+}
+
+/** Presigners that grant multipart uploads (every PortablePresigner; drivers without multipart refuse). */
+export interface MultipartPresigner {
+  createMultipartUploadGrant(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant>;
+  /** Assemble the parts into the object (nothing is visible before). Throws InvalidRequestError('parts') for missing or wrong parts. */
+  completeMultipartUpload(token: string, parts: readonly UploadedPart[]): Promise<CompletedUpload>;
+  /** Discard the upload and every part sent so far; a finished or unknown upload is not an error. */
+  abortMultipartUpload(token: string): Promise<void>;
 }

@@ -20,6 +20,7 @@ import type {
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
+import { LocalMultipart } from './multipart.js';
 import type { LocalDriverOptions } from './options.js';
 import { LocalUrlSigner } from './signature.js';
 import { LocalStore } from './store.js';
@@ -36,6 +37,8 @@ export class LocalDriver implements Driver {
   readonly #baseUrl: string;
   readonly #signer: LocalUrlSigner;
   readonly #store: LocalStore;
+  /** Implements Driver.multipart: parts through the receiver, assembled here (multipart.ts). */
+  readonly multipart: LocalMultipart;
 
   constructor(options: LocalDriverOptions) {
     if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
@@ -43,6 +46,7 @@ export class LocalDriver implements Driver {
     this.#baseUrl = validateBaseUrl(options.baseUrl);
     this.#signer = new LocalUrlSigner(validateSecret(options.secret));
     this.#store = new LocalStore(options.root);
+    this.multipart = new LocalMultipart({ store: this.#store, bucket: this.bucket, secret: options.secret, objectUrl: (key) => this.#objectUrl(key) });
   }
 
   /** Implements Driver.uploadMethods: the receiver takes PUT, for exact sizes and ranges. */

@@ -11,6 +11,8 @@ import { sameContentType } from '../../src/presigner.js';
 import { validateBucketName, validateKey } from '../../src/validate.js';
 import { contentDisposition } from './content-disposition.js';
 import { ReceiverError, sendError } from './errors.js';
+import { PartSigner } from './multipart.js';
+import { isPartRequest, receivePart } from './part-receiver.js';
 import { LocalUrlSigner, type LocalGrant } from './signature.js';
 import { KeyConflictError, LocalStore, ObjectExistsError, PathEscapeError, type StoredMeta } from './store.js';
 
@@ -33,6 +35,7 @@ export type LocalRequestHandler = (req: IncomingMessage, res: ServerResponse) =>
 export function localRequestHandler(options: LocalReceiverOptions): LocalRequestHandler {
   const store = new LocalStore(options.root);
   const signer = new LocalUrlSigner(options.secret);
+  const partSigner = new PartSigner(options.secret);
   const clock = options.clock ?? (() => new Date());
   const basePath = (options.basePath ?? '').replace(/\/+$/, '');
   const origins = options.corsOrigins ?? ['*'];
@@ -46,6 +49,9 @@ export function localRequestHandler(options: LocalReceiverOptions): LocalRequest
       }
       const url = new URL(req.url ?? '/', 'http://receiver');
       const { bucket, key } = parseObjectPath(url.pathname, basePath);
+      if (isPartRequest(url.searchParams)) {
+        return await receivePart(req, res, { root: store.root, signer: partSigner, now: clock(), bucket, key, query: url.searchParams });
+      }
       const grant = signer.verify(bucket, key, url.searchParams);
       if (!grant) throw new ReceiverError(403, 'forbidden', 'signature does not match this URL');
       if (grant.expires * 1000 < clock().getTime()) {

@@ -1,0 +1,252 @@
+// Local multipart uploads, driver side. start() writes a manifest under
+// `<root>/.upgrant-tmp/mp-<uploadId>/` and signs one URL per part (bucket, key, upload id, part
+// number, exact part size, expiry); the receiver (part-receiver.ts) streams each part into that
+// directory. complete() claims the directory, concatenates the parts in order into a temporary
+// file while checking each part's size and ETag (its MD5) and the declared checksum, and publishes
+// it with the same atomic create-only commit as single uploads. abort() removes the directory:
+// nothing is visible before completion and nothing is left after an abort.
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { InvalidRequestError, UploadRejectedError } from '../../src/errors.js';
+import { deriveKey } from '../../src/token.js';
+import type { GrantConstraints } from '../../src/types.js';
+import type {
+  CompleteMultipartRequest,
+  DriverEnforcement,
+  MultipartDriver,
+  MultipartLimits,
+  MultipartSession,
+  StartedMultipart,
+  StartMultipartRequest,
+} from '../driver.js';
+import { ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
+
+export const PART_PARAM = {
+  uploadId: 'X-Upgrant-Upload-Id',
+  part: 'X-Upgrant-Part',
+  size: 'X-Upgrant-Part-Size',
+  expires: 'X-Upgrant-Expires',
+  signature: 'X-Upgrant-Signature',
+} as const;
+
+const TMP_DIR = '.upgrant-tmp';
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+/** Uploads neither completed nor aborted are swept this long after their part URLs expire. */
+const SWEEP_AFTER_S = 24 * 3600;
+const ALL_STORAGE: DriverEnforcement = { createOnly: 'storage', contentType: 'storage', size: 'storage', checksum: 'storage' };
+
+/** What start() records, and what the receiver and complete() check against. */
+export interface Manifest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentType: string;
+  readonly partSizes: readonly number[];
+  /** Unix seconds. */
+  readonly expires: number;
+}
+
+/** One part URL's claims, as both sides sign them. */
+export interface PartClaim {
+  readonly bucket: string;
+  readonly key: string;
+  readonly uploadId: string;
+  readonly part: number;
+  readonly size: number;
+  readonly expires: number;
+}
+
+/** Signs and checks part URLs, with a key of its own (a part URL can never pass as an object grant). */
+export class PartSigner {
+  readonly #key: KeyObject;
+
+  constructor(secret: string) {
+    this.#key = createSecretKey(deriveKey(secret, 'local-part/v1'));
+  }
+
+  sign(claim: PartClaim): string {
+    const query = new URLSearchParams();
+    query.set(PART_PARAM.uploadId, claim.uploadId);
+    query.set(PART_PARAM.part, String(claim.part));
+    query.set(PART_PARAM.size, String(claim.size));
+    query.set(PART_PARAM.expires, String(claim.expires));
+    query.set(PART_PARAM.signature, this.#mac(claim));
+    return query.toString();
+  }
+
+  /** The authenticated claim of a request, or undefined when the signature does not match. */
+  verify(bucket: string, key: string, query: URLSearchParams): PartClaim | undefined {
+    const uploadId = query.get(PART_PARAM.uploadId) ?? '';
+    const part = Number(query.get(PART_PARAM.part));
+    const size = Number(query.get(PART_PARAM.size));
+    const expires = Number(query.get(PART_PARAM.expires));
+    const given = query.get(PART_PARAM.signature);
+    if (!UPLOAD_ID.test(uploadId) || !given || ![part, size, expires].every(Number.isSafeInteger)) return undefined;
+    const claim = { bucket, key, uploadId, part, size, expires };
+    const expected = Buffer.from(this.#mac(claim), 'utf8');
+    const actual = Buffer.from(given, 'utf8');
+    return expected.length === actual.length && timingSafeEqual(expected, actual) ? claim : undefined;
+  }
+
+  #mac(c: PartClaim): string {
+    const canonical = ['PART', c.bucket, c.key, c.uploadId, c.part, c.size, c.expires].join('\n');
+    return createHmac('sha256', this.#key).update(canonical).digest('base64url');
+  }
+}
+
+/** Where an upload's parts live, under the store's root. */
+export function uploadDir(root: string, uploadId: string): string {
+  return path.join(root, TMP_DIR, `mp-${uploadId}`);
+}
+
+export function partPath(dir: string, part: number): string {
+  return path.join(dir, `part-${part}`);
+}
+
+export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LocalMultipartOptions {
+  readonly store: LocalStore;
+  readonly bucket: string;
+  readonly secret: string;
+  /** The object's URL without a query. */
+  readonly objectUrl: (key: string) => string;
+}
+
+export class LocalMultipart implements MultipartDriver {
+  readonly limits: MultipartLimits = { minPartSize: 1, maxPartSize: 5 * 1024 ** 3, maxParts: 10_000, maxObjectSize: 5 * 1024 ** 4 };
+  readonly #options: LocalMultipartOptions;
+  readonly #signer: PartSigner;
+
+  constructor(options: LocalMultipartOptions) {
+    this.#options = options;
+    this.#signer = new PartSigner(options.secret);
+  }
+
+  /** Implements MultipartDriver.enforcement: the receiver checks every part, complete() the whole. */
+  enforcement(_constraints: GrantConstraints): DriverEnforcement {
+    return ALL_STORAGE;
+  }
+
+  /** Implements MultipartDriver.start. */
+  async start(request: StartMultipartRequest): Promise<StartedMultipart> {
+    const { store, bucket } = this.#options;
+    await this.#sweep(request.now);
+    const uploadId = randomBytes(16).toString('hex');
+    const expires = Math.floor(request.now.getTime() / 1000) + request.expiresIn;
+    const dir = uploadDir(store.root, uploadId);
+    await mkdir(dir, { recursive: true });
+    const manifest: Manifest = { bucket, key: request.key, contentType: request.constraints.contentType, partSizes: request.partSizes, expires };
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest), { flag: 'wx' });
+    const url = this.#options.objectUrl(request.key);
+    const parts = request.partSizes.map((size, i) => ({
+      url: `${url}?${this.#signer.sign({ bucket, key: request.key, uploadId, part: i + 1, size, expires })}`,
+      headers: { 'content-length': String(size) },
+    }));
+    return { uploadId, parts };
+  }
+
+  /** Implements MultipartDriver.complete. */
+  async complete(request: CompleteMultipartRequest): Promise<{ etag?: string }> {
+    const { store, bucket } = this.#options;
+    const dir = uploadDir(store.root, checkUploadId(request.uploadId));
+    // Claim the upload: a concurrent complete or abort, and parts still arriving, find it gone.
+    const claimed = `${dir}.completing-${randomBytes(4).toString('hex')}`;
+    try {
+      await rename(dir, claimed);
+    } catch {
+      throw new InvalidRequestError('token', 'no such upload here: it was completed or aborted already');
+    }
+    let publish = false;
+    try {
+      const manifest = await readManifest(claimed);
+      if (!manifest || manifest.bucket !== bucket || manifest.key !== request.key) throw new InvalidRequestError('token', 'does not match this upload');
+      const tmp = await store.tempPath();
+      let digest: string | undefined;
+      try {
+        digest = await concatenate(claimed, request, tmp);
+        const declared = request.constraints.checksum;
+        if (declared && digest !== declared.value) {
+          publish = true; // the parts are all there and wrong together: this upload cannot succeed
+          throw new UploadRejectedError(request.key, [{ constraint: 'checksum', expected: `${declared.algorithm} ${declared.value}`, actual: `${declared.algorithm} ${digest}` }]);
+        }
+        const meta: StoredMeta = { contentType: request.constraints.contentType, ...(declared ? { [declared.algorithm]: digest } : {}) };
+        publish = true;
+        await store.commit(tmp, bucket, request.key, meta, request.constraints.createOnly);
+      } catch (error) {
+        await unlink(tmp).catch(() => undefined);
+        if (error instanceof ObjectExistsError) throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
+        throw error;
+      }
+      const info = await store.head(bucket, request.key);
+      return info?.etag ? { etag: info.etag } : {};
+    } finally {
+      // After a publish attempt the upload is over; before it (a missing or wrong part) the client
+      // may still fix the part and complete again, so the directory goes back in place.
+      if (publish) await rm(claimed, { recursive: true, force: true });
+      else await rename(claimed, dir).catch(() => rm(claimed, { recursive: true, force: true }));
+    }
+  }
+
+  /** Implements MultipartDriver.abort. */
+  async abort(session: MultipartSession): Promise<void> {
+    await rm(uploadDir(this.#options.store.root, checkUploadId(session.uploadId)), { recursive: true, force: true });
+  }
+
+  /** Remove uploads whose URLs expired long ago and that nobody completed or aborted. */
+  async #sweep(now: Date): Promise<void> {
+    const tmp = path.join(this.#options.store.root, TMP_DIR);
+    const entries = await readdir(tmp).catch(() => [] as string[]);
+    const cutoff = now.getTime() / 1000 - SWEEP_AFTER_S;
+    for (const name of entries) {
+      if (!/^mp-[0-9a-f]{32}$/.test(name)) continue;
+      const manifest = await readManifest(path.join(tmp, name));
+      if (manifest && manifest.expires < cutoff) await rm(path.join(tmp, name), { recursive: true, force: true });
+    }
+  }
+}
+
+function checkUploadId(uploadId: string): string {
+  if (!UPLOAD_ID.test(uploadId)) throw new InvalidRequestError('token', 'carries a malformed local upload id');
+  return uploadId;
+}
+
+/** Parts in order into `tmp`, each checked for size and ETag; returns the declared algorithm's digest. */
+async function concatenate(dir: string, request: CompleteMultipartRequest, tmp: string): Promise<string | undefined> {
+  const algorithm = request.constraints.checksum?.algorithm;
+  const whole = algorithm ? createHash(algorithm) : undefined;
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  try {
+    for (const [i, part] of request.parts.entries()) {
+      const file = partPath(dir, part.number);
+      const size = await stat(file).then((s) => s.size, () => undefined);
+      if (size === undefined) throw new InvalidRequestError('parts', `part ${part.number} was never uploaded`);
+      if (size !== request.partSizes[i]) throw new InvalidRequestError('parts', `part ${part.number} is ${size} bytes, granted ${request.partSizes[i]}`);
+      const md5 = createHash('md5');
+      await pipeline(createReadStream(file), async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          md5.update(chunk);
+          whole?.update(chunk);
+          yield chunk;
+        }
+      }, out, { end: false });
+      const etag = md5.digest('hex');
+      if (part.etag && part.etag.replace(/^(W\/)?"|"$/g, '') !== etag) {
+        throw new InvalidRequestError(`parts[${i}].etag`, `part ${part.number} holds other bytes than the ETag given (a newer send replaced it?)`);
+      }
+    }
+  } catch (error) {
+    out.destroy();
+    throw error;
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  return whole?.digest('base64');
+}

@@ -1,0 +1,99 @@
+// The receiver's half of local multipart uploads: one PUT per part to a URL signed by
+// multipart.ts. Each part is checked (signature, expiry, the upload still open, the exact size),
+// streamed to a temporary file in the upload's directory and renamed into place, so a part sent
+// again replaces the earlier one whole (last write wins until completion). The answer carries the
+// part's ETag: its MD5 in hex, quoted, as S3 answers UploadPart.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ReceiverError } from './errors.js';
+import { PART_PARAM, PartSigner, partPath, readManifest, uploadDir } from './multipart.js';
+
+/** Whether a request is for a part of a multipart upload (and not a single-upload grant). */
+export function isPartRequest(query: URLSearchParams): boolean {
+  return query.has(PART_PARAM.uploadId);
+}
+
+export async function receivePart(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: { root: string; signer: PartSigner; now: Date; bucket: string; key: string; query: URLSearchParams },
+): Promise<void> {
+  const claim = options.signer.verify(options.bucket, options.key, options.query);
+  if (!claim) throw new ReceiverError(403, 'forbidden', 'signature does not match this part URL');
+  if (claim.expires * 1000 < options.now.getTime()) {
+    throw new ReceiverError(403, 'expired', `part URL expired at ${new Date(claim.expires * 1000).toISOString()}`);
+  }
+  if (req.method !== 'PUT') throw new ReceiverError(403, 'forbidden', `part URLs take PUT, not ${req.method}`);
+  const dir = uploadDir(options.root, claim.uploadId);
+  const manifest = await readManifest(dir);
+  if (!manifest || manifest.bucket !== claim.bucket || manifest.key !== claim.key) {
+    throw new ReceiverError(404, 'not-found', 'no such upload: it was completed or aborted');
+  }
+  const declared = req.headers['content-length'];
+  if (declared !== undefined) {
+    const length = Number(declared);
+    if (length > claim.size) throw new ReceiverError(413, 'too-large', `Content-Length ${length} is over the part's ${claim.size} bytes`);
+    if (length < claim.size) throw new ReceiverError(400, 'too-small', `Content-Length ${length} is under the part's ${claim.size} bytes`);
+  }
+
+  const tmp = `${partPath(dir, claim.part)}.${randomBytes(6).toString('hex')}.tmp`;
+  const meter = new PartMeter(claim.size);
+  try {
+    await streamPart(req, meter, createWriteStream(tmp, { flags: 'wx' }));
+    if (meter.bytes !== claim.size) throw new ReceiverError(400, 'too-small', `part is ${meter.bytes} bytes, granted ${claim.size}`);
+    await rename(tmp, partPath(dir, claim.part));
+  } catch (error) {
+    await unlink(tmp).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ReceiverError(409, 'conflict', 'the upload was completed or aborted while this part was sent');
+    throw error;
+  }
+  const etag = `"${meter.md5()}"`;
+  res.writeHead(200, { 'content-type': 'application/json', etag });
+  res.end(JSON.stringify({ part: claim.part, size: meter.bytes, etag }));
+}
+
+async function streamPart(req: IncomingMessage, meter: PartMeter, file: NodeJS.WritableStream): Promise<void> {
+  const written = pipeline(meter, file);
+  const onClose = () => {
+    if (!req.complete) meter.destroy(Object.assign(new Error('client went away mid-part'), { code: 'ECONNRESET' }));
+  };
+  req.on('close', onClose);
+  req.on('error', (error) => meter.destroy(error));
+  req.pipe(meter);
+  try {
+    await written;
+  } finally {
+    req.off('close', onClose);
+    req.unpipe(meter);
+  }
+}
+
+/** Counts and MD5-hashes a part as it streams; fails past the part's size. */
+class PartMeter extends Transform {
+  bytes = 0;
+  readonly #hash = createHash('md5');
+
+  constructor(readonly limit: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.bytes > this.limit) {
+      done(new ReceiverError(413, 'too-large', `part is over its granted ${this.limit} bytes`));
+      return;
+    }
+    this.#hash.update(chunk);
+    done(null, chunk);
+  }
+
+  md5(): string {
+    return this.#hash.digest('hex');
+  }
+}

@@ -1,0 +1,246 @@
+// Multipart upload grants: the portable half. Validation against the driver's part limits, the
+// part plan, the enforcement map (and strict mode), sealing the provider's upload id into the
+// token, and checking the part list a client hands back before the driver assembles the object.
+// PortablePresigner delegates its three multipart methods here.
+import type { Driver, MultipartDriver, MultipartSession } from '../drivers/driver.js';
+import { InvalidRequestError, ProviderError, UnsupportedConstraintError, UpgrantError } from './errors.js';
+import { keyFor } from './key-for.js';
+import { TokenSealer, type SealedGrant } from './token.js';
+import type {
+  CompletedUpload,
+  ConstraintName,
+  Enforcement,
+  GrantConstraints,
+  MultipartPartGrant,
+  MultipartUploadGrant,
+  MultipartUploadGrantRequest,
+  PolicyOptions,
+  UploadedPart,
+} from './types.js';
+import { checkAllowedType, normalizeContentType, validateChecksum, validateExpiresIn, validateKey, validateSize } from './validate.js';
+
+const MIB = 1024 * 1024;
+/** Default part size: large enough to keep the request count low, small enough to retry cheaply. */
+export const DEFAULT_PART_SIZE = 8 * MIB;
+const MAX_ETAG_LENGTH = 1024;
+
+/** What a multipart token carries besides the single-upload fields (verifyUpload reads only those). */
+interface SealedMultipart {
+  readonly uploadId: string;
+  readonly partSize: number;
+  readonly partCount: number;
+}
+
+type SealedMultipartGrant = SealedGrant & { readonly multipart: SealedMultipart };
+
+/** The part sizes for `size` bytes: `partSize` each, the remainder last. */
+export function planParts(size: number, partSize: number): number[] {
+  const count = Math.ceil(size / partSize);
+  return Array.from({ length: count }, (_, i) => (i === count - 1 ? size - partSize * (count - 1) : partSize));
+}
+
+/**
+ * The part size for a request: the one asked for (checked against the limits) or the default,
+ * raised in whole MiB until the file fits in the provider's part count.
+ */
+export function choosePartSize(size: number, requested: unknown, limits: MultipartDriver['limits']): number {
+  if (requested === undefined || requested === null) {
+    const fit = Math.ceil(size / limits.maxParts / MIB) * MIB;
+    return Math.min(Math.max(DEFAULT_PART_SIZE, limits.minPartSize, fit), limits.maxPartSize);
+  }
+  if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested < 1) {
+    throw new InvalidRequestError('partSize', 'must be a whole number of bytes');
+  }
+  // One part smaller than the minimum is fine: it is the last (and only) part.
+  if (requested < limits.minPartSize && requested < size) {
+    throw new InvalidRequestError('partSize', `${requested} bytes is under this provider's minimum part size of ${limits.minPartSize} bytes`);
+  }
+  if (requested > limits.maxPartSize) {
+    throw new InvalidRequestError('partSize', `${requested} bytes is over this provider's maximum part size of ${limits.maxPartSize} bytes`);
+  }
+  const count = Math.ceil(size / requested);
+  if (count > limits.maxParts) {
+    throw new InvalidRequestError('partSize', `${requested} bytes makes ${count} parts, over this provider's ${limits.maxParts}; use at least ${Math.ceil(size / limits.maxParts)}`);
+  }
+  return requested;
+}
+
+export class MultipartGrants {
+  readonly #driver: Driver;
+  readonly #sealer: TokenSealer;
+  readonly #strict: boolean;
+  readonly #maxExpiresIn: number;
+  readonly #allowedTypes: readonly string[] | undefined;
+  readonly #clock: () => Date;
+
+  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number) {
+    this.#driver = driver;
+    this.#sealer = new TokenSealer(policy.secret);
+    this.#strict = policy.strict ?? false;
+    this.#maxExpiresIn = maxExpiresIn;
+    this.#allowedTypes = policy.allowedTypes;
+    this.#clock = policy.clock ?? (() => new Date());
+  }
+
+  async create(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
+    if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
+    const multipart = this.#multipartDriver();
+    const key = resolveKey(request);
+    const contentType = normalizeContentType(request.contentType);
+    checkAllowedType(contentType, this.#allowedTypes);
+    if ((request as { maxSize?: unknown }).maxSize !== undefined) {
+      throw new InvalidRequestError('maxSize', 'a multipart grant needs the exact size: its parts must cover the file exactly');
+    }
+    const { maxSize: size } = validateSize({ size: request.size }, multipart.limits.maxObjectSize);
+    if (size < 1) throw new InvalidRequestError('size', 'a multipart upload has at least one byte');
+    const partSize = choosePartSize(size, request.partSize, multipart.limits);
+    const partSizes = planParts(size, partSize);
+    const checksum = validateChecksum(request.checksum);
+    const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
+    if (request.overwrite !== undefined && typeof request.overwrite !== 'boolean') {
+      throw new InvalidRequestError('overwrite', 'must be true or false');
+    }
+    const constraints: GrantConstraints = {
+      contentType,
+      minSize: size,
+      maxSize: size,
+      createOnly: request.overwrite !== true,
+      ...(checksum ? { checksum } : {}),
+    };
+    const enforcement = this.#enforcement(multipart, constraints);
+
+    const now = this.#clock();
+    const started = await this.#call('start multipart upload', key, () => multipart.start({ key, constraints, partSizes, expiresIn, now }));
+    if (started.parts.length !== partSizes.length) {
+      throw new ProviderError(this.#driver.name, 'start multipart upload', key, new Error(`driver signed ${started.parts.length} parts for ${partSizes.length}`));
+    }
+    const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
+    const sealed: SealedMultipartGrant = {
+      provider: this.#driver.name,
+      bucket: this.#driver.bucket,
+      key,
+      constraints,
+      expiresAt,
+      multipart: { uploadId: started.uploadId, partSize, partCount: partSizes.length },
+    };
+    let offset = 0;
+    const parts: MultipartPartGrant[] = started.parts.map((signed, i) => {
+      const part = { number: i + 1, method: 'PUT' as const, url: signed.url, headers: signed.headers, offset, size: partSizes[i]! };
+      offset += part.size;
+      return part;
+    });
+    return {
+      kind: 'multipart',
+      provider: this.#driver.name,
+      bucket: this.#driver.bucket,
+      key,
+      partSize,
+      parts,
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
+      constraints,
+      enforcement,
+      token: this.#sealer.seal(sealed),
+    };
+  }
+
+  async complete(token: string, parts: readonly UploadedPart[]): Promise<CompletedUpload> {
+    const { multipart, session } = this.#open(token);
+    const checked = checkParts(parts, session.partSizes.length);
+    const done = await this.#call('complete multipart upload', session.key, () => multipart.complete({ ...session, parts: checked }));
+    return {
+      provider: this.#driver.name,
+      bucket: this.#driver.bucket,
+      key: session.key,
+      size: session.constraints.maxSize,
+      ...(done.etag ? { etag: done.etag } : {}),
+    };
+  }
+
+  async abort(token: string): Promise<void> {
+    const { multipart, session } = this.#open(token);
+    await this.#call('abort multipart upload', session.key, () => multipart.abort(session));
+  }
+
+  #multipartDriver(): MultipartDriver {
+    const multipart = this.#driver.multipart;
+    if (!multipart) throw new UnsupportedConstraintError(this.#driver.name, 'multipart', 'this driver cannot grant multipart uploads; give an exact size within its single-upload limit');
+    return multipart;
+  }
+
+  #open(token: string): { multipart: MultipartDriver; session: MultipartSession } {
+    const grant = this.#sealer.open(token) as Partial<SealedMultipartGrant> & SealedGrant;
+    if (grant.provider !== this.#driver.name || grant.bucket !== this.#driver.bucket) {
+      throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
+    }
+    const mp = grant.multipart;
+    if (typeof mp !== 'object' || mp === null || typeof mp.uploadId !== 'string' || !Number.isSafeInteger(mp.partSize) || !Number.isSafeInteger(mp.partCount)) {
+      throw new InvalidRequestError('token', 'is not a multipart grant token');
+    }
+    const partSizes = planParts(grant.constraints.maxSize, mp.partSize);
+    return { multipart: this.#multipartDriver(), session: { key: grant.key, uploadId: mp.uploadId, constraints: grant.constraints, partSizes } };
+  }
+
+  #enforcement(multipart: MultipartDriver, constraints: GrantConstraints): Enforcement {
+    const byDriver = multipart.enforcement(constraints);
+    const asked: ConstraintName[] = ['contentType', 'size'];
+    if (constraints.createOnly) asked.push('createOnly');
+    if (constraints.checksum) asked.push('checksum');
+    if (this.#strict) {
+      for (const name of asked) {
+        if (byDriver[name] !== 'storage') {
+          throw new UnsupportedConstraintError(this.#driver.name, name, `strict mode: the storage cannot enforce ${name} for a multipart grant here (it would be "${byDriver[name]}")`);
+        }
+      }
+    }
+    return {
+      key: 'storage',
+      bucket: 'storage',
+      expiry: 'storage',
+      createOnly: constraints.createOnly ? byDriver.createOnly : 'none',
+      contentType: byDriver.contentType,
+      size: byDriver.size,
+      ...(constraints.checksum ? { checksum: byDriver.checksum } : {}),
+    };
+  }
+
+  async #call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof UpgrantError) throw error;
+      throw new ProviderError(this.#driver.name, operation, key, error);
+    }
+  }
+}
+
+function resolveKey(request: MultipartUploadGrantRequest): string {
+  const hasKey = request.key !== undefined;
+  if (hasKey === (request.filename !== undefined)) throw new InvalidRequestError('key', 'give exactly one of key or filename');
+  if (hasKey) return validateKey(request.key);
+  if (typeof request.filename !== 'string' || request.filename.trim() === '') throw new InvalidRequestError('filename', 'must be a non-empty string');
+  return keyFor(request.prefix ?? 'uploads', request.filename);
+}
+
+/** Every part 1..count exactly once, each with a sane ETag; returned in order. */
+export function checkParts(parts: unknown, count: number): { number: number; etag: string }[] {
+  if (!Array.isArray(parts)) throw new InvalidRequestError('parts', 'must be an array of { number, etag }');
+  const byNumber = new Map<number, string>();
+  for (const [i, part] of parts.entries()) {
+    if (typeof part !== 'object' || part === null) throw new InvalidRequestError(`parts[${i}]`, 'must be { number, etag }');
+    const { number, etag } = part as { number?: unknown; etag?: unknown };
+    if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1 || number > count) {
+      throw new InvalidRequestError(`parts[${i}].number`, `must be a part number from 1 to ${count}`);
+    }
+    if (byNumber.has(number)) throw new InvalidRequestError(`parts[${i}].number`, `part ${number} is listed twice`);
+    // eslint-disable-next-line no-control-regex -- an ETag goes into an XML body or a header: no control characters
+    if (etag !== undefined && (typeof etag !== 'string' || etag.length > MAX_ETAG_LENGTH || /[\u0000-\u001f\u007f]/.test(etag))) {
+      throw new InvalidRequestError(`parts[${i}].etag`, 'must be the ETag the storage answered for this part');
+    }
+    byNumber.set(number, etag ?? '');
+  }
+  if (byNumber.size !== count) {
+    const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !byNumber.has(n));
+    throw new InvalidRequestError('parts', `parts ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''} missing: all ${count} are needed`);
+  }
+  return Array.from({ length: count }, (_, i) => ({ number: i + 1, etag: byNumber.get(i + 1)! }));
+}
