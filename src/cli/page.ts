@@ -1,6 +1,15 @@
-// The demo page: pick files, get a grant per file from the API (with the file's SHA-256), upload
-// straight to the storage URL, then verify. Self-contained HTML so the server needs no assets.
-// Stable test hooks: data-testid = file, upload, progress, result, error.
+// The demo page: pick or drop files, get a grant per file from the API (with the file's checksum),
+// upload straight to the storage URL with upgrant/client, then verify. The page is one HTML string;
+// the client is the package's own built module, served by the demo server under CLIENT_PATH, and
+// hash-wasm (only fetched for MD5 or files over 64 MiB) is mapped by an import map: no bundler.
+// Stable test hooks: data-testid = file, upload, progress, result, error (one of the last three
+// per file), plus data-state on each file's row (hashing, uploading, verifying, verified, failed).
+
+/** Where the demo server serves dist/src/client/*.js. */
+export const CLIENT_PATH = '/assets/upgrant-client/';
+/** Where the demo server serves hash-wasm's ES module build. */
+export const HASH_WASM_PATH = '/assets/hash-wasm.js';
+
 export function demoPage(): string {
   return `<!doctype html>
 <html lang="en">
@@ -8,94 +17,203 @@ export function demoPage(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>upgrant demo</title>
+<script type="importmap">{ "imports": { "hash-wasm": "${HASH_WASM_PATH}" } }</script>
 <style>
-  :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f5f6f8; }
-  main { max-width: 42rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 12px; box-shadow: 0 1px 4px #0002; }
-  h1 { margin-top: 0; font-size: 1.4rem; }
-  .provider { font-size: .9rem; color: #566; }
-  form { display: flex; gap: .75rem; flex-wrap: wrap; align-items: center; margin: 1rem 0; }
-  button { padding: .5rem 1.1rem; border: 0; border-radius: 6px; background: #2458d3; color: #fff; font-size: 1rem; cursor: pointer; }
-  button:disabled { background: #99a; }
-  ul { list-style: none; padding: 0; }
-  li { border-top: 1px solid #e3e5ea; padding: .75rem 0; word-break: break-all; }
-  progress { width: 100%; height: .6rem; }
-  .ok { color: #17703a; } .bad { color: #b3261e; }
-  .enf { font-size: .8rem; color: #667; }
+  :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330; background: #eef0f4; }
+  * { box-sizing: border-box; }
+  body { margin: 0; }
+  main { max-width: 46rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 14px; box-shadow: 0 1px 4px #0002; }
+  h1 { margin: 0 0 .25rem; font-size: 1.35rem; }
+  .lead { margin: 0 0 1rem; color: #4a5263; font-size: .95rem; line-height: 1.4; }
+  .provider { display: inline-flex; gap: .4rem; align-items: center; padding: .2rem .6rem; border-radius: 99px; background: #e8effd; color: #1d3f8f; font-size: .85rem; font-weight: 600; }
+  .drop { display: block; border: 2px dashed #b9c2d3; border-radius: 12px; padding: 1.4rem 1rem; text-align: center; color: #4a5263; cursor: pointer; transition: background .15s, border-color .15s; }
+  .drop.over { background: #eef4ff; border-color: #2458d3; }
+  .drop input { display: block; margin: .6rem auto 0; max-width: 100%; }
+  .controls { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; margin: 1rem 0 .5rem; }
+  .controls label { font-size: .9rem; color: #4a5263; }
+  select { font: inherit; padding: .3rem; }
+  button { font: inherit; padding: .55rem 1.2rem; border: 0; border-radius: 8px; background: #2458d3; color: #fff; cursor: pointer; }
+  button:disabled { background: #9aa3b5; cursor: default; }
+  button.link { background: none; color: #2458d3; padding: 0; text-decoration: underline; }
+  .limit { font-size: .85rem; color: #6a7284; }
+  ul { list-style: none; padding: 0; margin: 0; }
+  li { border-top: 1px solid #e3e6ec; padding: .85rem 0; }
+  .row { display: flex; justify-content: space-between; gap: .5rem; align-items: baseline; }
+  .name { font-weight: 600; overflow-wrap: anywhere; }
+  .size, .status { color: #6a7284; font-size: .85rem; white-space: nowrap; }
+  progress { width: 100%; height: .55rem; margin: .45rem 0 .25rem; accent-color: #2458d3; }
+  .chips { display: flex; flex-wrap: wrap; gap: .3rem; margin: .3rem 0; }
+  .chip { font-size: .72rem; padding: .1rem .45rem; border-radius: 99px; border: 1px solid; white-space: nowrap; }
+  .chip.storage { color: #17603a; border-color: #9fd3b3; background: #eefaf2; }
+  .chip.verify { color: #7a4d00; border-color: #e9c987; background: #fff8e8; }
+  .chip.none { color: #8a1f17; border-color: #eab0aa; background: #fff0ee; }
+  [data-testid=result] { color: #17603a; font-size: .9rem; overflow-wrap: anywhere; }
+  [data-testid=result] a { margin-left: .4rem; }
+  [data-testid=error] { color: #b3261e; font-size: .9rem; overflow-wrap: anywhere; }
+  [data-testid=error] small { display: block; color: #8a5a55; }
+  .legend { margin-top: 1.2rem; font-size: .8rem; color: #6a7284; line-height: 1.5; }
+  @media (max-width: 520px) {
+    main { margin: 0; border-radius: 0; padding: 1rem; min-height: 100vh; box-shadow: none; }
+    h1 { font-size: 1.15rem; }
+    .controls button { flex: 1 1 100%; }
+  }
 </style>
 </head>
 <body>
 <main>
-  <h1>upgrant: direct-to-storage upload</h1>
-  <p class="provider">Storage: <strong id="provider">…</strong>. The file goes straight to storage with a single-use grant; this server never sees the bytes.</p>
-  <form id="form">
+  <h1>Upload straight to storage</h1>
+  <p class="lead">Each file gets a single-use, expiring upload grant from this server, then goes directly to
+    <span class="provider" id="provider">…</span> — this server never sees the bytes.</p>
+  <label class="drop" id="drop">Drop files here, or choose them:
     <input type="file" multiple data-testid="file" id="file">
-    <button type="submit" data-testid="upload">Upload</button>
-  </form>
+  </label>
+  <div class="controls">
+    <button type="button" data-testid="upload" id="upload" disabled>Upload</button>
+    <label>checksum <select id="checksum"><option value="sha256">SHA-256</option><option value="md5">MD5</option><option value="none">none</option></select></label>
+    <span class="limit" id="limit"></span>
+  </div>
   <ul id="list"></ul>
+  <p class="legend">What each grant promises, and who keeps the promise:
+    <span class="chip storage">storage</span> the storage refuses a violating upload;
+    <span class="chip verify">verify</span> the server checks after the upload and deletes a violating file;
+    <span class="chip none">none</span> nobody can.</p>
 </main>
 <script type="module">
-const $ = (id) => document.getElementById(id);
-fetch('/api/info').then((r) => r.json()).then((i) => { $('provider').textContent = i.provider + ' / ' + i.bucket; });
+import { uploadWithGrant, sha256Base64, md5Base64, UploadError } from '${CLIENT_PATH}index.js';
 
-async function sha256(file) {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  let s = ''; for (const b of new Uint8Array(digest)) s += String.fromCharCode(b);
-  return btoa(s);
+const $ = (id) => document.getElementById(id);
+const LABELS = { key: 'key', bucket: 'bucket', expiry: 'expiry', createOnly: 'single use', contentType: 'type', size: 'size', checksum: 'checksum' };
+let info = { provider: '?', bucket: '?' };
+let pending = [];
+
+const infoReady = fetch('/api/info').then((r) => r.json()).then((i) => {
+  info = i;
+  $('provider').textContent = i.provider + ' · ' + i.bucket;
+  if (i.maxUploadSize) {
+    // A size range cannot carry a checksum (a checksum pins the exact content, hence the size).
+    $('limit').textContent = 'grants allow up to ' + bytes(i.maxUploadSize) + ' per file (a size range: no checksum)';
+    $('checksum').value = 'none';
+    $('checksum').disabled = true;
+  }
+}).catch(() => { $('provider').textContent = 'unknown storage'; });
+
+function bytes(n) {
+  if (n < 1024) return n + ' B';
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n, u = -1;
+  do { v /= 1024; u++; } while (v >= 1024 && u < units.length - 1);
+  return v.toFixed(v < 10 ? 1 : 0) + ' ' + units[u];
 }
+
+function choose(files) {
+  pending = [...files];
+  $('upload').disabled = pending.length === 0;
+  $('upload').textContent = pending.length > 1 ? 'Upload ' + pending.length + ' files' : 'Upload';
+}
+
+$('file').addEventListener('change', () => choose($('file').files));
+const drop = $('drop');
+for (const type of ['dragenter', 'dragover']) drop.addEventListener(type, (e) => { e.preventDefault(); drop.classList.add('over'); });
+for (const type of ['dragleave', 'drop']) drop.addEventListener(type, () => drop.classList.remove('over'));
+drop.addEventListener('drop', (e) => { e.preventDefault(); choose(e.dataTransfer.files); });
+
+$('upload').addEventListener('click', async () => {
+  await infoReady;
+  const files = pending;
+  choose([]);
+  $('file').value = '';
+  await Promise.all(files.map(upload));
+});
 
 async function api(path, body) {
   const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const json = await r.json();
-  if (!r.ok) throw new Error(json.error?.violations ? json.error.violations.map((v) => v.constraint + ' is ' + v.actual + ', expected ' + v.expected).join('; ') : json.error?.message ?? r.statusText);
+  const json = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    const e = json.error ?? {};
+    const err = new Error(e.violations
+      ? 'the storage accepted the file, but it is not what was granted (' + e.violations.map((v) => v.constraint + ' is ' + v.actual + ', expected ' + v.expected).join('; ') + '): it was deleted'
+      : (e.message ?? r.statusText));
+    err.status = r.status;
+    throw err;
+  }
   return json;
 }
 
-function send(grant, file, onProgress) {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open(grant.method, grant.url);
-    let body = file;
-    if (grant.method === 'POST') {
-      body = new FormData();
-      for (const [k, v] of Object.entries(grant.fields ?? {})) body.append(k, v);
-      body.append('file', file);
-    } else {
-      for (const [k, v] of Object.entries(grant.headers)) if (k !== 'content-length') xhr.setRequestHeader(k, v);
-    }
-    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
-    xhr.onload = () => xhr.status < 300 ? resolve() : reject(new Error('storage refused the upload (' + xhr.status + '): ' + xhr.responseText.slice(0, 200)));
-    xhr.onerror = () => reject(new Error('network error while uploading'));
-    xhr.send(body);
-  });
+function row(file) {
+  const li = document.createElement('li');
+  li.innerHTML = '<div class="row"><span class="name"></span><span class="size"></span></div>' +
+    '<progress data-testid="progress" max="1" value="0"></progress>' +
+    '<div class="row"><span class="status"></span><button type="button" class="link cancel">cancel</button></div>' +
+    '<div class="chips"></div><div data-testid="result"></div><div data-testid="error"></div>';
+  li.querySelector('.name').textContent = file.name;
+  li.querySelector('.size').textContent = bytes(file.size);
+  $('list').prepend(li);
+  return li;
 }
 
-async function upload(file) {
-  const li = document.createElement('li');
-  li.innerHTML = '<div class="name"></div><progress data-testid="progress" max="1" value="0"></progress><div data-testid="result"></div><div class="bad" data-testid="error"></div><div class="enf"></div>';
-  li.querySelector('.name').textContent = file.name + ' (' + file.size + ' bytes)';
-  $('list').append(li);
-  const bar = li.querySelector('progress');
-  try {
-    const grant = await api('/api/grants', { filename: file.name, contentType: file.type || 'application/octet-stream', size: file.size, sha256: await sha256(file) });
-    li.querySelector('.enf').textContent = 'enforced by storage: ' + Object.entries(grant.enforcement).filter(([, v]) => v === 'storage').map(([k]) => k).join(', ') +
-      '; checked after upload: ' + (Object.entries(grant.enforcement).filter(([, v]) => v === 'verify').map(([k]) => k).join(', ') || 'nothing');
-    await send(grant, file, (p) => { bar.value = p; });
-    bar.value = 1;
-    const { object } = await api('/api/uploads/verify', { token: grant.token });
-    const { url } = await api('/api/downloads', { key: object.key });
-    const result = li.querySelector('[data-testid=result]');
-    result.className = 'ok';
-    result.textContent = 'verified: ' + object.size + ' bytes, ' + object.contentType + ' ';
-    const a = document.createElement('a'); a.href = url; a.textContent = 'download'; result.append(a);
-  } catch (e) {
-    li.querySelector('[data-testid=error]').textContent = e.message;
+function showEnforcement(li, enforcement) {
+  const chips = li.querySelector('.chips');
+  for (const [name, who] of Object.entries(enforcement)) {
+    const chip = document.createElement('span');
+    chip.className = 'chip ' + who;
+    chip.textContent = (LABELS[name] ?? name) + ': ' + who;
+    chip.title = who === 'storage' ? 'the storage refuses a violating upload' : who === 'verify' ? 'checked after the upload; a violating file is deleted' : 'not enforced by anyone';
+    chips.append(chip);
   }
 }
 
-$('form').addEventListener('submit', (e) => {
-  e.preventDefault();
-  for (const file of $('file').files) upload(file);
-});
+async function upload(file) {
+  const li = row(file);
+  const bar = li.querySelector('progress');
+  const status = (state, text) => { li.dataset.state = state; li.querySelector('.status').textContent = text; };
+  const controller = new AbortController();
+  const cancel = li.querySelector('.cancel');
+  cancel.onclick = () => controller.abort();
+  const contentType = file.type || 'application/octet-stream';
+  try {
+    const algorithm = $('checksum').value;
+    const request = { filename: file.name, contentType, ...(info.maxUploadSize ? { maxSize: info.maxUploadSize } : { size: file.size }) };
+    if (algorithm !== 'none') {
+      status('hashing', 'computing ' + algorithm.toUpperCase() + '…');
+      const hash = algorithm === 'md5' ? md5Base64 : sha256Base64;
+      request[algorithm] = await hash(file, { signal: controller.signal, onProgress: (n, total) => status('hashing', 'computing ' + algorithm.toUpperCase() + ' ' + Math.round((100 * n) / total) + '%') });
+    }
+    const grant = await api('/api/grants', request);
+    showEnforcement(li, grant.enforcement);
+    status('uploading', 'uploading…');
+    await uploadWithGrant(grant, file, {
+      signal: controller.signal,
+      onProgress: (p) => { bar.value = p.fraction; status('uploading', 'uploading ' + Math.round(p.fraction * 100) + '%' + (p.attempt > 1 ? ' (attempt ' + p.attempt + ')' : '')); },
+    });
+    bar.value = 1;
+    cancel.remove();
+    status('verifying', 'verifying…');
+    const { object } = await api('/api/uploads/verify', { token: grant.token });
+    const { url } = await api('/api/downloads', { key: object.key });
+    const result = li.querySelector('[data-testid=result]');
+    result.textContent = 'verified: ' + object.size + ' bytes, ' + object.contentType + (object.checksum ? ', ' + object.checksum.algorithm + ' ' + object.checksum.value : '');
+    const a = document.createElement('a');
+    a.href = url;
+    a.textContent = 'download';
+    a.rel = 'noopener';
+    result.append(a);
+    status('verified', 'done');
+  } catch (e) {
+    cancel.remove();
+    const box = li.querySelector('[data-testid=error]');
+    if (e instanceof UploadError) {
+      box.textContent = 'Refused: ' + e.humanMessage + '.';
+      const detail = document.createElement('small');
+      detail.textContent = e.status ? e.status + ' ' + (e.providerCode ?? '') + (e.providerMessage ? ': ' + e.providerMessage : '') : (e.providerMessage ?? '');
+      box.append(detail);
+      li.dataset.code = e.code;
+    } else {
+      box.textContent = (e.status === 422 ? 'Rejected: ' : 'Failed: ') + e.message;
+      if (e.status === 422) li.dataset.code = 'rejected';
+    }
+    status('failed', 'not uploaded');
+  }
+}
 </script>
 </body>
 </html>

@@ -1,12 +1,19 @@
-// The demo server: the JSON API, the demo page, and (on the local provider) the receiver mounted
-// under /storage, all on one port. Plain node:http: nothing here needs a framework.
-import { createServer } from 'node:http';
+// The demo server: the JSON API, the demo page with the built upgrant/client modules it imports,
+// and (on the local provider) the receiver mounted under /storage, all on one port. Plain
+// node:http: nothing here needs a framework, and the page needs no bundler (see page.ts).
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { LocalRequestHandler } from '../../drivers/local/receiver.js';
 import { LOCAL_MOUNT_PATH } from '../config.js';
+import { ConfigError, InvalidRequestError } from '../errors.js';
 import type { Presigner } from '../types.js';
 import { handleApi, send } from './api.js';
-import { demoPage } from './page.js';
+import { CLIENT_PATH, demoPage, HASH_WASM_PATH } from './page.js';
 
 export interface DemoServerOptions {
   presigner: Presigner;
@@ -16,6 +23,12 @@ export interface DemoServerOptions {
   port?: number;
   /** The local receiver, mounted under /storage when the provider is local. */
   localHandler?: LocalRequestHandler;
+  /**
+   * Largest file the demo grants, in bytes. The API refuses grant requests above it, /api/info
+   * advertises it, and the page then asks for range grants (maxSize) instead of exact sizes, so a
+   * bigger file is refused by the storage (or by verify, where the storage cannot bind a range).
+   */
+  maxUploadSize?: number;
 }
 
 export interface DemoServer {
@@ -23,22 +36,34 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  // 'self' for the client modules; 'wasm-unsafe-eval' for hash-wasm; connect-src * because the
+  // page uploads straight to the storage's own origin.
+  'content-security-policy': "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'unsafe-inline'; connect-src *; img-src 'self' data:",
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  const { presigner, localHandler } = options;
+  const { localHandler } = options;
+  const presigner = options.maxUploadSize === undefined ? options.presigner : withSizeLimit(options.presigner, options.maxUploadSize);
   const page = demoPage();
+  const assets = new Assets();
   const server = createServer((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://demo').pathname;
+    const read = req.method === 'GET' || req.method === 'HEAD';
     if (localHandler && (pathname === LOCAL_MOUNT_PATH || pathname.startsWith(`${LOCAL_MOUNT_PATH}/`))) {
       void localHandler(req, res);
+    } else if (pathname === '/api/info' && req.method === 'GET') {
+      send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
     } else if (pathname.startsWith('/api/')) {
       void handleApi(presigner, req, res, pathname);
-    } else if (pathname === '/' && (req.method === 'GET' || req.method === 'HEAD')) {
-      res.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src *; img-src 'self' data:",
-        'x-content-type-options': 'nosniff',
-      });
+    } else if (pathname === '/' && read) {
+      res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : page);
+    } else if (read && (pathname.startsWith(CLIENT_PATH) || pathname === HASH_WASM_PATH)) {
+      void assets.serve(pathname, res, req.method === 'HEAD');
     } else if (pathname === '/healthz') {
       send(res, 200, { ok: true });
     } else {
@@ -59,4 +84,71 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
         server.closeAllConnections();
       }),
   };
+}
+
+/** The API refuses grants above the demo's limit; everything else passes through, bound to the original. */
+function withSizeLimit(presigner: Presigner, limit: number): Presigner {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError('maxUploadSize', `${limit} is not a positive whole number of bytes`);
+  const createUploadGrant: Presigner['createUploadGrant'] = async (request) => {
+    const asked = request.size ?? request.maxSize;
+    if (typeof asked === 'number' && asked > limit) {
+      throw new InvalidRequestError(request.size !== undefined ? 'size' : 'maxSize', `${asked} bytes is over this demo's limit of ${limit} bytes`);
+    }
+    return presigner.createUploadGrant(request);
+  };
+  return new Proxy(presigner, {
+    get(target, property) {
+      if (property === 'createUploadGrant') return createUploadGrant;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The browser modules: dist/src/client/*.js (found next to this file when it runs built, else in
+ * the checkout's dist/ when it runs from source under tsx) and hash-wasm's ES module build.
+ */
+class Assets {
+  readonly #clientDir: string | undefined;
+  readonly #hashWasm: string | undefined;
+
+  constructor() {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    this.#clientDir = [path.join(here, '../client'), path.join(here, '../../dist/src/client')].find((dir) => existsSync(path.join(dir, 'index.js')));
+    try {
+      const main = createRequire(import.meta.url).resolve('hash-wasm');
+      const esm = path.join(path.dirname(main), 'index.esm.min.js');
+      this.#hashWasm = existsSync(esm) ? esm : undefined;
+    } catch {
+      this.#hashWasm = undefined;
+    }
+  }
+
+  async serve(pathname: string, res: ServerResponse, headOnly: boolean): Promise<void> {
+    let file: string | undefined;
+    if (pathname === HASH_WASM_PATH) {
+      file = this.#hashWasm;
+      if (!file) return send(res, 404, { error: { code: 'not-found', message: 'hash-wasm is not installed (npm install hash-wasm): MD5 and streamed SHA-256 need it' } });
+    } else {
+      const name = pathname.slice(CLIENT_PATH.length);
+      // A flat allow-list of names: no path can climb out of the directory.
+      if (!/^[a-z][a-z0-9-]*\.js(\.map)?$/.test(name)) return send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
+      if (!this.#clientDir) return send(res, 404, { error: { code: 'not-found', message: 'upgrant/client is not built: run npm run build' } });
+      file = path.join(this.#clientDir, name);
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(file);
+    } catch {
+      return send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
+    }
+    res.writeHead(200, {
+      'content-type': file.endsWith('.map') ? 'application/json' : 'text/javascript; charset=utf-8',
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(headOnly ? undefined : body);
+  }
 }

@@ -1,6 +1,6 @@
 // Checksums of a file, in the browser or Node, as base64 of the raw digest (what grants take).
 // SHA-256: WebCrypto, which is native and fast but has no incremental API, so it needs the whole
-// file in memory; above `streamAbove` bytes (default 64 MiB) the file is streamed through
+// file in memory; above `streamAbove` bytes (default 64 MiB) the file is read in 1 MiB slices through
 // hash-wasm instead. MD5: WebCrypto has none, so always hash-wasm, streamed.
 // hash-wasm is an optional peer dependency, imported only when needed: one small, maintained,
 // dependency-free package that does both incremental SHA-256 and MD5 (WebAssembly, MIT).
@@ -37,22 +37,18 @@ export async function md5Base64(blob: Blob, options: ChecksumOptions = {}): Prom
   return streamDigest(await createMD5(), blob, options);
 }
 
+/** Read in slices: bounded memory everywhere (a File slice is read lazily) and steady progress. */
+const SLICE = 1024 * 1024;
+
 async function streamDigest(hasher: IncrementalHasher, blob: Blob, options: ChecksumOptions): Promise<string> {
   hasher.init();
-  const reader = blob.stream().getReader();
-  let hashed = 0;
-  try {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      const { done, value } = await reader.read();
-      if (done) break;
-      hasher.update(value);
-      hashed += value.byteLength;
-      options.onProgress?.(hashed, blob.size);
-    }
-  } finally {
-    reader.releaseLock();
+  for (let offset = 0; offset < blob.size; offset += SLICE) {
+    options.signal?.throwIfAborted();
+    const end = Math.min(blob.size, offset + SLICE);
+    hasher.update(new Uint8Array(await blob.slice(offset, end).arrayBuffer()));
+    options.onProgress?.(end, blob.size);
   }
+  options.signal?.throwIfAborted();
   return toBase64(hasher.digest('binary'));
 }
 

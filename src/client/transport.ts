@@ -20,6 +20,8 @@ export interface Answer {
   etag: string | undefined;
 }
 
+const PIECE = 256 * 1024;
+
 export type ProgressSink = (loaded: number, total: number) => void;
 export type Transport = (request: PreparedRequest, onProgress: ProgressSink, signal: AbortSignal | undefined) => Promise<Answer>;
 
@@ -78,9 +80,13 @@ export const sendWithFetch: Transport = async (request, onProgress, signal) => {
     body = request.body.stream().pipeThrough(
       new TransformStream<Uint8Array, Uint8Array>({
         transform(chunk, controller) {
-          loaded += chunk.byteLength;
-          onProgress(loaded, total);
-          controller.enqueue(chunk);
+          // Blobs in memory come out as one chunk: pass them on in pieces so progress moves.
+          for (let at = 0; at < chunk.byteLength; at += PIECE) {
+            const piece = chunk.subarray(at, at + PIECE);
+            loaded += piece.byteLength;
+            onProgress(loaded, total);
+            controller.enqueue(piece);
+          }
         },
       }),
     );
