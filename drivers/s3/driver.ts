@@ -41,6 +41,7 @@ import { CredentialCache } from './credentials.js';
 import { attachmentDisposition } from './disposition.js';
 import type { S3Endpoint } from './endpoint.js';
 import { isNotFound, mapError } from './errors.js';
+import { S3Multipart } from './multipart.js';
 import type { S3DriverOptions } from './options.js';
 import { signPostPolicy } from './post-policy.js';
 import type { S3Settings } from './settings.js';
@@ -71,6 +72,8 @@ export class S3Driver implements Driver {
   readonly #conditionalWrites: boolean;
   readonly #sha256Checksums: boolean;
   readonly #postUploads: boolean;
+  /** Implements Driver.multipart: UploadPart URLs from the same signer (multipart.ts). */
+  readonly multipart: S3Multipart;
 
   /** For use by createDriver, which resolves the settings and warms the credential cache. */
   constructor(settings: S3Settings, options: S3DriverOptions, credentials: CredentialCache) {
@@ -83,6 +86,14 @@ export class S3Driver implements Driver {
     this.#conditionalWrites = options.conditionalWrites ?? true;
     this.#sha256Checksums = options.sha256Checksums ?? true;
     this.#postUploads = options.postUploads ?? true;
+    this.multipart = new S3Multipart({
+      bucket: this.bucket,
+      client: this.#client,
+      endpoint: this.#endpoint,
+      signer: this.#signer,
+      credentials,
+      conditionalWrites: this.#conditionalWrites,
+    });
   }
 
   /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */

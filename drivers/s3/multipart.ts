@@ -1,0 +1,151 @@
+// S3 multipart uploads. The server starts the upload (CreateMultipartUpload, with the granted
+// Content-Type bound there), each part gets a presigned UploadPart URL from the driver's own
+// SigV4 signer that signs the part's exact Content-Length, and the server completes the upload
+// (CompleteMultipartUpload, with `If-None-Match: *` where the store has conditional writes) or
+// aborts it (AbortMultipartUpload, which discards every part sent so far).
+//
+// Enforcement: content type and size are the storage's (set server-side; each part's length is
+// signed and the part URLs cover the file exactly). S3 keeps no whole-object SHA-256 or MD5 for a
+// multipart object (its ETag is the MD5 of the part MD5s), so a declared checksum is 'verify':
+// verifyUpload streams the object. Create-only follows conditionalWrites.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { InvalidRequestError } from '../../src/errors.js';
+import type { GrantConstraints } from '../../src/types.js';
+import type {
+  CompleteMultipartRequest,
+  DriverEnforcement,
+  MultipartDriver,
+  MultipartLimits,
+  MultipartSession,
+  StartedMultipart,
+  StartMultipartRequest,
+} from '../driver.js';
+import type { CredentialCache } from './credentials.js';
+import type { S3Endpoint } from './endpoint.js';
+import { errorCode, isNotFound, mapError } from './errors.js';
+import type { SigV4Signer } from './sigv4.js';
+
+const MIB = 1024 * 1024;
+
+export interface S3MultipartParts {
+  readonly bucket: string;
+  readonly client: S3Client;
+  readonly endpoint: S3Endpoint;
+  readonly signer: SigV4Signer;
+  readonly credentials: CredentialCache;
+  readonly conditionalWrites: boolean;
+}
+
+export class S3Multipart implements MultipartDriver {
+  /** S3's documented multipart limits (parts of 5 MiB to 5 GiB, the last smaller; 10,000 parts). */
+  readonly limits: MultipartLimits = { minPartSize: 5 * MIB, maxPartSize: 5 * 1024 * MIB, maxParts: 10_000, maxObjectSize: 5 * 1024 ** 4 };
+  readonly #s3: S3MultipartParts;
+
+  constructor(parts: S3MultipartParts) {
+    this.#s3 = parts;
+  }
+
+  /** Implements MultipartDriver.enforcement. */
+  enforcement(_constraints: GrantConstraints): DriverEnforcement {
+    return { createOnly: this.#s3.conditionalWrites ? 'storage' : 'none', contentType: 'storage', size: 'storage', checksum: 'verify' };
+  }
+
+  /** Implements MultipartDriver.start. */
+  async start(request: StartMultipartRequest): Promise<StartedMultipart> {
+    const { bucket, client, endpoint, signer } = this.#s3;
+    const credentials = await this.#s3.credentials.get();
+    let uploadId: string | undefined;
+    try {
+      const out = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: request.key, ContentType: request.constraints.contentType }));
+      uploadId = out.UploadId;
+    } catch (error) {
+      throw mapError(error, bucket);
+    }
+    if (!uploadId) throw new Error('CreateMultipartUpload answered without an UploadId');
+    const path = endpoint.objectPath(request.key);
+    const parts = request.partSizes.map((size, i) => {
+      const headers = { 'content-length': String(size) };
+      const signed = signer.presign({
+        method: 'PUT',
+        host: endpoint.host,
+        path,
+        query: [
+          ['partNumber', String(i + 1)],
+          ['uploadId', uploadId],
+        ],
+        headers,
+        expiresIn: request.expiresIn,
+        now: request.now,
+        credentials,
+      });
+      return { url: `${endpoint.url(path)}?${signed.query}`, headers };
+    });
+    return { uploadId, parts };
+  }
+
+  /** Implements MultipartDriver.complete. */
+  async complete(request: CompleteMultipartRequest): Promise<{ etag?: string }> {
+    const { bucket, client, conditionalWrites } = this.#s3;
+    const missing = request.parts.findIndex((p) => !p.etag);
+    if (missing >= 0) throw new InvalidRequestError(`parts[${missing}].etag`, 'S3 needs the ETag each part upload answered');
+    const createOnly = request.constraints.createOnly;
+    // Without conditional writes this is only a courtesy check (a race can still overwrite): the
+    // grant says so with createOnly 'none'.
+    if (createOnly && !conditionalWrites && (await this.#exists(request.key))) {
+      throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
+    }
+    try {
+      const out = await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: request.key,
+          UploadId: request.uploadId,
+          MultipartUpload: { Parts: request.parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
+          ...(createOnly && conditionalWrites ? { IfNoneMatch: '*' } : {}),
+        }),
+      );
+      const etag = out.ETag?.replace(/^"|"$/g, '');
+      return etag ? { etag } : {};
+    } catch (error) {
+      switch (errorCode(error)) {
+        case 'InvalidPart':
+        case 'InvalidPartOrder':
+        case 'EntityTooSmall':
+          throw new InvalidRequestError('parts', `S3 refused the part list (${errorCode(error)}): a part is missing, or its ETag is not the one S3 answered`);
+        case 'NoSuchUpload':
+          throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
+        case 'PreconditionFailed':
+          throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
+        default:
+          throw mapError(error, bucket);
+      }
+    }
+  }
+
+  /** Implements MultipartDriver.abort: discards every part; an unknown upload is fine. */
+  async abort(session: MultipartSession): Promise<void> {
+    const { bucket, client } = this.#s3;
+    try {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: session.key, UploadId: session.uploadId }));
+    } catch (error) {
+      if (errorCode(error) === 'NoSuchUpload' || isNotFound(error)) return;
+      throw mapError(error, bucket);
+    }
+  }
+
+  async #exists(key: string): Promise<boolean> {
+    try {
+      await this.#s3.client.send(new HeadObjectCommand({ Bucket: this.#s3.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw mapError(error, this.#s3.bucket);
+    }
+  }
+}
