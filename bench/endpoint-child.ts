@@ -1,0 +1,58 @@
+// The server under load, in its own process so autocannon does not share its event loop.
+// argv: "demo" ROOT: the demo server (JSON API + local receiver), as `upgrant serve` builds it;
+//       "bare" BYTES: node:http answering every request with a 201 JSON body of BYTES bytes.
+// Sends { url } over IPC once listening; stops on { stop: true }.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { localRequestHandler } from '../drivers/local/receiver.js';
+import { startDemoServer } from '../src/cli/server.js';
+import { LOCAL_MOUNT_PATH } from '../src/config.js';
+import { createPresigner } from '../src/create-presigner.js';
+
+export const BENCH_SECRET = 'bench-endpoint-secret-0123456789abcdef';
+
+async function demo(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  // The same wiring as `upgrant serve` on the local provider (src/cli/main.ts).
+  const presigner = await createPresigner({ provider: 'local', secret: BENCH_SECRET, root, baseUrl: `http://127.0.0.1:8787${LOCAL_MOUNT_PATH}` });
+  const localHandler = localRequestHandler({ root, secret: BENCH_SECRET, basePath: LOCAL_MOUNT_PATH });
+  const server = await startDemoServer({ presigner, localHandler });
+  return { url: server.url, close: () => server.close() };
+}
+
+async function bare(bytes: number): Promise<{ url: string; close(): Promise<void> }> {
+  // A JSON body of the grant's size (a string of "x" in a JSON object), headers as the demo sends.
+  const body = JSON.stringify({ padding: 'x'.repeat(Math.max(0, bytes - '{"padding":""}'.length)) });
+  const server = createServer((req, res) => {
+    // Read the request body as the demo does, then answer.
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(201, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function main(): Promise<void> {
+  const [mode, arg] = process.argv.slice(2);
+  if (!process.send || !arg || (mode !== 'demo' && mode !== 'bare')) throw new Error('usage: forked with demo ROOT | bare BYTES');
+  const server = mode === 'demo' ? await demo(arg) : await bare(Number(arg));
+  process.on('message', (message: { stop?: boolean }) => {
+    if (message.stop) void server.close().then(() => process.disconnect());
+  });
+  process.send({ url: server.url });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+// The demo server's POST /api/grants under a bounded load (autocannon, loopback, N connections
+// for D seconds after a warm-up run), against a bare node:http server that answers every request
+// with a JSON body of the same size. Each server runs in a child process of its own.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type AutocannonResult } from 'autocannon';
+
+export interface EndpointPlan {
+  readonly connections: number;
+  readonly warmupSeconds: number;
+  readonly seconds: number;
+}
+
+export interface EndpointResult {
+  readonly reqPerSec: number;
+  readonly bareReqPerSec: number;
+  readonly responseBytes: number;
+  readonly latencyP50ms: number;
+  readonly latencyP99ms: number;
+  readonly bareLatencyP50ms: number;
+  readonly bareLatencyP99ms: number;
+  readonly plan: EndpointPlan;
+}
+
+/** What the demo page sends for a 1 MiB photo. */
+const GRANT_BODY = JSON.stringify({ filename: 'holiday photo.jpg', contentType: 'image/jpeg', size: 1_048_576 });
+
+async function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(new URL('./endpoint-child.ts', import.meta.url)), args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('message', (m: { url: string }) => resolve(m.url));
+    child.once('exit', (code) => reject(new Error(`server child (${args[0]}) exited (${code}) before listening`)));
+  });
+  return { child, url };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  if (child.connected) child.send({ stop: true });
+  const timer = setTimeout(() => child.kill(), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function load(url: string, plan: EndpointPlan): Promise<AutocannonResult> {
+  const options = {
+    url: `${url}/api/grants`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: GRANT_BODY,
+    connections: plan.connections,
+  };
+  await autocannon({ ...options, duration: plan.warmupSeconds });
+  const result = await autocannon({ ...options, duration: plan.seconds });
+  if (result.errors > 0 || result.non2xx > 0) {
+    throw new Error(`load on ${url}: ${result.errors} errors, ${result.non2xx} non-2xx answers (${JSON.stringify(result.statusCodeStats)})`);
+  }
+  return result;
+}
+
+export async function benchEndpoint(plan: EndpointPlan): Promise<EndpointResult> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-bench-endpoint-'));
+  const children: ChildProcess[] = [];
+  try {
+    const demo = await start(['demo', root]);
+    children.push(demo.child);
+    // One grant first: it must work, and its size sets the bare server's answer.
+    const probe = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: GRANT_BODY });
+    const sample = await probe.text();
+    if (probe.status !== 201) throw new Error(`POST /api/grants answered ${probe.status}: ${sample}`);
+    const responseBytes = Buffer.byteLength(sample);
+    const grants = await load(demo.url, plan);
+    await stop(demo.child);
+
+    const bare = await start(['bare', String(responseBytes)]);
+    children.push(bare.child);
+    const bareResult = await load(bare.url, plan);
+    return {
+      reqPerSec: grants.requests.total / grants.duration,
+      bareReqPerSec: bareResult.requests.total / bareResult.duration,
+      responseBytes,
+      latencyP50ms: grants.latency.p50,
+      latencyP99ms: grants.latency.p99,
+      bareLatencyP50ms: bareResult.latency.p50,
+      bareLatencyP99ms: bareResult.latency.p99,
+      plan,
+    };
+  } finally {
+    for (const child of children) await stop(child);
+    await rm(root, { recursive: true, force: true });
+  }
+}
