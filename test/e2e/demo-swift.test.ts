@@ -1,0 +1,118 @@
+// Evidence, in headless Chromium, that a browser cannot upload to OpenStack Swift's s3api with a
+// grant: Swift's CORS is one global allow-list (cors_preflight_allow_origin, set here to exactly the
+// demo's origin through S3_CORS_ORIGIN), and it answers the PREFLIGHT with
+// Access-Control-Allow-Origin but leaves that header off the actual PUT's response. The browser then
+// sends the PUT (Swift stores the bytes) yet refuses to let the page read the answer, so the page
+// can only report a network failure and never reaches verify. These tests assert exactly that
+// instead of pretending the upload works; docs/client.md explains it.
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { createDriver } from '../../drivers/s3/index.js';
+import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
+import { PortablePresigner } from '../../src/presigner.js';
+import { freePort } from '../support/azurite.js';
+import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
+import { listKeys, readObject, s3Client, swiftOptions } from '../s3/helpers.js';
+import { ensureBuiltClient } from './build.js';
+import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+
+const MiB = 1024 * 1024;
+const BUCKET = 'upgrant-e2e';
+
+describe('e2e: demo page in headless Chromium, s3 driver on Swift (why a browser cannot upload there)', function () {
+  this.timeout(120_000);
+  let browser: Browser | undefined;
+  let swift: Swift | undefined;
+  let client: ReturnType<typeof s3Client>;
+  let presigner: PortablePresigner;
+  let demo: DemoServer;
+  let limited: DemoServer;
+  let origin: string;
+
+  before(async function () {
+    const missing = swiftMissing();
+    if (missing) {
+      if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
+      console.warn(`  skipping the Swift browser evidence: ${missing}`);
+      return this.skip();
+    }
+    browser = await launchBrowser('the Swift browser evidence');
+    if (!browser) return this.skip();
+    await ensureBuiltClient();
+    // Swift reads its allow-list at start: reserve the demo's port first so its origin is known.
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    const saved = process.env.S3_CORS_ORIGIN;
+    process.env.S3_CORS_ORIGIN = origin;
+    try {
+      swift = await startSwift();
+    } finally {
+      if (saved === undefined) delete process.env.S3_CORS_ORIGIN;
+      else process.env.S3_CORS_ORIGIN = saved;
+    }
+    client = s3Client(swift.endpoint);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    presigner = new PortablePresigner(await createDriver(swiftOptions(swift.endpoint, BUCKET)), { secret: randomBytes(32).toString('hex') });
+    demo = await startDemoServer({ presigner, port });
+    limited = await startDemoServer({ presigner, maxUploadSize: MiB });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+    await limited?.close();
+    await presigner?.close();
+    client?.destroy();
+    await swift?.stop();
+  });
+
+  it('Swift allows the origin on the preflight but omits Access-Control-Allow-Origin on the PUT response', async () => {
+    const grant = await presigner.createUploadGrant({ filename: 'probe.bin', contentType: 'application/octet-stream', size: 5 });
+    const preflight = await fetch(grant.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.status).to.equal(200);
+    expect(preflight.headers.get('access-control-allow-origin')).to.equal(origin);
+    const headers = Object.fromEntries(Object.entries(grant.headers).filter(([name]) => name !== 'content-length'));
+    const put = await fetch(grant.url, { method: 'PUT', headers: { ...headers, origin }, body: 'hello' });
+    expect(put.status).to.equal(200);
+    expect(put.headers.get('access-control-allow-origin')).to.equal(null);
+    expect(put.headers.get('access-control-expose-headers')).to.equal(null);
+  });
+
+  it('the page: the browser sends the PUT and Swift stores it byte for byte, but the page may not read the answer, so it reports a network failure and never verifies', async () => {
+    const page = await browser!.newPage();
+    const console: string[] = [];
+    page.on('console', (message) => console.push(message.text()));
+    await page.goto(demo.url);
+    await page.locator('#provider', { hasText: 's3' }).waitFor();
+    const buffer = randomBytes(4 * MiB + 17);
+    const before = await listKeys(client, BUCKET);
+    const [outcome] = await uploadThroughPage(page, [{ name: 'swift.bin', mimeType: 'application/octet-stream', buffer }]);
+    await screenshot(page, 'e2e-swift-cors-refused');
+    expect(outcome!.state).to.equal('failed');
+    expect(outcome!.code).to.equal('network');
+    expect(outcome!.result).to.equal('');
+    expect(console.some((line) => /blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present/.test(line)), console.join('\n')).to.equal(true);
+    // The bytes did arrive: the failure is only the missing header on the answer.
+    const added = (await listKeys(client, BUCKET)).filter((key) => !before.includes(key));
+    expect(added).to.have.length(1);
+    expect(added[0]).to.match(/\/swift\.bin$/);
+    expect(Buffer.from((await readObject(client, BUCKET, added[0]!))!).equals(buffer)).to.equal(true);
+  });
+
+  it('a file over the limit: a PUT to Swift cannot carry a size range, so the API refuses the grant; the page shows it and nothing is stored', async () => {
+    const page = await browser!.newPage();
+    await page.goto(limited.url);
+    await page.locator('#limit', { hasText: '1.0 MiB' }).waitFor();
+    const before = await listKeys(client, BUCKET);
+    const [outcome] = await uploadThroughPage(page, [{ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: randomBytes(3 * MiB) }]);
+    await screenshot(page, 'e2e-swift-too-large');
+    expect(outcome!.state).to.equal('failed');
+    expect(outcome!.error).to.match(/cannot grant a size range 0\.\.1048576/);
+    expect(outcome!.progress).to.equal(0);
+    expect(await listKeys(client, BUCKET)).to.deep.equal(before);
+  });
+});
