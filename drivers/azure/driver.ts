@@ -39,6 +39,7 @@ import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import { isNotFound, mapAzureError } from './errors.js';
+import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
 
 /** Single Put Blob limit for service versions >= 2019-12-12: 5000 MiB. */
@@ -82,6 +83,8 @@ export class AzureDriver implements Driver {
   /** The kept delegation key's precomputed SAS parts (recomputed only when the key changes). */
   #prepared: PreparedDelegation | undefined;
   readonly #container: ContainerClient;
+  /** Implements Driver.multipart: Put Block under one SAS, Put Block List from the server (multipart.ts). */
+  readonly multipart: AzureMultipart;
 
   constructor(parts: AzureDriverParts) {
     this.bucket = parts.container;
@@ -94,6 +97,11 @@ export class AzureDriver implements Driver {
     });
     this.#signing = parts.signing;
     this.#container = parts.service.getContainerClient(parts.container);
+    this.multipart = new AzureMultipart({
+      container: this.#container,
+      blobUrl: (key) => this.#blobUrl(key),
+      sas: (key, permissions, now, expiresIn) => this.#sas({ key, permissions, now, expiresIn }),
+    });
     this.limits = {
       maxObjectSize: MAX_PUT_BLOB_BYTES,
       maxExpiresIn: parts.signing.kind === 'sharedKey' ? MAX_SHARED_KEY_GRANT_S : MAX_DELEGATED_GRANT_S,
