@@ -29,6 +29,16 @@ describe('the built package', () => {
     expect(importNames('upgrant/local')).to.include.members(['listenLocal', 'localRequestHandler', 'createDriver', 'DRIVER_NAME', 'localDriverModule']);
   });
 
+  it("exports the browser client from 'upgrant/client', and its built files import no Node built-in", async () => {
+    expect(importNames('upgrant/client')).to.include.members(['uploadWithGrant', 'UploadError', 'sha256Base64', 'md5Base64', 'mapProviderError']);
+    const dir = path.join(ROOT, 'dist/src/client');
+    for (const file of (await readdir(dir)).filter((f) => f.endsWith('.js'))) {
+      const text = await readFile(path.join(dir, file), 'utf8');
+      const imports = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]);
+      expect(imports.filter((s) => !s!.startsWith('./') && s !== 'hash-wasm'), file).to.deep.equal([]);
+    }
+  });
+
   it('ships type declarations for every entry in the exports map', async () => {
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types?: string; import?: string } | string> };
     for (const [entry, target] of Object.entries(pkg.exports)) {
