@@ -17,7 +17,7 @@ type Section = (typeof SECTIONS)[number];
 
 const FULL = {
   grants: { warmupMs: 500, rounds: 5, roundMs: 1000 } satisfies Plan,
-  receiver: { bytes: 1024 ** 3, rounds: 3 },
+  receiver: { bytes: 1024 ** 3, rounds: 5 },
   endpoint: { connections: 10, warmupSeconds: 1, seconds: 5 } satisfies EndpointPlan,
 };
 const QUICK = {
