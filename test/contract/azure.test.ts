@@ -8,6 +8,7 @@ import type { UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
 import type { ContractHarness } from './harness.js';
+import { runMultipartContractTests } from './multipart-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -31,7 +32,7 @@ describe('contract: azure driver on Azurite', function () {
   this.timeout(60_000);
   let azurite: Azurite | undefined;
 
-  runContractTests(async () => {
+  const makeHarness = async (): Promise<ContractHarness | undefined> => {
     const missing = await azuriteMissing();
     if (missing) {
       if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
@@ -85,5 +86,7 @@ describe('contract: azure driver on Azurite', function () {
       },
     };
     return harness;
-  });
+  };
+  runContractTests(makeHarness);
+  runMultipartContractTests(makeHarness);
 });

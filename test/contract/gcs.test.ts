@@ -9,6 +9,7 @@ import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { uploadViaHttp } from '../support/http.js';
 import { editSignedUrl, flipHex, throwawayAccount } from '../gcs/helpers.js';
 import type { ContractHarness } from './harness.js';
+import { runMultipartContractTests } from './multipart-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -16,7 +17,7 @@ const BUCKET = 'uploads';
 const OTHER = 'other-uploads';
 
 describe('contract: gcs driver on the GCS stand-in', function () {
-  runContractTests(async () => {
+  const makeHarness = async (): Promise<ContractHarness | undefined> => {
     const account = throwawayAccount();
     const standIn: GcsStandIn = await startGcsStandIn({ buckets: [BUCKET, OTHER], accounts: [account] });
     const harness: ContractHarness = {
@@ -56,5 +57,7 @@ describe('contract: gcs driver on the GCS stand-in', function () {
       },
     };
     return harness;
-  });
+  };
+  runContractTests(makeHarness);
+  runMultipartContractTests(makeHarness);
 });

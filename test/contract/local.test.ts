@@ -9,6 +9,7 @@ import type { UploadGrant } from '../../src/types.js';
 import { uploadViaHttp } from '../support/http.js';
 import { listLocal } from '../support/local-files.js';
 import type { ContractHarness } from './harness.js';
+import { runMultipartContractTests } from './multipart-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -20,7 +21,7 @@ function withUrl(grant: UploadGrant, edit: (url: URL) => void): UploadGrant {
 }
 
 describe('contract: local driver', () => {
-  runContractTests(async () => {
+  const makeHarness = async (): Promise<ContractHarness | undefined> => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-contract-'));
     const receiver: LocalReceiver = await listenLocal({ root, secret: SECRET });
     const harness: ContractHarness = {
@@ -61,5 +62,7 @@ describe('contract: local driver', () => {
       },
     };
     return harness;
-  });
+  };
+  runContractTests(makeHarness);
+  runMultipartContractTests(makeHarness);
 });

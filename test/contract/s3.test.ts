@@ -12,6 +12,7 @@ import { uploadViaHttp } from '../support/http.js';
 import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { listKeys, readObject, s3Client, swiftOptions, tamperSignature, withPath } from '../s3/helpers.js';
 import type { ContractHarness } from './harness.js';
+import { runMultipartContractTests } from './multipart-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -21,7 +22,7 @@ const OTHER = 'upgrant-other';
 describe('contract: s3 driver on OpenStack Swift (s3api)', function () {
   this.timeout(60_000);
 
-  runContractTests(async () => {
+  const makeHarness = async (): Promise<ContractHarness | undefined> => {
     const missing = swiftMissing();
     if (missing) {
       if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
@@ -70,5 +71,7 @@ describe('contract: s3 driver on OpenStack Swift (s3api)', function () {
       },
     };
     return harness;
-  });
+  };
+  runContractTests(makeHarness);
+  runMultipartContractTests(makeHarness);
 });
