@@ -1,7 +1,7 @@
 // The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
 import { createHash } from 'node:crypto';
-import type { Driver } from '../drivers/driver.js';
+import type { Driver, SignedUpload } from '../drivers/driver.js';
 import {
   InvalidRequestError,
   ObjectNotFoundError,
@@ -96,9 +96,14 @@ export class PortablePresigner implements Presigner {
     const enforcement = this.#enforcement(method, constraints);
 
     const now = this.#clock();
-    const signed = await this.#call('sign upload', key, () =>
-      this.#driver.signUpload({ key, method, constraints, expiresIn, now }),
-    );
+    // The driver is called directly rather than through #call: one closure and one async frame
+    // less on the hot path, the same wrapping.
+    let signed: SignedUpload;
+    try {
+      signed = await this.#driver.signUpload({ key, method, constraints, expiresIn, now });
+    } catch (error) {
+      throw this.#wrap('sign upload', key, error);
+    }
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
     const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt });
     return {
@@ -109,7 +114,7 @@ export class PortablePresigner implements Presigner {
       url: signed.url,
       headers: signed.headers,
       ...(signed.fields ? { fields: signed.fields } : {}),
-      expiresAt: new Date(expiresAt * 1000).toISOString(),
+      expiresAt: isoSeconds(expiresAt),
       constraints,
       enforcement,
       token,
@@ -226,10 +231,10 @@ export class PortablePresigner implements Presigner {
 
   #enforcement(method: UploadMethod, constraints: GrantConstraints): Enforcement {
     const byDriver = this.#driver.enforcement(method, constraints);
-    const asked: ConstraintName[] = ['contentType', 'size'];
-    if (constraints.createOnly) asked.push('createOnly');
-    if (constraints.checksum) asked.push('checksum');
     if (this.#strict) {
+      const asked: ConstraintName[] = ['contentType', 'size'];
+      if (constraints.createOnly) asked.push('createOnly');
+      if (constraints.checksum) asked.push('checksum');
       for (const name of asked) {
         if (byDriver[name] !== 'storage') {
           throw new UnsupportedConstraintError(this.provider, name, `strict mode: the storage cannot enforce ${name} for a ${method} grant here (it would be "${byDriver[name]}")`);
@@ -259,10 +264,27 @@ export class PortablePresigner implements Presigner {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof UpgrantError) throw error;
-      throw new ProviderError(this.provider, operation, key, error);
+      throw this.#wrap(operation, key, error);
     }
   }
+
+  #wrap(operation: string, key: string, error: unknown): unknown {
+    return error instanceof UpgrantError ? error : new ProviderError(this.provider, operation, key, error);
+  }
+}
+
+// Grants made in the same second share their expiry: format it once (Date#toISOString is a
+// noticeable part of a grant that costs a few microseconds).
+let lastExpiry = NaN;
+let lastExpiryIso = '';
+
+/** Unix seconds as ISO 8601 ("2026-01-02T03:04:05.000Z", as Date#toISOString writes it). */
+function isoSeconds(seconds: number): string {
+  if (seconds !== lastExpiry) {
+    lastExpiryIso = new Date(seconds * 1000).toISOString();
+    lastExpiry = seconds;
+  }
+  return lastExpiryIso;
 }
 
 /** Content types match when their essence and parameters match, ignoring case and spacing. */
