@@ -1,5 +1,9 @@
 // The demo server's JSON API. Stable: the page, the docs and outside checks rely on these shapes.
 //   POST /api/grants          { filename, contentType, size | maxSize [, minSize] [, sha256 | md5] [, expiresIn] } -> 201 UploadGrant
+//                             with `multipart: true`, or an exact size above the multipart threshold (and no
+//                             `multipart: false`): [, partSize] -> 201 MultipartUploadGrant ({ kind: 'multipart', parts, ... })
+//   POST /api/uploads/complete { token, parts: [{ number, etag }] } -> 200 { completed } (then verify as usual)
+//   POST /api/uploads/abort   { token } -> 200 { aborted: true }
 //   POST /api/uploads/verify  { token } -> 200 { object } | 422 { error: { code: 'rejected', violations } }
 //   POST /api/downloads       { key, expiresIn? } -> 200 { url, expiresAt }
 //   GET  /api/info            -> { provider, bucket }
@@ -13,22 +17,36 @@ import {
   UnsupportedConstraintError,
   UploadRejectedError,
 } from '../errors.js';
-import type { ChecksumInput, Presigner, UploadGrantRequest } from '../types.js';
+import type { ChecksumInput, MultipartUploadGrant, MultipartUploadGrantRequest, Presigner, UploadedPart, UploadGrant, UploadGrantRequest } from '../types.js';
 
 const MAX_JSON_BYTES = 16 * 1024;
+/** A completion lists up to 10,000 parts with their ETags. */
+const MAX_COMPLETE_JSON_BYTES = 1024 * 1024;
+/** Exact sizes above this get a multipart grant unless the client says `multipart: false`. */
+export const DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+
+export interface ApiOptions {
+  /** Bytes; default DEFAULT_MULTIPART_THRESHOLD. */
+  multipartThreshold?: number;
+}
 /** Keys the demo hands out, and the only ones it will sign downloads for. */
 export const DEMO_PREFIX = 'uploads';
 
 type Json = Record<string, unknown>;
 
-export async function handleApi(presigner: Presigner, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+export async function handleApi(presigner: Presigner, req: IncomingMessage, res: ServerResponse, pathname: string, options: ApiOptions = {}): Promise<void> {
   try {
     if (req.method === 'GET' && pathname === '/api/info') return send(res, 200, { provider: presigner.provider, bucket: presigner.bucket });
     if (req.method !== 'POST') return send(res, 405, { error: { code: 'method-not-allowed', message: `${req.method} is not allowed here` } });
-    const body = await readJson(req);
+    const body = await readJson(req, pathname === '/api/uploads/complete' ? MAX_COMPLETE_JSON_BYTES : MAX_JSON_BYTES);
     switch (pathname) {
       case '/api/grants':
-        return send(res, 201, await presigner.createUploadGrant(grantRequest(body)));
+        return send(res, 201, await createGrant(presigner, body, options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD));
+      case '/api/uploads/complete':
+        return send(res, 200, { completed: await presigner.completeMultipartUpload(body['token'] as string, body['parts'] as UploadedPart[]) });
+      case '/api/uploads/abort':
+        await presigner.abortMultipartUpload(body['token'] as string);
+        return send(res, 200, { aborted: true });
       case '/api/uploads/verify':
         return send(res, 200, { object: await presigner.verifyUpload(body['token'] as string) });
       case '/api/downloads':
@@ -40,6 +58,33 @@ export async function handleApi(presigner: Presigner, req: IncomingMessage, res:
     const [status, payload] = errorAnswer(error);
     send(res, status, payload);
   }
+}
+
+/**
+ * A multipart grant when asked for, or for an exact size over the threshold; a driver without
+ * multipart then falls back to a single grant unless multipart was asked for explicitly.
+ */
+async function createGrant(presigner: Presigner, body: Json, threshold: number): Promise<UploadGrant | MultipartUploadGrant> {
+  const asked = body['multipart'];
+  if (asked !== undefined && typeof asked !== 'boolean') throw new InvalidRequestError('multipart', 'must be true or false');
+  const size = body['size'];
+  const large = typeof size === 'number' && size > threshold && body['maxSize'] === undefined;
+  if (asked === true || (asked === undefined && large)) {
+    const request = grantRequest(body);
+    if (request.maxSize !== undefined || request.minSize !== undefined) throw new InvalidRequestError('maxSize', 'a multipart grant needs the exact size');
+    const multipart = {
+      ...request,
+      size: request.size,
+      ...(body['partSize'] === undefined ? {} : { partSize: body['partSize'] }),
+    } as MultipartUploadGrantRequest;
+    try {
+      return await presigner.createMultipartUploadGrant(multipart);
+    } catch (error) {
+      if (asked === true || !(error instanceof UnsupportedConstraintError) || error.constraint !== 'multipart') throw error;
+    }
+  }
+  if (body['partSize'] !== undefined) throw new InvalidRequestError('partSize', 'goes with multipart grants only');
+  return presigner.createUploadGrant(grantRequest(body));
 }
 
 /** Map the client's body to a request; the key is always made here, never taken from the client. */
@@ -69,14 +114,14 @@ function downloadRequest(body: Json) {
   return { key, filename: key.split('/').pop() ?? 'download', ...(body['expiresIn'] === undefined ? {} : { expiresIn: body['expiresIn'] as number }) };
 }
 
-async function readJson(req: IncomingMessage): Promise<Json> {
+async function readJson(req: IncomingMessage, limit: number): Promise<Json> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/json\b/i.test(type)) throw new InvalidRequestError('body', 'send JSON with Content-Type: application/json');
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_JSON_BYTES) throw new InvalidRequestError('body', `is over ${MAX_JSON_BYTES} bytes`);
+    if (size > limit) throw new InvalidRequestError('body', `is over ${limit} bytes`);
     chunks.push(chunk);
   }
   let parsed: unknown;

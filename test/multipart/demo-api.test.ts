@@ -1,0 +1,211 @@
+// The demo API with multipart grants, on the local driver, Azurite and Swift: a 40 MiB + 1 byte
+// file granted by POST /api/grants (multipart: true), sent in parallel parts with plain fetch,
+// completed by POST /api/uploads/complete, verified by POST /api/uploads/verify and read back
+// byte for byte through a download grant; an upload aborted with POST /api/uploads/abort leaves
+// no object and no parts, asserted with each provider's own listing.
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { CreateBucketCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
+import { presignerFromEnv } from '../../src/config.js';
+import type { MultipartUploadGrant, Presigner } from '../../src/types.js';
+import { listKeys, s3Client } from '../s3/helpers.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { listLocal } from '../support/local-files.js';
+import { SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET, startSwift, swiftMissing, type Swift } from '../support/swift.js';
+import { generated, sendParts, sha256 } from './helpers.js';
+
+const MIB = 1024 * 1024;
+const SIZE = 40 * MIB + 1;
+
+interface Provider {
+  readonly presigner: Presigner;
+  /** Object keys, plus anything pending (parts, uncommitted blocks) as "!pending:<key>". */
+  listing(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+function demoScenario(name: string, start: () => Promise<Provider | string>): void {
+  describe(`demo API, multipart, on ${name}`, function () {
+    this.timeout(180_000);
+    let provider: Provider | undefined;
+    let demo: DemoServer;
+
+    before(async function () {
+      const started = await start();
+      if (typeof started === 'string') {
+        if (emulatorsRequired()) throw new Error(`${name} is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${started}`);
+        console.warn(`  skipping the ${name} multipart demo check: ${started}`);
+        this.skip();
+      }
+      provider = started as Provider;
+      demo = await startDemoServer({ presigner: provider.presigner });
+    });
+
+    after(async () => {
+      await demo?.close();
+      await provider?.close();
+    });
+
+    const api = async (route: string, body: object) => {
+      const response = await fetch(`${demo.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+    };
+
+    it(`a ${SIZE}-byte file: grant, parallel parts, complete, verify, read back byte for byte`, async () => {
+      const file = generated(SIZE, 61);
+      const granted = await api('/api/grants', { filename: 'big video.mp4', contentType: 'video/mp4', size: SIZE, sha256: sha256(file), multipart: true, expiresIn: 3600 });
+      expect(granted.status, JSON.stringify(granted.json)).to.equal(201);
+      const grant = granted.json as unknown as MultipartUploadGrant;
+      expect(grant.kind).to.equal('multipart');
+      expect(grant.parts).to.have.length(6);
+      const parts = await sendParts(grant, file, { concurrency: 4 });
+      expect(await provider!.listing(), 'nothing visible before completion').to.not.include(grant.key);
+      const completed = await api('/api/uploads/complete', { token: grant.token, parts });
+      expect(completed.status, JSON.stringify(completed.json)).to.equal(200);
+      expect(completed.json['completed']).to.include({ key: grant.key, size: SIZE });
+      const verified = await api('/api/uploads/verify', { token: grant.token });
+      expect(verified.status, JSON.stringify(verified.json)).to.equal(200);
+      expect(verified.json['object']).to.include({ key: grant.key, size: SIZE, contentType: 'video/mp4' });
+      const download = await api('/api/downloads', { key: grant.key });
+      expect(download.status).to.equal(200);
+      const body = new Uint8Array(await (await fetch(download.json['url'] as string)).arrayBuffer());
+      expect(Buffer.from(body).equals(Buffer.from(file)), 'read back byte for byte').to.equal(true);
+      expect((await provider!.listing()).filter((k) => k.startsWith('!')), 'no parts left').to.deep.equal([]);
+    });
+
+    it('an aborted upload leaves no object and no parts in the provider listing', async () => {
+      const file = generated(11 * MIB, 62);
+      const granted = await api('/api/grants', { filename: 'abandoned.bin', contentType: 'application/octet-stream', size: file.length, multipart: true, partSize: 5 * MIB });
+      expect(granted.status, JSON.stringify(granted.json)).to.equal(201);
+      const grant = granted.json as unknown as MultipartUploadGrant;
+      await sendParts(grant, file, { only: [1, 2] });
+      expect(await provider!.listing(), 'parts pending').to.include(`!pending:${grant.key}`);
+      const aborted = await api('/api/uploads/abort', { token: grant.token });
+      expect(aborted.status).to.equal(200);
+      const listing = await provider!.listing();
+      expect(listing.filter((k) => k.includes(grant.key) || k.startsWith('!')), JSON.stringify(listing)).to.deep.equal([]);
+      const late = await api('/api/uploads/complete', { token: grant.token, parts: [1, 2, 3].map((number) => ({ number, etag: '"x"' })) });
+      expect(late.status).to.equal(400);
+    });
+
+    it('bad requests get 400 naming the field', async () => {
+      const tooFine = await api('/api/grants', { filename: 'a.bin', contentType: 'text/plain', maxSize: 100, multipart: true });
+      expect(tooFine.status).to.equal(400);
+      expect((tooFine.json['error'] as { field: string }).field).to.equal('maxSize');
+      const notBool = await api('/api/grants', { filename: 'a.bin', contentType: 'text/plain', size: 100, multipart: 'yes' });
+      expect((notBool.json['error'] as { field: string }).field).to.equal('multipart');
+      const single = await api('/api/grants', { filename: 'a.bin', contentType: 'text/plain', size: 100 });
+      expect(single.status).to.equal(201);
+      expect(single.json['kind'], 'small files get a single grant').to.equal(undefined);
+      const noParts = await api('/api/uploads/complete', { token: single.json['token'] });
+      expect(noParts.status).to.equal(400);
+    });
+
+    it('an exact size over the threshold (64 MiB) gets a multipart grant unless multipart: false', async () => {
+      const big = await api('/api/grants', { filename: 'big.bin', contentType: 'application/octet-stream', size: 65 * MIB });
+      expect(big.status, JSON.stringify(big.json)).to.equal(201);
+      expect(big.json['kind']).to.equal('multipart');
+      expect((await api('/api/uploads/abort', { token: big.json['token'] })).status).to.equal(200);
+      const forced = await api('/api/grants', { filename: 'big.bin', contentType: 'application/octet-stream', size: 65 * MIB, multipart: false });
+      expect(forced.status, JSON.stringify(forced.json)).to.equal(201);
+      expect(forced.json['kind']).to.equal(undefined);
+      expect(forced.json['url']).to.be.a('string');
+    });
+  });
+}
+
+demoScenario('the local driver', async () => {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-mp-demo-'));
+  const secret = randomBytes(32).toString('hex');
+  const receiver: LocalReceiver = await listenLocal({ root, secret });
+  return {
+    presigner: receiver.presigner,
+    async listing() {
+      // Pending parts are files under .upgrant-tmp/mp-<id>/ (listLocal reports them as "!tmp:"):
+      // name each pending upload by its key instead.
+      const files = await listLocal(root, 'local');
+      const uploads = (await readdir(path.join(root, '.upgrant-tmp')).catch(() => [] as string[])).filter((d) => d.startsWith('mp-'));
+      const pending: string[] = [];
+      for (const dir of uploads) {
+        const manifest = JSON.parse(await readFile(path.join(root, '.upgrant-tmp', dir, 'manifest.json'), 'utf8')) as { key: string };
+        pending.push(`!pending:${manifest.key}`);
+      }
+      return uploads.length > 0 ? [...files.filter((f) => !f.startsWith('!tmp:')), ...pending] : files;
+    },
+    async close() {
+      await receiver.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+});
+
+demoScenario('Azurite', async () => {
+  const missing = await azuriteMissing();
+  if (missing) return missing;
+  const azurite: Azurite = await startAzurite();
+  const service = new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+  const container = service.getContainerClient('demo-mp');
+  await container.create();
+  const presigner = await presignerFromEnv({
+    UPGRANT_PROVIDER: 'azure',
+    UPGRANT_BUCKET: 'demo-mp',
+    UPGRANT_SECRET: randomBytes(32).toString('hex'),
+    AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString,
+  });
+  return {
+    presigner,
+    async listing() {
+      const names: string[] = [];
+      for await (const blob of container.listBlobsFlat({ includeUncommitedBlobs: true })) {
+        const list = await container.getBlockBlobClient(blob.name).getBlockList('all').catch(() => undefined);
+        if (list?.committedBlocks?.length || list?.blobContentLength) names.push(blob.name);
+        if (list?.uncommittedBlocks?.length) names.push(`!pending:${blob.name}`);
+        if (!list) names.push(blob.name);
+      }
+      return names;
+    },
+    async close() {
+      await presigner.close();
+      await azurite.stop();
+    },
+  };
+});
+
+demoScenario('Swift (s3api)', async () => {
+  const missing = swiftMissing();
+  if (missing) return missing;
+  const swift: Swift = await startSwift();
+  const client: S3Client = s3Client(swift.endpoint);
+  await client.send(new CreateBucketCommand({ Bucket: 'demo-mp' }));
+  const presigner = await presignerFromEnv({
+    UPGRANT_PROVIDER: 's3',
+    UPGRANT_BUCKET: 'demo-mp',
+    UPGRANT_SECRET: randomBytes(32).toString('hex'),
+    AWS_REGION: SWIFT_REGION,
+    AWS_ACCESS_KEY_ID: SWIFT_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: SWIFT_SECRET,
+    AWS_ENDPOINT_URL_S3: swift.endpoint,
+    UPGRANT_S3_FORCE_PATH_STYLE: '1',
+    UPGRANT_S3_CONDITIONAL_WRITES: '0',
+    UPGRANT_S3_SHA256_CHECKSUMS: '0',
+    UPGRANT_S3_POST_UPLOADS: '0',
+  });
+  return {
+    presigner,
+    async listing() {
+      const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: 'demo-mp' }));
+      return [...(await listKeys(client, 'demo-mp')), ...(uploads.Uploads ?? []).map((u) => `!pending:${u.Key}`)];
+    },
+    async close() {
+      await presigner.close();
+      client.destroy();
+      await swift.stop();
+    },
+  };
+});
