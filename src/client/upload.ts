@@ -5,6 +5,7 @@
 // with exponential backoff and jitter; a 4xx is an answer about this grant and is never retried.
 import { UploadError } from './errors.js';
 import { isRetryableStatus, mapProviderError } from './map-error.js';
+import { isMultipartGrant, uploadMultipart, type MultipartClientGrant, type MultipartOptions, type MultipartUploadResult } from './multipart.js';
 import { aborted, defaultTransport, NetworkFailure, sendWithFetch, sendWithXhr, type Answer, type PreparedRequest, type Transport } from './transport.js';
 
 /** The parts of an upload grant the client needs (the JSON `POST /api/grants` returns fits). */
@@ -48,7 +49,11 @@ export interface UploadResult {
   attempts: number;
 }
 
-export async function uploadWithGrant(grant: ClientGrant, blob: Blob, options: UploadOptions = {}): Promise<UploadResult> {
+export async function uploadWithGrant(grant: ClientGrant, blob: Blob, options?: UploadOptions): Promise<UploadResult>;
+/** A multipart grant: parts in parallel (src/client/multipart.ts). */
+export async function uploadWithGrant(grant: MultipartClientGrant, blob: Blob, options?: UploadOptions & MultipartOptions): Promise<MultipartUploadResult>;
+export async function uploadWithGrant(grant: ClientGrant | MultipartClientGrant, blob: Blob, options: UploadOptions & MultipartOptions = {}): Promise<UploadResult> {
+  if (isMultipartGrant(grant)) return uploadMultipart(grant, blob, options);
   const { signal, onProgress } = options;
   const retries = Math.max(0, Math.floor(options.retries ?? 3));
   const transport = pickTransport(options.transport);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import type { MultipartPartGrant, MultipartUploadGrant, UploadedPart } from '../../src/types.js';
 
 /** Deterministic, incompressible-enough bytes without holding a random generator's output twice. */
-export function generated(size: number, seed = 1): Uint8Array {
+export function generated(size: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i += 4) {
