@@ -3,9 +3,10 @@
 // disk. Rounds alternate upload and copy; the median of each is reported, and the largest RSS
 // growth of the receiver seen in any round. Everything is created under one temp dir and removed.
 import { randomBytes } from 'node:crypto';
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFile, fork, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -76,6 +77,14 @@ async function copy(source: string, target: string): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/**
+ * Flush dirty pages before each timed phase, so neither phase pays for the write-back of the
+ * gigabyte the other one (or the source file) left in the page cache.
+ */
+async function settle(): Promise<void> {
+  await promisify(execFile)('sync').catch(() => undefined);
+}
+
 export async function benchReceiver(options: { bytes: number; rounds: number }): Promise<ReceiverResult> {
   const { bytes, rounds } = options;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-bench-receiver-'));
@@ -96,12 +105,16 @@ export async function benchReceiver(options: { bytes: number; rounds: number }):
     // The source of the fs copy: the same kind of bytes, written once.
     const source = path.join(dir, 'source.bin');
     await pipeline(generated(bytes, chunk), createWriteStream(source));
+    const handle = await open(source, 'r+');
+    await handle.datasync();
+    await handle.close();
 
     const uploadMiBs: number[] = [];
     const copyMiBs: number[] = [];
     let growth = 0;
-    // Round 0 warms the page cache, the disk and both code paths and is not counted.
+    // Round -1 warms the page cache, the disk and both code paths and is not counted.
     for (let round = -1; round < rounds; round++) {
+      await settle();
       const granted = await ask(child, { grant: { size: bytes, contentType: 'application/octet-stream' } });
       if (!('grant' in granted)) throw new Error('no grant from the receiver child');
       const seconds = await upload(granted.grant, bytes, chunk);
@@ -112,6 +125,7 @@ export async function benchReceiver(options: { bytes: number; rounds: number }):
       await rm(path.join(root, 'local', ...granted.grant.key.split('/')), { force: true });
 
       const target = path.join(dir, `copy-${round}.bin`);
+      await settle();
       const copySeconds = await copy(source, target);
       if (round >= 0) copyMiBs.push(bytes / MIB / copySeconds);
       await rm(target, { force: true });

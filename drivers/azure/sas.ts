@@ -184,6 +184,9 @@ export class BlobSasTemplate {
   readonly #canonicalPrefix: string;
   readonly #protocol: string;
   readonly #queryHead: string;
+  // Grants signed in the same second share st and se: format and encode each once per second.
+  readonly #st = new SecondFormatter();
+  readonly #se = new SecondFormatter();
 
   constructor(options: { version: string; accountName: string; containerName: string; protocol?: string }) {
     if (options.version < '2020-12-06') throw new RangeError(`the template signs sv 2020-12-06 or later, not ${options.version}`);
@@ -211,17 +214,34 @@ export class BlobSasTemplate {
     overrides?: { readonly contentDisposition?: string; readonly contentType?: string },
     delegation?: PreparedDelegation,
   ): string {
-    const st = sasTime(startsOn);
-    const se = sasTime(expiresOn);
+    const st = this.#st.format(startsOn);
+    const se = this.#se.format(expiresOn);
     const rscd = overrides?.contentDisposition ?? '';
     const rsct = overrides?.contentType ?? '';
     // Between the resource and spr: si and sip (account key), or the key fields, agents and sip.
     const middle = delegation ? `\n${delegation.signed}\n` : '\n\n';
     const stringToSign = `${permissions}\n${st}\n${se}\n${this.#canonicalPrefix}${blobName}${middle}\n${this.#protocol}\n${this.#version}\nb\n\n\n\n${rscd}\n\n\n${rsct}`;
     const sig = sasSignature(key, stringToSign);
-    let query = `${this.#queryHead}&st=${encodeURIComponent(st)}&se=${encodeURIComponent(se)}${delegation ? delegation.query : ''}&sr=b&sp=${encodeURIComponent(permissions)}&sig=${encodeURIComponent(sig)}`;
+    let query = `${this.#queryHead}&st=${this.#st.encoded}&se=${this.#se.encoded}${delegation ? delegation.query : ''}&sr=b&sp=${encodeURIComponent(permissions)}&sig=${encodeURIComponent(sig)}`;
     if (rscd) query += `&rscd=${encodeURIComponent(rscd)}`;
     if (rsct) query += `&rsct=${encodeURIComponent(rsct)}`;
     return query;
+  }
+}
+
+/** sasTime of the last second seen, and its query encoding (Date#toISOString is costly per grant). */
+class SecondFormatter {
+  #second = NaN;
+  #text = '';
+  encoded = '';
+
+  format(date: Date): string {
+    const second = Math.floor(date.getTime() / 1000);
+    if (second !== this.#second) {
+      this.#text = sasTime(date);
+      this.encoded = encodeURIComponent(this.#text);
+      this.#second = second;
+    }
+    return this.#text;
   }
 }

@@ -28,6 +28,9 @@ import { LocalStore } from './store.js';
 export const DRIVER_NAME = 'local';
 export const DEFAULT_LOCAL_BUCKET = 'local';
 
+/** Characters encodeURIComponent leaves as they are, and the segment separator. */
+const NOTHING_TO_ESCAPE = /^[A-Za-z0-9\-_.!~*'()/]*$/;
+
 const ALL_STORAGE: DriverEnforcement = { createOnly: 'storage', contentType: 'storage', size: 'storage', checksum: 'storage' };
 
 export class LocalDriver implements Driver {
@@ -113,7 +116,9 @@ export class LocalDriver implements Driver {
   async close(): Promise<void> {}
 
   #objectUrl(key: string): string {
-    return `${this.#baseUrl}/${encodeURIComponent(this.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    // Most keys (uploads/<hex id>/<safe name>) have nothing to escape: skip the split and map.
+    const path = NOTHING_TO_ESCAPE.test(key) ? key : key.split('/').map(encodeURIComponent).join('/');
+    return `${this.#baseUrl}/${encodeURIComponent(this.bucket)}/${path}`;
   }
 }
 
