@@ -2,6 +2,8 @@
 // upload straight to the storage URL with upgrant/client, then verify. The page is one HTML string;
 // the client is the package's own built module, served by the demo server under CLIENT_PATH, and
 // hash-wasm (only fetched for MD5 or files over 64 MiB) is mapped by an import map: no bundler.
+// Files over the API's multipart threshold get a multipart grant: uploadWithGrant sends the parts,
+// the page asks the API to complete, then verifies as for any file.
 // Stable test hooks: data-testid = file, upload, progress, result, error (one of the last three
 // per file), plus data-state on each file's row (hashing, uploading, verifying, verified, failed).
 
@@ -170,6 +172,7 @@ async function upload(file) {
   const cancel = li.querySelector('.cancel');
   cancel.onclick = () => controller.abort();
   const contentType = file.type || 'application/octet-stream';
+  let multipart;
   try {
     const algorithm = $('checksum').value;
     const request = { filename: file.name, contentType, ...(info.maxUploadSize ? { maxSize: info.maxUploadSize } : { size: file.size }) };
@@ -181,11 +184,15 @@ async function upload(file) {
     const grant = await api('/api/grants', request);
     showEnforcement(li, grant.enforcement);
     status('uploading', 'uploading…');
-    await uploadWithGrant(grant, file, {
+    multipart = grant.kind === 'multipart' ? grant : undefined;
+    const sent = await uploadWithGrant(grant, file, {
       signal: controller.signal,
       onProgress: (p) => { bar.value = p.fraction; status('uploading', 'uploading ' + Math.round(p.fraction * 100) + '%' + (p.attempt > 1 ? ' (attempt ' + p.attempt + ')' : '')); },
     });
     bar.value = 1;
+    // Big files get a multipart grant: the server assembles the parts before verifying.
+    if (multipart) await api('/api/uploads/complete', { token: grant.token, parts: sent.parts });
+    multipart = undefined;
     cancel.remove();
     status('verifying', 'verifying…');
     const { object } = await api('/api/uploads/verify', { token: grant.token });
@@ -200,6 +207,8 @@ async function upload(file) {
     status('verified', 'done');
   } catch (e) {
     cancel.remove();
+    // A multipart upload that did not complete leaves parts on the storage: discard them.
+    if (multipart) api('/api/uploads/abort', { token: multipart.token }).catch(() => undefined);
     const box = li.querySelector('[data-testid=error]');
     if (e instanceof UploadError) {
       box.textContent = 'Refused: ' + e.humanMessage + '.';

@@ -29,6 +29,8 @@ export interface DemoServerOptions {
    * bigger file is refused by the storage (or by verify, where the storage cannot bind a range).
    */
   maxUploadSize?: number;
+  /** Exact sizes above this get multipart grants (default the API's, 64 MiB). */
+  multipartThreshold?: number;
 }
 
 export interface DemoServer {
@@ -58,7 +60,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     } else if (pathname === '/api/info' && req.method === 'GET') {
       send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
     } else if (pathname.startsWith('/api/')) {
-      void handleApi(presigner, req, res, pathname);
+      void handleApi(presigner, req, res, pathname, options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold });
     } else if (pathname === '/' && read) {
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : page);

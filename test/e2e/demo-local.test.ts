@@ -35,6 +35,7 @@ describe('e2e: demo page in headless Chromium, local driver', function () {
   let receiver: LocalReceiver;
   let demo: DemoServer;
   let limited: DemoServer;
+  let multipart: DemoServer;
 
   before(async function () {
     browser = await launchBrowser('the local-driver browser tests');
@@ -44,12 +45,14 @@ describe('e2e: demo page in headless Chromium, local driver', function () {
     receiver = await listenLocal({ root, secret: 'e2e-local-secret-0123456789abcdef0123' });
     demo = await startDemoServer({ presigner: receiver.presigner });
     limited = await startDemoServer({ presigner: receiver.presigner, maxUploadSize: MiB });
+    multipart = await startDemoServer({ presigner: receiver.presigner, multipartThreshold: 5 * MiB });
   });
 
   after(async () => {
     await browser?.close();
     await demo?.close();
     await limited?.close();
+    await multipart?.close();
     await receiver?.close();
     if (root) await rm(root, { recursive: true, force: true });
   });
@@ -106,6 +109,21 @@ describe('e2e: demo page in headless Chromium, local driver', function () {
     expect(outcome!.error).to.include('413');
     expect(outcome!.result).to.equal('');
     expect([...(await storedFiles(root)).keys()]).to.deep.equal([...before.keys()]);
+    await page.close();
+  });
+
+  it('a file over the multipart threshold goes up in parts, is completed, verified, and stored byte for byte', async () => {
+    const page = await browser!.newPage();
+    await page.goto(multipart.url);
+    const buffer = randomBytes(12 * MiB + 5);
+    const before = await storedFiles(root);
+    const [outcome] = await uploadThroughPage(page, [{ name: 'big video.mp4', mimeType: 'video/mp4', buffer }]);
+    await screenshot(page, 'e2e-local-multipart');
+    expect(outcome!.state, outcome!.error).to.equal('verified');
+    expect(outcome!.result).to.include(`verified: ${buffer.length} bytes, video/mp4`);
+    const added = [...(await storedFiles(root)).entries()].filter(([name]) => !before.has(name));
+    expect(added).to.have.length(1);
+    expect(added[0]![1].equals(buffer)).to.equal(true);
     await page.close();
   });
 
