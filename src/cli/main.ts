@@ -12,7 +12,7 @@ const USAGE = `usage:
   upgrant grant <key | --filename NAME> --type TYPE (--size N | --max-size N [--min-size N])
                 [--sha256 B64 | --md5 B64] [--expires SECONDS] [--method PUT|POST]
   upgrant verify <token>
-  upgrant serve [--port N] [--host ADDRESS]
+  upgrant serve [--port N] [--host ADDRESS] [--max-size BYTES] [--multipart-threshold BYTES]
   upgrant cors --origin URL [--origin URL ...]
 
 The provider and its settings come from the environment: UPGRANT_PROVIDER (local, s3, gcs, azure),
@@ -109,7 +109,12 @@ async function verify(args: string[]): Promise<number> {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string' }, host: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'max-size': { type: 'string' }, 'multipart-threshold': { type: 'string' } },
+  });
+  const maxUploadSize = integer(values['max-size'], 'max-size');
+  const multipartThreshold = integer(values['multipart-threshold'], 'multipart-threshold');
   const env = { ...process.env, ...(values.port !== undefined ? { PORT: values.port } : {}) };
   const port = readPort(env);
   const host = values.host ?? '127.0.0.1';
@@ -119,7 +124,14 @@ async function serve(args: string[]): Promise<number> {
     config.provider === 'local'
       ? localRequestHandler({ root: config.root, secret: config.secret, basePath: LOCAL_MOUNT_PATH, ...(config.clock ? { clock: config.clock } : {}) })
       : undefined;
-  const server = await startDemoServer({ presigner, host, port, ...(localHandler ? { localHandler } : {}) });
+  const server = await startDemoServer({
+    presigner,
+    host,
+    port,
+    ...(localHandler ? { localHandler } : {}),
+    ...(maxUploadSize === undefined ? {} : { maxUploadSize }),
+    ...(multipartThreshold === undefined ? {} : { multipartThreshold }),
+  });
   console.log(`upgrant demo on ${server.url} (provider ${presigner.provider}, bucket ${presigner.bucket})`);
   if (config.provider === 'local') console.log(`local receiver at ${config.baseUrl}, files under ${config.root}`);
   await new Promise<void>((resolve) => {
