@@ -177,6 +177,7 @@ export class MultipartGrants {
       throw new InvalidRequestError('token', 'is not a multipart grant token');
     }
     const partSizes = planParts(grant.constraints.maxSize, mp.partSize);
+    if (partSizes.length !== mp.partCount) throw new InvalidRequestError('token', 'is not a multipart grant token');
     return { multipart: this.#multipartDriver(), session: { key: grant.key, uploadId: mp.uploadId, constraints: grant.constraints, partSizes } };
   }
 
