@@ -91,16 +91,20 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
 /** The API refuses grants above the demo's limit; everything else passes through, bound to the original. */
 function withSizeLimit(presigner: Presigner, limit: number): Presigner {
   if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError('maxUploadSize', `${limit} is not a positive whole number of bytes`);
-  const createUploadGrant: Presigner['createUploadGrant'] = async (request) => {
+  const check = (request: { size?: number; maxSize?: number }) => {
     const asked = request.size ?? request.maxSize;
     if (typeof asked === 'number' && asked > limit) {
       throw new InvalidRequestError(request.size !== undefined ? 'size' : 'maxSize', `${asked} bytes is over this demo's limit of ${limit} bytes`);
     }
-    return presigner.createUploadGrant(request);
+  };
+  // Every way to ask for a grant goes through the limit: single uploads and multipart alike.
+  const limited: Partial<Presigner> = {
+    createUploadGrant: async (request) => (check(request), presigner.createUploadGrant(request)),
+    createMultipartUploadGrant: async (request) => (check(request), presigner.createMultipartUploadGrant(request)),
   };
   return new Proxy(presigner, {
     get(target, property) {
-      if (property === 'createUploadGrant') return createUploadGrant;
+      if (property in limited) return limited[property as keyof typeof limited];
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
