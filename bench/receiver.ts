@@ -73,7 +73,8 @@ function upload(grant: UploadGrant, bytes: number, chunk: Buffer): Promise<numbe
 
 async function copy(source: string, target: string): Promise<number> {
   const started = process.hrtime.bigint();
-  await pipeline(createReadStream(source), createWriteStream(target));
+  // 1 MiB buffers: the strongest plain streaming copy (node's 64 KiB / 16 KiB defaults are slower).
+  await pipeline(createReadStream(source, { highWaterMark: MIB }), createWriteStream(target, { highWaterMark: MIB }));
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
