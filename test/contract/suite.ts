@@ -182,6 +182,7 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       if (grant.enforcement.createOnly !== 'storage') {
         // Documented: without conditional writes a leaked grant can overwrite until it expires.
         expect(grant.enforcement.createOnly).to.equal('none');
+        this.test!.title += ' (skipped: this store has no conditional writes; enforcement.createOnly is "none")';
         this.skip();
       }
       expectRefused(await h.upload(grant, bytes(128)), 'replay');
@@ -193,7 +194,10 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const [a, b] = [bytes(256 * 1024), bytes(256 * 1024)];
       const ga = await grantFor({ key, size: a.length });
       const gb = await grantFor({ key, size: b.length });
-      if (ga.enforcement.createOnly !== 'storage') this.skip();
+      if (ga.enforcement.createOnly !== 'storage') {
+        this.test!.title += ' (skipped: this store has no conditional writes; enforcement.createOnly is "none")';
+        this.skip();
+      }
       const [ra, rb] = await Promise.all([h.upload(ga, a), h.upload(gb, b)]);
       kept.add(key);
       const wins = [ra, rb].filter((r) => r.status >= 200 && r.status < 300);
