@@ -86,9 +86,11 @@ const sha256Hex = oneShot
 
 /** Canonical header value: trimmed, runs of whitespace (incl. folded lines) collapsed to one space. */
 function canonicalValue(value: string | readonly string[]): string {
-  const values = typeof value === 'string' ? [value] : value;
-  return values.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
+  // Without whitespace, trimming and collapsing change nothing (trim and \s cover the same set).
+  if (typeof value === 'string') return HAS_WHITESPACE.test(value) ? value.trim().replace(/\s+/g, ' ') : value;
+  return value.map((v) => v.trim().replace(/\s+/g, ' ')).join(',');
 }
+const HAS_WHITESPACE = /\s/;
 
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -103,6 +105,7 @@ export class SigV4Signer {
   // Two entries are enough: today's key and, around midnight UTC, yesterday's or a rotated secret's.
   // The key is also kept as a KeyObject, which createHmac does not import again on every call.
   #keys: { secret: string; date: string; key: Buffer; keyObject: KeyObject }[] = [];
+  #lastCredential = { accessKeyId: '', scope: '', encoded: '' };
 
   constructor(region: string, service = 's3') {
     this.region = region;
@@ -133,41 +136,61 @@ export class SigV4Signer {
     const stamp = amzDate(input.now);
     const date = stamp.slice(0, 8);
     const { credentials } = input;
+    const scope = this.scope(date);
 
     const headers: [string, string][] = [['host', input.host]];
-    for (const [name, value] of Object.entries(input.headers ?? {})) {
-      const lower = name.toLowerCase();
-      if (lower !== 'host') headers.push([lower, canonicalValue(value)]);
+    const given = input.headers;
+    if (given) {
+      for (const name of Object.keys(given)) {
+        const lower = name.toLowerCase();
+        if (lower !== 'host') headers.push([lower, canonicalValue(given[name]!)]);
+      }
+      headers.sort((a, b) => byCodePoint(a[0], b[0]));
     }
-    headers.sort((a, b) => byCodePoint(a[0], b[0]));
-    const signedHeaders = headers.map((h) => h[0]).join(';');
-
-    const params: [string, string][] = [
-      ['X-Amz-Algorithm', ALGORITHM],
-      ['X-Amz-Credential', `${credentials.accessKeyId}/${this.scope(date)}`],
-      ['X-Amz-Date', stamp],
-      ['X-Amz-Expires', String(input.expiresIn)],
-      ['X-Amz-SignedHeaders', signedHeaders],
-    ];
-    if (credentials.sessionToken) params.push(['X-Amz-Security-Token', credentials.sessionToken]);
-    for (const [name, value] of input.query ?? []) params.push([name, value]);
-    const encoded = params.map(([k, v]) => [uriEncode(k), uriEncode(v)] as const);
-    encoded.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
-    const canonicalQuery = encoded.map(([k, v]) => `${k}=${v}`).join('&');
-
+    let signedHeaders = '';
     let canonicalHeaders = '';
-    for (const [name, value] of headers) canonicalHeaders += `${name}:${value}\n`;
-    const canonicalRequest = [
-      input.method,
-      input.path,
-      canonicalQuery,
-      canonicalHeaders,
-      signedHeaders,
-      input.payloadHash ?? UNSIGNED_PAYLOAD,
-    ].join('\n');
-    const stringToSign = `${ALGORITHM}\n${stamp}\n${this.scope(date)}\n${sha256Hex(canonicalRequest)}`;
+    for (let i = 0; i < headers.length; i++) {
+      const [name, value] = headers[i]!;
+      signedHeaders += i === 0 ? name : `;${name}`;
+      canonicalHeaders += `${name}:${value}\n`;
+    }
+
+    const credential = this.#credential(credentials.accessKeyId, scope);
+    let canonicalQuery: string;
+    if (!input.query || input.query.length === 0) {
+      // Upload grants: the X-Amz-* names below are already in code-point order, and the only
+      // values that can need escaping are the credential (cached), the token and the header list.
+      canonicalQuery =
+        `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${credential}&X-Amz-Date=${stamp}&X-Amz-Expires=${uriEncode(String(input.expiresIn))}` +
+        (credentials.sessionToken ? `&X-Amz-Security-Token=${uriEncode(credentials.sessionToken)}` : '') +
+        `&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
+    } else {
+      const encoded: [string, string][] = [
+        ['X-Amz-Algorithm', ALGORITHM],
+        ['X-Amz-Credential', credential],
+        ['X-Amz-Date', stamp],
+        ['X-Amz-Expires', uriEncode(String(input.expiresIn))],
+        ['X-Amz-SignedHeaders', uriEncode(signedHeaders)],
+      ];
+      if (credentials.sessionToken) encoded.push(['X-Amz-Security-Token', uriEncode(credentials.sessionToken)]);
+      for (const [name, value] of input.query) encoded.push([uriEncode(name), uriEncode(value)]);
+      encoded.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
+      canonicalQuery = encoded.map(([k, v]) => `${k}=${v}`).join('&');
+    }
+
+    const canonicalRequest = `${input.method}\n${input.path}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${input.payloadHash ?? UNSIGNED_PAYLOAD}`;
+    const stringToSign = `${ALGORITHM}\n${stamp}\n${scope}\n${sha256Hex(canonicalRequest)}`;
     const signature = createHmac('sha256', this.#entry(credentials.secretAccessKey, date).keyObject).update(stringToSign, 'utf8').digest('hex');
     return { query: `${canonicalQuery}&X-Amz-Signature=${signature}`, signature, canonicalRequest, stringToSign };
+  }
+
+  /** The encoded X-Amz-Credential value, kept for the last access key and day. */
+  #credential(accessKeyId: string, scope: string): string {
+    const last = this.#lastCredential;
+    if (last.accessKeyId !== accessKeyId || last.scope !== scope) {
+      this.#lastCredential = { accessKeyId, scope, encoded: uriEncode(`${accessKeyId}/${scope}`) };
+    }
+    return this.#lastCredential.encoded;
   }
 
   /** Signature of a browser POST policy: the string to sign is the base64 policy itself. */
