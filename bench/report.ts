@@ -114,7 +114,9 @@ export function printReport(results: BenchResults & { keyForUs?: number | undefi
     const ratio = endpoint.reqPerSec / endpoint.bareReqPerSec;
     const goal = { text: '>= 70% of bare', met: ratio >= 0.7 };
     if (!goal.met) failed++;
-    console.log(`\ndemo POST /api/grants, ${endpoint.plan.connections} connections, ${endpoint.plan.seconds} s after ${endpoint.plan.warmupSeconds} s warm-up (answers of ${endpoint.responseBytes} bytes)`);
+    console.log(
+      `\ndemo POST /api/grants, ${endpoint.plan.connections} connections, median of ${endpoint.plan.rounds} alternating runs of ${endpoint.plan.seconds} s after ${endpoint.plan.warmupSeconds} s warm-up (answers of ${endpoint.responseBytes} bytes)`,
+    );
     console.log(
       table(
         [
@@ -131,6 +133,7 @@ export function printReport(results: BenchResults & { keyForUs?: number | undefi
         (i) => i < 5,
       ),
     );
+    console.log(`  rounds: grants ${endpoint.rounds.reqPerSec.map((v) => n(v)).join(', ')} req/s; bare ${endpoint.rounds.bareReqPerSec.map((v) => n(v)).join(', ')} req/s`);
   }
   return failed;
 }

@@ -18,12 +18,12 @@ type Section = (typeof SECTIONS)[number];
 const FULL = {
   grants: { warmupMs: 500, rounds: 5, roundMs: 1000 } satisfies Plan,
   receiver: { bytes: 1024 ** 3, rounds: 5 },
-  endpoint: { connections: 10, warmupSeconds: 1, seconds: 5 } satisfies EndpointPlan,
+  endpoint: { connections: 10, warmupSeconds: 1, seconds: 5, rounds: 3 } satisfies EndpointPlan,
 };
 const QUICK = {
   grants: { warmupMs: 200, rounds: 3, roundMs: 300 } satisfies Plan,
   receiver: { bytes: 64 * 1024 ** 2, rounds: 1 },
-  endpoint: { connections: 10, warmupSeconds: 1, seconds: 2 } satisfies EndpointPlan,
+  endpoint: { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 } satisfies EndpointPlan,
 };
 
 async function main(): Promise<void> {
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   }
   let endpoint: EndpointResult | undefined;
   if (only.includes('endpoint')) {
-    process.stdout.write(`endpoint: ${plan.endpoint.connections} connections, ${plan.endpoint.seconds} s each...`);
+    process.stdout.write(`endpoint: ${plan.endpoint.rounds} x ${plan.endpoint.seconds} s per server, ${plan.endpoint.connections} connections...`);
     endpoint = await benchEndpoint(plan.endpoint);
     process.stdout.write(' done\n');
   }
