@@ -4,8 +4,8 @@
 // Every credential here is a published example or test value; nothing leaves the process, and the
 // network guard proves it.
 import * as crypto from 'node:crypto';
-import { createHash, createHmac, createPrivateKey, createSecretKey, sign as rsaSign } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, createHmac, createPrivateKey, createSecretKey, generateKeyPairSync, sign as rsaSign } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -170,8 +170,20 @@ async function s3Case(method: 'PUT' | 'POST'): Promise<Case> {
   };
 }
 
+/** Google's test key when the vectors are here; otherwise a fresh RSA-2048 key (signing costs the same). */
+function gcsServiceAccount(): { client_email: string; private_key: string; project_id: string } {
+  if (existsSync(GCS_KEY_FILE)) return JSON.parse(readFileSync(GCS_KEY_FILE, 'utf8')) as { client_email: string; private_key: string; project_id: string };
+  console.warn(`(${GCS_KEY_FILE} not found: gcs-rsa signs with a generated RSA-2048 key)`);
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    client_email: 'bench@bench-project.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    project_id: 'bench-project',
+  };
+}
+
 async function gcsRsaCase(): Promise<Case> {
-  const key = JSON.parse(readFileSync(GCS_KEY_FILE, 'utf8')) as { client_email: string; private_key: string; project_id: string };
+  const key = gcsServiceAccount();
   const credentials = { client_email: key.client_email, private_key: key.private_key };
   const presigner = await createPresigner({ provider: 'gcs', secret: SECRET, bucket: BUCKET, credentials, projectId: key.project_id });
   const bucket = new Storage({ credentials, projectId: key.project_id }).bucket(BUCKET);
