@@ -8,8 +8,6 @@ import { keyFor } from './key-for.js';
 import { TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
-  ConstraintName,
-  Enforcement,
   GrantConstraints,
   MultipartPartGrant,
   MultipartUploadGrant,
@@ -18,6 +16,7 @@ import type {
   UploadedPart,
 } from './types.js';
 import { checkAllowedType, normalizeContentType, validateChecksum, validateExpiresIn, validateKey, validateSize } from './validate.js';
+import { resolveEnforcement } from './enforcement.js';
 
 const MIB = 1024 * 1024;
 /** Default part size: large enough to keep the request count low, small enough to retry cheaply. */
@@ -107,7 +106,7 @@ export class MultipartGrants {
       createOnly: request.overwrite !== true,
       ...(checksum ? { checksum } : {}),
     };
-    const enforcement = this.#enforcement(multipart, constraints);
+    const enforcement = resolveEnforcement(this.#driver.name, multipart.enforcement(constraints), constraints, this.#strict, 'multipart grant');
 
     const now = this.#clock();
     const started = await this.#call('start multipart upload', key, () => multipart.start({ key, constraints, partSizes, expiresIn, now }));
@@ -179,29 +178,6 @@ export class MultipartGrants {
     const partSizes = planParts(grant.constraints.maxSize, mp.partSize);
     if (partSizes.length !== mp.partCount) throw new InvalidRequestError('token', 'is not a multipart grant token');
     return { multipart: this.#multipartDriver(), session: { key: grant.key, uploadId: mp.uploadId, constraints: grant.constraints, partSizes } };
-  }
-
-  #enforcement(multipart: MultipartDriver, constraints: GrantConstraints): Enforcement {
-    const byDriver = multipart.enforcement(constraints);
-    const asked: ConstraintName[] = ['contentType', 'size'];
-    if (constraints.createOnly) asked.push('createOnly');
-    if (constraints.checksum) asked.push('checksum');
-    if (this.#strict) {
-      for (const name of asked) {
-        if (byDriver[name] !== 'storage') {
-          throw new UnsupportedConstraintError(this.#driver.name, name, `strict mode: the storage cannot enforce ${name} for a multipart grant here (it would be "${byDriver[name]}")`);
-        }
-      }
-    }
-    return {
-      key: 'storage',
-      bucket: 'storage',
-      expiry: 'storage',
-      createOnly: constraints.createOnly ? byDriver.createOnly : 'none',
-      contentType: byDriver.contentType,
-      size: byDriver.size,
-      ...(constraints.checksum ? { checksum: byDriver.checksum } : {}),
-    };
   }
 
   async #call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {

@@ -10,15 +10,14 @@ import {
   UpgrantError,
   UploadRejectedError,
 } from './errors.js';
+import { resolveEnforcement } from './enforcement.js';
 import { keyFor } from './key-for.js';
 import { MultipartGrants } from './multipart.js';
 import { TokenSealer } from './token.js';
 import type {
   CompletedUpload,
-  ConstraintName,
   DownloadGrant,
   DownloadGrantRequest,
-  Enforcement,
   GrantConstraints,
   MultipartUploadGrant,
   MultipartUploadGrantRequest,
@@ -93,7 +92,7 @@ export class PortablePresigner implements Presigner {
       ...(checksum ? { checksum } : {}),
     };
     const method = this.#chooseMethod(request.method, constraints);
-    const enforcement = this.#enforcement(method, constraints);
+    const enforcement = resolveEnforcement(this.provider, this.#driver.enforcement(method, constraints), constraints, this.#strict, `${method} grant`);
 
     const now = this.#clock();
     // The driver is called directly rather than through #call: one closure and one async frame
@@ -227,30 +226,6 @@ export class PortablePresigner implements Presigner {
       throw new InvalidRequestError('method', `${this.provider} cannot grant a ${requested} upload for these constraints (it can: ${supported.join(', ') || 'none'})`);
     }
     return requested;
-  }
-
-  #enforcement(method: UploadMethod, constraints: GrantConstraints): Enforcement {
-    const byDriver = this.#driver.enforcement(method, constraints);
-    if (this.#strict) {
-      const asked: ConstraintName[] = ['contentType', 'size'];
-      if (constraints.createOnly) asked.push('createOnly');
-      if (constraints.checksum) asked.push('checksum');
-      for (const name of asked) {
-        if (byDriver[name] !== 'storage') {
-          throw new UnsupportedConstraintError(this.provider, name, `strict mode: the storage cannot enforce ${name} for a ${method} grant here (it would be "${byDriver[name]}")`);
-        }
-      }
-    }
-    return {
-      key: 'storage',
-      bucket: 'storage',
-      expiry: 'storage',
-      // An overwrite grant promises nothing about existing objects.
-      createOnly: constraints.createOnly ? byDriver.createOnly : 'none',
-      contentType: byDriver.contentType,
-      size: byDriver.size,
-      ...(constraints.checksum ? { checksum: byDriver.checksum } : {}),
-    };
   }
 
   async #hashObject(key: string, algorithm: 'sha256' | 'md5'): Promise<string> {

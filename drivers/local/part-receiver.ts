@@ -9,9 +9,9 @@ import { rename, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { ReceiverError } from './errors.js';
 import { PART_PARAM, PartSigner, partPath, readManifest, uploadDir } from './multipart.js';
+import { streamBody } from './stream-body.js';
 
 /** Whether a request is for a part of a multipart upload (and not a single-upload grant). */
 export function isPartRequest(query: URLSearchParams): boolean {
@@ -44,7 +44,7 @@ export async function receivePart(
   const tmp = `${partPath(dir, claim.part)}.${randomBytes(6).toString('hex')}.tmp`;
   const meter = new PartMeter(claim.size);
   try {
-    await streamPart(req, meter, createWriteStream(tmp, { flags: 'wx' }));
+    await streamBody(req, meter, createWriteStream(tmp, { flags: 'wx' }));
     if (meter.bytes !== claim.size) throw new ReceiverError(400, 'too-small', `part is ${meter.bytes} bytes, granted ${claim.size}`);
     await rename(tmp, partPath(dir, claim.part));
   } catch (error) {
@@ -56,22 +56,6 @@ export async function receivePart(
   const etag = `"${meter.md5()}"`;
   res.writeHead(200, { 'content-type': 'application/json', etag });
   res.end(JSON.stringify({ part: claim.part, size: meter.bytes, etag }));
-}
-
-async function streamPart(req: IncomingMessage, meter: PartMeter, file: NodeJS.WritableStream): Promise<void> {
-  const written = pipeline(meter, file);
-  const onClose = () => {
-    if (!req.complete) meter.destroy(Object.assign(new Error('client went away mid-part'), { code: 'ECONNRESET' }));
-  };
-  req.on('close', onClose);
-  req.on('error', (error) => meter.destroy(error));
-  req.pipe(meter);
-  try {
-    await written;
-  } finally {
-    req.off('close', onClose);
-    req.unpipe(meter);
-  }
 }
 
 /** Counts and MD5-hashes a part as it streams; fails past the part's size. */

@@ -15,6 +15,7 @@ import { PartSigner } from './multipart.js';
 import { isPartRequest, receivePart } from './part-receiver.js';
 import { LocalUrlSigner, type LocalGrant } from './signature.js';
 import { KeyConflictError, LocalStore, ObjectExistsError, PathEscapeError, type StoredMeta } from './store.js';
+import { streamBody } from './stream-body.js';
 
 export interface LocalReceiverOptions {
   /** Directory that holds one sub-directory per bucket. */
@@ -118,27 +119,6 @@ async function receiveUpload(req: IncomingMessage, res: ServerResponse, store: L
   const info = await store.head(grant.bucket, grant.key);
   res.writeHead(201, { 'content-type': 'application/json', ...(info?.etag ? { etag: info.etag } : {}) });
   res.end(JSON.stringify({ bucket: grant.bucket, key: grant.key, size: meter.bytes }));
-}
-
-/**
- * Pipe the request through the meter into the file. Unlike pipeline(req, ...), a failure does not
- * destroy the request's socket, so a 413 still reaches the client; a client that goes away
- * mid-body fails the write instead of leaving a truncated file that looks complete.
- */
-async function streamBody(req: IncomingMessage, meter: UploadMeter, file: NodeJS.WritableStream): Promise<void> {
-  const written = pipeline(meter, file);
-  const onClose = () => {
-    if (!req.complete) meter.destroy(Object.assign(new Error('client went away mid-upload'), { code: 'ECONNRESET' }));
-  };
-  req.on('close', onClose);
-  req.on('error', (error) => meter.destroy(error));
-  req.pipe(meter);
-  try {
-    await written;
-  } finally {
-    req.off('close', onClose);
-    req.unpipe(meter);
-  }
 }
 
 /** Counts (and optionally hashes) the body as it streams; fails the pipeline past `limit` bytes. */
