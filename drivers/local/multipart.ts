@@ -198,7 +198,17 @@ export class LocalMultipart implements MultipartDriver {
 
   /** Implements MultipartDriver.abort. */
   async abort(session: MultipartSession): Promise<void> {
-    await rm(uploadDir(this.#options.store.root, checkUploadId(session.uploadId)), { recursive: true, force: true });
+    const dir = uploadDir(this.#options.store.root, checkUploadId(session.uploadId));
+    // Claim the upload first, as complete() does: a part still arriving then finds its directory
+    // gone and cleans up after itself, instead of racing the removal (rm saw ENOTEMPTY).
+    const claimed = `${dir}.aborting-${randomBytes(4).toString('hex')}`;
+    try {
+      await rename(dir, claimed);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // completed or aborted already
+      throw error;
+    }
+    await rm(claimed, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 
   /** Remove uploads whose URLs expired long ago and that nobody completed or aborted. */
