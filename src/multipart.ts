@@ -4,18 +4,17 @@
 // PortablePresigner delegates its three multipart methods here.
 import type { Driver, MultipartDriver, MultipartSession } from '../drivers/driver.js';
 import { InvalidRequestError, ProviderError, UnsupportedConstraintError, UpgrantError } from './errors.js';
-import { keyFor } from './key-for.js';
+import { resolveGrantRequest } from './grant-request.js';
 import { TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
-  GrantConstraints,
   MultipartPartGrant,
   MultipartUploadGrant,
   MultipartUploadGrantRequest,
   PolicyOptions,
   UploadedPart,
 } from './types.js';
-import { checkAllowedType, normalizeContentType, validateChecksum, validateExpiresIn, validateKey, validateSize } from './validate.js';
+import { validateExpiresIn, validateSize } from './validate.js';
 import { resolveEnforcement } from './enforcement.js';
 
 const MIB = 1024 * 1024;
@@ -72,9 +71,10 @@ export class MultipartGrants {
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
 
-  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number) {
+  /** Shares the presigner's sealer, so single and multipart tokens come from one derived key. */
+  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer) {
     this.#driver = driver;
-    this.#sealer = new TokenSealer(policy.secret);
+    this.#sealer = sealer;
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = maxExpiresIn;
     this.#allowedTypes = policy.allowedTypes;
@@ -82,30 +82,19 @@ export class MultipartGrants {
   }
 
   async create(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
-    if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
     const multipart = this.#multipartDriver();
-    const key = resolveKey(request);
-    const contentType = normalizeContentType(request.contentType);
-    checkAllowedType(contentType, this.#allowedTypes);
-    if ((request as { maxSize?: unknown }).maxSize !== undefined) {
-      throw new InvalidRequestError('maxSize', 'a multipart grant needs the exact size: its parts must cover the file exactly');
-    }
-    const { maxSize: size } = validateSize({ size: request.size }, multipart.limits.maxObjectSize);
-    if (size < 1) throw new InvalidRequestError('size', 'a multipart upload has at least one byte');
+    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, (r) => {
+      if ((r as { maxSize?: unknown }).maxSize !== undefined) {
+        throw new InvalidRequestError('maxSize', 'a multipart grant needs the exact size: its parts must cover the file exactly');
+      }
+      const exact = validateSize({ size: r.size }, multipart.limits.maxObjectSize);
+      if (exact.maxSize < 1) throw new InvalidRequestError('size', 'a multipart upload has at least one byte');
+      return exact;
+    });
+    const size = constraints.maxSize;
     const partSize = choosePartSize(size, request.partSize, multipart.limits);
     const partSizes = planParts(size, partSize);
-    const checksum = validateChecksum(request.checksum);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
-    if (request.overwrite !== undefined && typeof request.overwrite !== 'boolean') {
-      throw new InvalidRequestError('overwrite', 'must be true or false');
-    }
-    const constraints: GrantConstraints = {
-      contentType,
-      minSize: size,
-      maxSize: size,
-      createOnly: request.overwrite !== true,
-      ...(checksum ? { checksum } : {}),
-    };
     const enforcement = resolveEnforcement(this.#driver.name, multipart.enforcement(constraints), constraints, this.#strict, 'multipart grant');
 
     const now = this.#clock();
@@ -188,14 +177,6 @@ export class MultipartGrants {
       throw new ProviderError(this.#driver.name, operation, key, error);
     }
   }
-}
-
-function resolveKey(request: MultipartUploadGrantRequest): string {
-  const hasKey = request.key !== undefined;
-  if (hasKey === (request.filename !== undefined)) throw new InvalidRequestError('key', 'give exactly one of key or filename');
-  if (hasKey) return validateKey(request.key);
-  if (typeof request.filename !== 'string' || request.filename.trim() === '') throw new InvalidRequestError('filename', 'must be a non-empty string');
-  return keyFor(request.prefix ?? 'uploads', request.filename);
 }
 
 /** Every part 1..count exactly once, each with a sane ETag; returned in order. */

@@ -11,7 +11,7 @@ import {
   UploadRejectedError,
 } from './errors.js';
 import { resolveEnforcement } from './enforcement.js';
-import { keyFor } from './key-for.js';
+import { resolveGrantRequest } from './grant-request.js';
 import { MultipartGrants } from './multipart.js';
 import { TokenSealer } from './token.js';
 import type {
@@ -33,13 +33,12 @@ import type {
 } from './types.js';
 import {
   MAX_GRANT_EXPIRY,
-  checkAllowedType,
   essence,
   normalizeContentType,
-  validateChecksum,
   validateExpiresIn,
   validateKey,
   validateSize,
+  type SizeRange,
 } from './validate.js';
 
 export class PortablePresigner implements Presigner {
@@ -50,6 +49,8 @@ export class PortablePresigner implements Presigner {
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
   readonly #multipart: MultipartGrants;
+  /** The size rule of single grants, made once (it is on the hot path). */
+  readonly #sizeOf: (request: UploadGrantRequest) => SizeRange;
 
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
@@ -59,7 +60,8 @@ export class PortablePresigner implements Presigner {
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
     this.#clock = policy.clock ?? (() => new Date());
-    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn);
+    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer);
+    this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
   }
 
   get provider(): ProviderName {
@@ -71,26 +73,8 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
-    if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
-    const key = this.#resolveKey(request);
-    const contentType = normalizeContentType(request.contentType);
-    checkAllowedType(contentType, this.#allowedTypes);
-    const { minSize, maxSize } = validateSize(request, this.#driver.limits.maxObjectSize);
-    const checksum = validateChecksum(request.checksum);
-    if (checksum && minSize !== maxSize) {
-      throw new InvalidRequestError('checksum', 'a checksum needs an exact size (a checksum pins the content, hence its size)');
-    }
+    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
-    if (request.overwrite !== undefined && typeof request.overwrite !== 'boolean') {
-      throw new InvalidRequestError('overwrite', 'must be true or false');
-    }
-    const constraints: GrantConstraints = {
-      contentType,
-      minSize,
-      maxSize,
-      createOnly: request.overwrite !== true,
-      ...(checksum ? { checksum } : {}),
-    };
     const method = this.#chooseMethod(request.method, constraints);
     const enforcement = resolveEnforcement(this.provider, this.#driver.enforcement(method, constraints), constraints, this.#strict, `${method} grant`);
 
@@ -199,17 +183,6 @@ export class PortablePresigner implements Presigner {
 
   close(): Promise<void> {
     return this.#driver.close();
-  }
-
-  #resolveKey(request: UploadGrantRequest): string {
-    const hasKey = request.key !== undefined;
-    const hasName = request.filename !== undefined;
-    if (hasKey === hasName) throw new InvalidRequestError('key', 'give exactly one of key or filename');
-    if (hasKey) return validateKey(request.key);
-    if (typeof request.filename !== 'string' || request.filename.trim() === '') {
-      throw new InvalidRequestError('filename', 'must be a non-empty string');
-    }
-    return keyFor(request.prefix ?? 'uploads', request.filename);
   }
 
   #chooseMethod(requested: unknown, constraints: GrantConstraints): UploadMethod {

@@ -1,0 +1,50 @@
+// What every upload grant request shares, single or multipart: the key (given, or made from an
+// untrusted file name), the content type against the allow-list, the size by the caller's rule,
+// the checksum and the overwrite flag, turned into the GrantConstraints a grant carries.
+import { InvalidRequestError } from './errors.js';
+import { keyFor } from './key-for.js';
+import type { ChecksumInput, GrantConstraints } from './types.js';
+import { checkAllowedType, normalizeContentType, validateChecksum, validateKey, type SizeRange } from './validate.js';
+
+export interface GrantRequestFields {
+  key?: string;
+  filename?: string;
+  prefix?: string;
+  contentType: string;
+  checksum?: ChecksumInput;
+  overwrite?: boolean;
+}
+
+export function resolveGrantRequest<R extends GrantRequestFields>(
+  request: R,
+  allowedTypes: readonly string[] | undefined,
+  /** The size rule of this kind of grant (a range or exact size; multipart: exact only). */
+  sizeOf: (request: R) => SizeRange,
+): { key: string; constraints: GrantConstraints } {
+  if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
+  const key = resolveKey(request);
+  const contentType = normalizeContentType(request.contentType);
+  checkAllowedType(contentType, allowedTypes);
+  const { minSize, maxSize } = sizeOf(request);
+  const checksum = validateChecksum(request.checksum);
+  if (checksum && minSize !== maxSize) {
+    throw new InvalidRequestError('checksum', 'a checksum needs an exact size (a checksum pins the content, hence its size)');
+  }
+  if (request.overwrite !== undefined && typeof request.overwrite !== 'boolean') {
+    throw new InvalidRequestError('overwrite', 'must be true or false');
+  }
+  return {
+    key,
+    constraints: { contentType, minSize, maxSize, createOnly: request.overwrite !== true, ...(checksum ? { checksum } : {}) },
+  };
+}
+
+function resolveKey(request: GrantRequestFields): string {
+  const hasKey = request.key !== undefined;
+  if (hasKey === (request.filename !== undefined)) throw new InvalidRequestError('key', 'give exactly one of key or filename');
+  if (hasKey) return validateKey(request.key);
+  if (typeof request.filename !== 'string' || request.filename.trim() === '') {
+    throw new InvalidRequestError('filename', 'must be a non-empty string');
+  }
+  return keyFor(request.prefix ?? 'uploads', request.filename);
+}
