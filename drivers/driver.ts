@@ -70,6 +70,8 @@ export interface DriverLimits {
  * 'none' when nothing can (create-only on a store without conditional writes).
  */
 export interface DriverEnforcement {
+  /** Absent: 'storage' (the signature expires). GCS upload sessions outlive the grant: 'none'. */
+  readonly expiry?: Enforcer;
   readonly createOnly: Enforcer;
   readonly contentType: Enforcer;
   readonly size: Enforcer;
@@ -139,6 +141,8 @@ export interface MultipartLimits {
   readonly maxParts: number;
   /** Largest object a multipart upload may make. */
   readonly maxObjectSize: number;
+  /** Every part but the last must be a multiple of this (GCS resumable chunks: 256 KiB). */
+  readonly partSizeMultiple?: number;
 }
 
 export interface StartMultipartRequest {
@@ -148,6 +152,8 @@ export interface StartMultipartRequest {
   readonly partSizes: readonly number[];
   readonly expiresIn: number;
   readonly now: Date;
+  /** The browser origin that will send the parts, validated; for providers that bind CORS to the upload (GCS sessions). */
+  readonly origin?: string;
 }
 
 export interface SignedPart {
@@ -177,6 +183,11 @@ export interface CompleteMultipartRequest extends MultipartSession {
 
 export interface MultipartDriver {
   readonly limits: MultipartLimits;
+  /**
+   * True when the parts continue one upload stream and must go up one after another, in order
+   * (GCS resumable sessions); absent or false when they may go in any order, in parallel.
+   */
+  readonly sequential?: boolean;
   /** Who enforces each constraint of a multipart grant (checks made at completion, before the object exists, count as 'storage'). */
   enforcement(constraints: GrantConstraints): DriverEnforcement;
   /** Start the upload on the storage (server side) and sign one URL per part. */

@@ -14,19 +14,20 @@ export function resolveEnforcement(
   grantKind: string,
 ): Enforcement {
   if (strict) {
-    const asked: ConstraintName[] = ['contentType', 'size'];
+    const asked: ConstraintName[] = ['expiry', 'contentType', 'size'];
     if (constraints.createOnly) asked.push('createOnly');
     if (constraints.checksum) asked.push('checksum');
     for (const name of asked) {
-      if (byDriver[name] !== 'storage') {
-        throw new UnsupportedConstraintError(provider, name, `strict mode: the storage cannot enforce ${name} for a ${grantKind} here (it would be "${byDriver[name]}")`);
+      const by = byDriver[name] ?? 'storage';
+      if (by !== 'storage') {
+        throw new UnsupportedConstraintError(provider, name, `strict mode: the storage cannot enforce ${name} for a ${grantKind} here (it would be "${by}")`);
       }
     }
   }
   return {
     key: 'storage',
     bucket: 'storage',
-    expiry: 'storage',
+    expiry: byDriver.expiry ?? 'storage',
     // An overwrite grant promises nothing about existing objects.
     createOnly: constraints.createOnly ? byDriver.createOnly : 'none',
     contentType: byDriver.contentType,

@@ -14,7 +14,7 @@ import type {
   PolicyOptions,
   UploadedPart,
 } from './types.js';
-import { validateExpiresIn, validateSize } from './validate.js';
+import { validateExpiresIn, validateOrigin, validateSize } from './validate.js';
 import { resolveEnforcement } from './enforcement.js';
 
 const MIB = 1024 * 1024;
@@ -43,6 +43,7 @@ export function planParts(size: number, partSize: number): number[] {
  */
 export function choosePartSize(size: number, requested: unknown, limits: MultipartDriver['limits']): number {
   if (requested === undefined || requested === null) {
+    // Whole MiB keep the default a multiple of any power-of-two part multiple up to 1 MiB (GCS: 256 KiB).
     const fit = Math.ceil(size / limits.maxParts / MIB) * MIB;
     return Math.min(Math.max(DEFAULT_PART_SIZE, limits.minPartSize, fit), limits.maxPartSize);
   }
@@ -52,6 +53,10 @@ export function choosePartSize(size: number, requested: unknown, limits: Multipa
   // One part smaller than the minimum is fine: it is the last (and only) part.
   if (requested < limits.minPartSize && requested < size) {
     throw new InvalidRequestError('partSize', `${requested} bytes is under this provider's minimum part size of ${limits.minPartSize} bytes`);
+  }
+  const multiple = limits.partSizeMultiple ?? 1;
+  if (requested % multiple !== 0 && requested < size) {
+    throw new InvalidRequestError('partSize', `${requested} bytes is not a multiple of ${multiple} bytes, which this provider needs for every part but the last`);
   }
   if (requested > limits.maxPartSize) {
     throw new InvalidRequestError('partSize', `${requested} bytes is over this provider's maximum part size of ${limits.maxPartSize} bytes`);
@@ -95,10 +100,11 @@ export class MultipartGrants {
     const partSize = choosePartSize(size, request.partSize, multipart.limits);
     const partSizes = planParts(size, partSize);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
+    const origin = validateOrigin(request.origin);
     const enforcement = resolveEnforcement(this.#driver.name, multipart.enforcement(constraints), constraints, this.#strict, 'multipart grant');
 
     const now = this.#clock();
-    const started = await this.#call('start multipart upload', key, () => multipart.start({ key, constraints, partSizes, expiresIn, now }));
+    const started = await this.#call('start multipart upload', key, () => multipart.start({ key, constraints, partSizes, expiresIn, now, ...(origin ? { origin } : {}) }));
     if (started.parts.length !== partSizes.length) {
       throw new ProviderError(this.#driver.name, 'start multipart upload', key, new Error(`driver signed ${started.parts.length} parts for ${partSizes.length}`));
     }
@@ -124,6 +130,7 @@ export class MultipartGrants {
       key,
       partSize,
       parts,
+      sequential: multipart.sequential ?? false,
       expiresAt: new Date(expiresAt * 1000).toISOString(),
       constraints,
       enforcement,

@@ -71,8 +71,8 @@ export interface Enforcement {
   readonly checksum?: Enforcer;
 }
 
-/** The enforceable promises a driver can be asked about (key, bucket and expiry are always storage). */
-export type ConstraintName = 'createOnly' | 'contentType' | 'size' | 'checksum';
+/** The enforceable promises a driver can be asked about (key and bucket are always storage; expiry is, but for GCS upload sessions). */
+export type ConstraintName = 'expiry' | 'createOnly' | 'contentType' | 'size' | 'checksum';
 
 export interface UploadGrant {
   readonly provider: ProviderName;
@@ -169,6 +169,12 @@ export interface MultipartUploadGrantRequest {
   /** Seconds until the part URLs expire: allow for the whole upload, resumes included. */
   expiresIn?: number;
   overwrite?: boolean;
+  /**
+   * The origin of the page that will send the parts (`https://app.example`). GCS answers CORS on a
+   * resumable session only for the origin it was started with, so browser uploads to GCS need it;
+   * other providers ignore it (their bucket CORS rules apply).
+   */
+  origin?: string;
 }
 
 /** One part of a multipart grant: send `size` bytes of the file, starting at `offset`. */
@@ -192,6 +198,12 @@ export interface MultipartUploadGrant {
   readonly partSize: number;
   /** Parts in order; together they cover the file exactly. */
   readonly parts: readonly MultipartPartGrant[];
+  /**
+   * True: send the parts one after another, in order, each after the previous one was accepted
+   * (GCS resumable sessions, where the storage answers 308 until the last part). False: in any
+   * order, in parallel.
+   */
+  readonly sequential: boolean;
   /** ISO 8601: when the part URLs stop working. */
   readonly expiresAt: string;
   readonly constraints: GrantConstraints;

@@ -12,6 +12,7 @@
 // is checked by verifyUpload, which streams the object. POST policies bind key, bucket, content-type
 // (exact-match condition) and content-length-range; GCS documents no generation precondition and no
 // checksum for form uploads, so there create-only is 'none' and a checksum is 'verify'.
+// Multipart grants are resumable upload sessions (multipart.ts).
 //
 // Key escaping: object names are percent-encoded per RFC 3986 in URL paths with "/" kept, exactly
 // as Google's clients do (see sign.ts); keys are never rewritten.
@@ -31,6 +32,7 @@ import type {
 } from '../driver.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
+import { GcsMultipart } from './multipart.js';
 import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
 import type { GcsSigner } from './signers.js';
 
@@ -44,12 +46,15 @@ export class GcsDriver implements Driver {
   readonly #signer: GcsSigner;
   readonly #endpoint: GcsEndpointInput;
   readonly #objects: Bucket;
+  /** Resumable upload sessions (drivers/gcs/multipart.ts). */
+  readonly multipart: GcsMultipart;
 
   constructor(bucket: string, signer: GcsSigner, endpoint: GcsEndpointInput, objects: Bucket) {
     this.bucket = bucket;
     this.#signer = signer;
     this.#endpoint = endpoint;
     this.#objects = objects;
+    this.multipart = new GcsMultipart(objects);
   }
 
   /** Implements Driver.uploadMethods: a signed PUT binds exact sizes and ranges alike; POST is for forms. */

@@ -1,7 +1,8 @@
 // Storage error bodies -> one UploadErrorCode. Every provider answers a refused upload in its own
 // dialect: S3 and GCS with <Error><Code>..</Code><Message>..</Message></Error>, Azure the same
 // shape plus <AuthenticationErrorDetail> (and the code again in x-ms-error-code), the local
-// receiver with JSON { error: { code, message } } whose codes already are ours. Parsed with
+// receiver with JSON { error: { code, message } } whose codes already are ours, GCS upload
+// sessions (JSON API) with { error: { code: <status>, message } }. Parsed with
 // regular expressions on purpose: Node has no DOMParser, and we read three flat elements.
 import type { UploadErrorCode } from './errors.js';
 
@@ -93,6 +94,8 @@ function mapAnswer(answer: ProviderAnswer, context: MapContext): MappedError {
   if (local) {
     return { code: LOCAL_CODES[local.code] ?? byStatus(status), providerCode: local.code, ...(local.message ? { providerMessage: local.message } : {}) };
   }
+  const session = parseJsonApi(body);
+  if (session) return { code: jsonApiCode(status, session.message), ...(session.reason ? { providerCode: session.reason } : {}), providerMessage: session.message.slice(0, 500) };
   const xml = parseXml(body);
   const providerCode = xml.code ?? answer.errorCodeHeader ?? undefined;
   const providerMessage = [xml.message, xml.detail].filter(Boolean).join(' ').slice(0, 500) || undefined;
@@ -147,6 +150,26 @@ function parseLocal(body: string): { code: string; message?: string } | undefine
   } catch {
     return undefined;
   }
+}
+
+/** GCS's JSON API (resumable upload sessions): { error: { code: 400, message, errors: [{ reason }] } }. */
+function parseJsonApi(body: string): { message: string; reason?: string } | undefined {
+  if (!body.trimStart().startsWith('{')) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown; errors?: { reason?: unknown }[] } };
+    if (typeof parsed.error?.code !== 'number' || typeof parsed.error.message !== 'string') return undefined;
+    const reason = parsed.error.errors?.[0]?.reason;
+    return { message: parsed.error.message, ...(typeof reason === 'string' ? { reason } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+function jsonApiCode(status: number, message: string): UploadErrorCode {
+  if (status === 400 && /\b(md5|crc32c)\b/i.test(message)) return 'checksum-mismatch';
+  // A session that is gone was cancelled by the server or outlived its week.
+  if (status === 404 || status === 410) return 'expired';
+  return byStatus(status);
 }
 
 function parseXml(body: string): { code?: string; message?: string; detail?: string } {

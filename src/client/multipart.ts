@@ -1,11 +1,13 @@
-// Multipart grants in upgrant/client: the file's parts go up in parallel, each the exact slice its
-// part URL names, each through uploadWithGrant (so each part has its own retries with backoff).
+// Multipart grants in upgrant/client: the file's parts go up in parallel (one after another for
+// a sequential grant: sequential.ts), each the exact slice its part URL names, each through
+// uploadWithGrant (so each part has its own retries with backoff).
 // Progress is reported over the whole file. Parts already done (from an earlier page load, kept by
 // the app through onPartDone) are skipped, so an upload resumes where it stopped while the grant's
 // URLs are valid. Aborting cancels the parts in flight and, when the app gives `abortOnServer`,
 // discards the upload on the server too; a failed part cancels the others but keeps the upload, so
 // it can be resumed.
 import { UploadError } from './errors.js';
+import { uploadSequential } from './sequential.js';
 import { aborted } from './transport.js';
 import { uploadWithGrant, type UploadOptions, type UploadResult } from './upload.js';
 
@@ -23,6 +25,8 @@ export interface ClientPartGrant {
 export interface MultipartClientGrant {
   readonly kind: 'multipart';
   readonly parts: readonly ClientPartGrant[];
+  /** Parts must go up one after another, in order (GCS resumable sessions: src/client/sequential.ts). */
+  readonly sequential?: boolean;
   readonly expiresAt?: string;
   readonly constraints?: { readonly contentType?: string; readonly minSize?: number; readonly maxSize?: number };
 }
@@ -58,6 +62,7 @@ export function isMultipartGrant(grant: unknown): grant is MultipartClientGrant 
 export async function uploadMultipart(grant: MultipartClientGrant, blob: Blob, options: UploadOptions & MultipartOptions = {}): Promise<MultipartUploadResult> {
   const covered = grant.parts.reduce((sum, p) => sum + p.size, 0);
   if (covered !== blob.size) throw new UploadError(covered < blob.size ? 'too-large' : 'too-small', { status: 0, attempts: 0 });
+  if (grant.sequential) return uploadSequential(grant, blob, options);
   const { signal, onProgress } = options;
   const done = new Map<number, DonePart>();
   for (const part of options.done ?? []) if (grant.parts.some((p) => p.number === part.number)) done.set(part.number, part);

@@ -18,6 +18,8 @@ export interface Answer {
   body: string;
   errorCodeHeader: string | undefined;
   etag: string | undefined;
+  /** The Range header of a 308 from a GCS upload session: the bytes it holds. */
+  range: string | undefined;
 }
 
 const PIECE = 256 * 1024;
@@ -50,7 +52,7 @@ export const sendWithXhr: Transport = (request, onProgress, signal) =>
       done();
       // Only headers the storage's CORS rules expose are readable; reading others logs errors.
       const exposed = parseHeaderBlock(xhr.getAllResponseHeaders());
-      resolve({ status: xhr.status, body: xhr.responseText, errorCodeHeader: exposed['x-ms-error-code'], etag: exposed['etag'] });
+      resolve({ status: xhr.status, body: xhr.responseText, errorCodeHeader: exposed['x-ms-error-code'], etag: exposed['etag'], range: exposed['range'] });
     };
     xhr.onerror = () => {
       done();
@@ -107,7 +109,7 @@ export const sendWithFetch: Transport = async (request, onProgress, signal) => {
     text = '';
   }
   if (request.body instanceof FormData) onProgress(request.size, request.size);
-  return { status: response.status, body: text, errorCodeHeader: response.headers.get('x-ms-error-code') ?? undefined, etag: response.headers.get('etag') ?? undefined };
+  return { status: response.status, body: text, errorCodeHeader: response.headers.get('x-ms-error-code') ?? undefined, etag: response.headers.get('etag') ?? undefined, range: response.headers.get('range') ?? undefined };
 };
 
 function describe(error: unknown): string {

@@ -6,6 +6,7 @@
 import { UploadError } from './errors.js';
 import { isRetryableStatus, mapProviderError } from './map-error.js';
 import { isMultipartGrant, uploadMultipart, type MultipartClientGrant, type MultipartOptions, type MultipartUploadResult } from './multipart.js';
+import { backoff, sleep } from './retry.js';
 import { aborted, defaultTransport, NetworkFailure, sendWithFetch, sendWithXhr, type Answer, type PreparedRequest, type Transport } from './transport.js';
 
 /** The parts of an upload grant the client needs (the JSON `POST /api/grants` returns fits). */
@@ -119,31 +120,8 @@ function isCreateOnly(grant: ClientGrant): boolean {
   return Object.entries(grant.headers).some(([name, value]) => name.toLowerCase() === 'if-none-match' && value === '*');
 }
 
-function pickTransport(choice: UploadOptions['transport']): Transport {
+export function pickTransport(choice: UploadOptions['transport']): Transport {
   if (choice === 'xhr') return sendWithXhr;
   if (choice === 'fetch') return sendWithFetch;
   return defaultTransport();
-}
-
-/** Exponential backoff with "equal jitter": half fixed, half random, so retries spread out. */
-export function backoff(attempt: number, options: Pick<UploadOptions, 'retryDelayMs' | 'maxRetryDelayMs'> = {}): number {
-  const base = options.retryDelayMs ?? 500;
-  const cap = options.maxRetryDelayMs ?? 10_000;
-  const delay = Math.min(cap, base * 2 ** (attempt - 1));
-  return delay / 2 + Math.random() * (delay / 2);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined, attempts: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(aborted(attempts, signal.reason));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(aborted(attempts, signal?.reason));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -34,6 +34,7 @@ describe('contract: gcs driver on the GCS stand-in', function () {
       },
       list: async (bucket = BUCKET) => standIn.list(bucket),
       tamper: (grant) => editSignedUrl(grant, { signature: flipHex }),
+      tamperPart: (url) => url.replace(/([?&]upload_id=)(.)/, (_m, p: string, c: string) => p + (c === 'A' ? 'B' : 'A')),
       retargetKey: (grant, otherKey) => editSignedUrl(grant, { path: () => `/${BUCKET}/${otherKey}` }),
       retargetBucket: (grant, other) => editSignedUrl(grant, { path: (p) => p.replace(`/${BUCKET}/`, `/${other}/`) }),
       // The statuses GCS documents for these failures (signature: 403 SignatureDoesNotMatch;

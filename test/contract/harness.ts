@@ -47,6 +47,11 @@ export interface ContractHarness {
   list(bucket?: string): Promise<string[]>;
   /** The same grant with its signature altered. */
   tamper(grant: UploadGrant): UploadGrant;
+  /**
+   * A multipart part URL with its credential altered. Default: `tamper` on the URL (a signed URL).
+   * GCS session URIs carry no signature: the upload id is the credential.
+   */
+  tamperPart?(url: string): string;
   /** The same grant pointed at another key (the signature unchanged). */
   retargetKey(grant: UploadGrant, otherKey: string): UploadGrant;
   /** The same grant pointed at another bucket (the signature unchanged). */

@@ -44,7 +44,15 @@ export async function sendPart(part: MultipartPartGrant, body: Uint8Array, heade
   }
 }
 
-/** Send the parts numbered in `only` (default all), `concurrency` at a time; returns them as complete() wants. */
+/** Accepted: 2xx, or 308 for a part of a sequential grant (a GCS session wants more). */
+export function accepted(grant: Pick<MultipartUploadGrant, 'sequential'>, status: number): boolean {
+  return (status >= 200 && status < 300) || (grant.sequential && status === 308);
+}
+
+/**
+ * Send the parts numbered in `only` (default all), `concurrency` at a time (one at a time, in
+ * order, for a sequential grant); returns them as complete() wants.
+ */
 export async function sendParts(
   grant: MultipartUploadGrant,
   data: Uint8Array,
@@ -55,10 +63,10 @@ export async function sendParts(
   const worker = async () => {
     for (let part = queue.shift(); part; part = queue.shift()) {
       const result = await sendPart(part, data.subarray(part.offset, part.offset + part.size));
-      if (result.status < 200 || result.status >= 300) throw new Error(`part ${part.number}: ${result.status} ${result.body}`);
+      if (!accepted(grant, result.status)) throw new Error(`part ${part.number}: ${result.status} ${result.body}`);
       done.push({ number: part.number, etag: result.etag ?? String(part.number) });
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 4 }, worker));
+  await Promise.all(Array.from({ length: grant.sequential ? 1 : (options.concurrency ?? 4) }, worker));
   return done.sort((a, b) => a.number - b.number);
 }

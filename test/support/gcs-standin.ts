@@ -15,11 +15,13 @@
 //   (exact match, starts-with, content-length-range) and every form field covered by the policy.
 // - JSON API (what @google-cloud/storage calls): object metadata, alt=media, DELETE, bucket PATCH
 //   (CORS), with or without the /storage/v1 prefix (STORAGE_EMULATOR_HOST drops it).
+// - JSON API resumable upload sessions (test/support/gcs-resumable.ts).
 // - IAM Credentials signBlob (keyless signing), with a fixed bearer token.
 // Traffic is loopback only; the server listens on an OS-assigned port.
 import { createHash, createHmac, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resumableSessions } from './gcs-resumable.js';
 
 export interface StandInAccount {
   readonly client_email: string;
@@ -50,6 +52,8 @@ export interface GcsStandIn {
   readonly iamEndpoint: string;
   read(bucket: string, key: string): StoredObject | undefined;
   list(bucket: string): string[];
+  /** Resumable sessions neither finished nor cancelled: GCS's pending uploads. */
+  openSessions(bucket: string): { name: string; persisted: number }[];
   bucketMetadata(bucket: string): Record<string, unknown>;
   /** How many signBlob calls were answered. */
   readonly signBlobCalls: number;
@@ -306,7 +310,11 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
     return jsonApi(req, url, body);
   }
 
+  let endpoint = '';
+  const resumable = resumableSessions({ store, hasBucket: (name) => buckets.has(name), endpoint: () => endpoint });
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (resumable.handle(req, res, new URL(req.url ?? '/', 'http://standin'))) return;
     handle(req).then(
       ([status, headers, body]) => {
         res.writeHead(status, headers).end(body);
@@ -320,12 +328,13 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
     iamEndpoint: `${endpoint}${IAM_PREFIX}`,
     read: (bucket, key) => buckets.get(bucket)?.get(key),
     list: (bucket) => [...(buckets.get(bucket)?.keys() ?? [])],
+    openSessions: (bucket) => resumable.open(bucket),
     bucketMetadata: (bucket) => ({ ...bucketMeta.get(bucket) }),
     get signBlobCalls() {
       return signBlobCalls;
