@@ -1,7 +1,8 @@
 // The demo server's JSON API. Stable: the page, the docs and outside checks rely on these shapes.
 //   POST /api/grants          { filename, contentType, size | maxSize [, minSize] [, sha256 | md5] [, expiresIn] } -> 201 UploadGrant
 //                             with `multipart: true`, or an exact size above the multipart threshold (and no
-//                             `multipart: false`): [, partSize] -> 201 MultipartUploadGrant ({ kind: 'multipart', parts, ... })
+//                             `multipart: false`): [, partSize] -> 201 MultipartUploadGrant ({ kind: 'multipart', parts, ... });
+//                             the request's Origin header becomes the grant's origin (GCS sessions answer CORS for it)
 //   POST /api/uploads/complete { token, parts: [{ number, etag }] } -> 200 { completed } (then verify as usual)
 //   POST /api/uploads/abort   { token } -> 200 { aborted: true }
 //   POST /api/uploads/verify  { token } -> 200 { object } | 422 { error: { code: 'rejected', violations } }
@@ -41,7 +42,7 @@ export async function handleApi(presigner: Presigner, req: IncomingMessage, res:
     const body = await readJson(req, pathname === '/api/uploads/complete' ? MAX_COMPLETE_JSON_BYTES : MAX_JSON_BYTES);
     switch (pathname) {
       case '/api/grants':
-        return send(res, 201, await createGrant(presigner, body, options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD));
+        return send(res, 201, await createGrant(presigner, body, options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD, pageOrigin(req)));
       case '/api/uploads/complete':
         return send(res, 200, { completed: await presigner.completeMultipartUpload(body['token'] as string, body['parts'] as UploadedPart[]) });
       case '/api/uploads/abort':
@@ -64,7 +65,7 @@ export async function handleApi(presigner: Presigner, req: IncomingMessage, res:
  * A multipart grant when asked for, or for an exact size over the threshold; a driver without
  * multipart then falls back to a single grant unless multipart was asked for explicitly.
  */
-async function createGrant(presigner: Presigner, body: Json, threshold: number): Promise<UploadGrant | MultipartUploadGrant> {
+async function createGrant(presigner: Presigner, body: Json, threshold: number, origin: string | undefined): Promise<UploadGrant | MultipartUploadGrant> {
   const asked = body['multipart'];
   if (asked !== undefined && typeof asked !== 'boolean') throw new InvalidRequestError('multipart', 'must be true or false');
   const size = body['size'];
@@ -76,6 +77,7 @@ async function createGrant(presigner: Presigner, body: Json, threshold: number):
       ...request,
       size: request.size,
       ...(body['partSize'] === undefined ? {} : { partSize: body['partSize'] }),
+      ...(origin ? { origin } : {}),
     } as MultipartUploadGrantRequest;
     try {
       return await presigner.createMultipartUploadGrant(multipart);
@@ -85,6 +87,15 @@ async function createGrant(presigner: Presigner, body: Json, threshold: number):
   }
   if (body['partSize'] !== undefined) throw new InvalidRequestError('partSize', 'goes with multipart grants only');
   return presigner.createUploadGrant(grantRequest(body));
+}
+
+/**
+ * The Origin the browser sent with this request: the page that will upload the parts (a GCS
+ * session answers CORS for that origin only). Absent or "null" (a file:// page, a sandbox): none.
+ */
+function pageOrigin(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  return typeof origin === 'string' && /^https?:\/\/[^/\s]+$/.test(origin) ? origin : undefined;
 }
 
 /** Map the client's body to a request; the key is always made here, never taken from the client. */
