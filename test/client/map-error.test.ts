@@ -99,6 +99,24 @@ describe('client: provider error bodies -> UploadError codes', () => {
     for (const [status, body, code] of cases) expect(mapProviderError({ status, body }).code, body).to.equal(code);
   });
 
+  it('GCS upload sessions (JSON API error bodies), from GCS\'s documentation', () => {
+    const json = (code: number, message: string, reason?: string) => JSON.stringify({ error: { code, message, errors: [{ domain: 'global', message, ...(reason ? { reason } : {}) }] } });
+    const cases: [number, string, UploadErrorCode, string | undefined][] = [
+      [412, json(412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet'), 'exists', 'conditionNotMet'],
+      [400, json(400, 'Provided MD5 hash "Q2hlY2sgSW50ZWdyaXR5IQ==" doesn\'t match calculated MD5 hash "1B2M2Y8AsgTpgAmY7PhCfg==".', 'invalid'), 'checksum-mismatch', 'invalid'],
+      [404, json(404, 'No such upload session'), 'expired', undefined],
+      [410, json(410, 'The upload session has expired.'), 'expired', undefined],
+      [400, json(400, 'Failed to parse Content-Range header.'), 'unknown', undefined],
+      [403, json(403, 'Access denied.', 'forbidden'), 'forbidden', 'forbidden'],
+    ];
+    for (const [status, body, code, providerCode] of cases) {
+      const mapped = mapProviderError({ status, body });
+      expect(mapped.code, body).to.equal(code);
+      expect(mapped.providerCode, body).to.equal(providerCode);
+      expect(mapped.providerMessage, body).to.equal((JSON.parse(body) as { error: { message: string } }).error.message);
+    }
+  });
+
   it('takes the code from x-ms-error-code when the body has none (HEAD-like answers)', () => {
     expect(mapProviderError({ status: 409, body: '', errorCodeHeader: 'BlobAlreadyExists' })).to.deep.include({ code: 'exists', providerCode: 'BlobAlreadyExists' });
   });

@@ -50,6 +50,15 @@ describe('multipart: portable layer', () => {
     expect(choosePartSize(MIB, MIB, S3_LIMITS), 'one small part is the last part').to.equal(MIB);
   });
 
+  it('keeps parts a multiple of the driver\'s part multiple (GCS chunks: 256 KiB), but for the last', () => {
+    const gcs = { minPartSize: 256 * 1024, partSizeMultiple: 256 * 1024, maxPartSize: 5 * 1024 * MIB, maxParts: 10_000, maxObjectSize: 5 * 1024 ** 4 };
+    expect(choosePartSize(64 * MIB, undefined, gcs) % (256 * 1024)).to.equal(0);
+    expect(choosePartSize(5 * 1024 ** 4, undefined, gcs) % (256 * 1024), 'raised to fit 5 TiB').to.equal(0);
+    expect(choosePartSize(64 * MIB, 768 * 1024, gcs)).to.equal(768 * 1024);
+    expect(() => choosePartSize(64 * MIB, MIB + 1, gcs)).to.throw(InvalidRequestError, /multiple of 262144/).with.property('field', 'partSize');
+    expect(choosePartSize(1000, 1001, gcs), 'one part is the last part: any size').to.equal(1001);
+  });
+
   it('checks the part list: every part once, numbers in range, sane ETags; returns them in order', () => {
     expect(checkParts([{ number: 2, etag: '"b"' }, { number: 1, etag: '"a"' }], 2)).to.deep.equal([
       { number: 1, etag: '"a"' },

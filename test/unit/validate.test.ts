@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { keyFor, safeFileName } from '../../src/key-for.js';
 import { TokenSealer } from '../../src/token.js';
-import { normalizeContentType, validateKey } from '../../src/validate.js';
+import { normalizeContentType, validateKey, validateOrigin } from '../../src/validate.js';
 import { InvalidRequestError } from '../../src/errors.js';
 
 describe('validation rules', () => {
@@ -60,5 +60,13 @@ describe('validation rules', () => {
     it('refuses a secret under 32 bytes', () => {
       expect(() => new TokenSealer('s'.repeat(31))).to.throw(InvalidRequestError, /^secret: /);
     });
+  });
+
+  it('takes an origin exactly as a browser sends it, and refuses anything else naming origin', () => {
+    expect(validateOrigin(undefined)).to.equal(undefined);
+    for (const ok of ['https://app.example', 'http://127.0.0.1:5173', 'https://xn--bcher-kva.example:8443']) expect(validateOrigin(ok)).to.equal(ok);
+    for (const bad of ['https://app.example/', 'https://app.example/page', 'null', 'ftp://x.example', 'https://APP.example', 'app.example', 42, 'https://a.example?x=1']) {
+      expect(() => validateOrigin(bad), String(bad)).to.throw(InvalidRequestError).with.property('field', 'origin');
+    }
   });
 });
