@@ -195,7 +195,7 @@ describe('gcs signers', () => {
       expect(stored).to.deep.equal(result.rules);
       expect(stored[0]!.origin).to.deep.equal(['https://app.example.com']);
       expect(stored[0]!.method).to.include.members(['PUT', 'POST']);
-      expect(stored[0]!.responseHeader).to.include.members(['content-type', 'content-md5', 'x-goog-content-length-range', 'x-goog-if-generation-match']);
+      expect(stored[0]!.responseHeader).to.include.members(['content-type', 'content-md5', 'x-goog-content-length-range', 'x-goog-if-generation-match', 'content-range', 'range']);
       const error = await applyCors({ bucket: 'cors-bucket', credentials: account, apiEndpoint: standIn.endpoint }, ['app.example.com/path']).then(() => undefined, (e: unknown) => e);
       expect(error).to.be.instanceOf(ConfigError);
     });
