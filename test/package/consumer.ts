@@ -11,6 +11,7 @@ import {
   presignerModule,
   loadConfig,
   UploadRejectedError,
+  type MultipartUploadGrant,
   type Presigner,
   type UploadGrant,
   type VerifiedObject,
@@ -32,6 +33,9 @@ export async function app(): Promise<void> {
     if (error instanceof UploadRejectedError) void error.violations.map((v) => v.constraint);
     if (error instanceof InvalidRequestError) void error.field;
   }
+  const large: MultipartUploadGrant = await fromEnv.createMultipartUploadGrant({ filename: 'big.mp4', contentType: 'video/mp4', size: 1 << 30, origin: 'https://app.example' });
+  const inOrder: boolean = large.sequential;
+  await fromEnv.completeMultipartUpload(large.token, large.parts.map((p) => ({ number: p.number, etag: '' })));
   const receiver: LocalReceiver = await listenLocal({ root: './uploads', secret: 'x'.repeat(32) });
-  void [fromContainer, method, receiver.baseUrl];
+  void [fromContainer, method, receiver.baseUrl, inOrder];
 }
