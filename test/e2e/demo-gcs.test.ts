@@ -7,13 +7,9 @@
 // session started for another origin gets no CORS answer: the browser refuses, nothing is stored.
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
-import { presignerFromEnv } from '../../src/config.js';
 import type { Presigner } from '../../src/types.js';
-import { throwawayAccount } from '../gcs/helpers.js';
+import { presignerOnStandIn, throwawayAccount } from '../gcs/helpers.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
@@ -27,7 +23,7 @@ describe('e2e: demo page in headless Chromium, gcs driver on the GCS stand-in (r
   let standIn: GcsStandIn;
   let presigner: Presigner;
   let multipart: DemoServer;
-  let dir: string;
+  let configured: { presigner: Presigner; close(): Promise<void> } | undefined;
 
   before(async function () {
     browser = await launchBrowser('the GCS browser tests');
@@ -35,25 +31,16 @@ describe('e2e: demo page in headless Chromium, gcs driver on the GCS stand-in (r
     await ensureBuiltClient();
     const account = throwawayAccount();
     standIn = await startGcsStandIn({ buckets: [BUCKET], accounts: [account] });
-    dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-e2e-gcs-'));
-    await writeFile(path.join(dir, 'key.json'), JSON.stringify({ type: 'service_account', ...account }));
-    presigner = await presignerFromEnv({
-      UPGRANT_PROVIDER: 'gcs',
-      UPGRANT_BUCKET: BUCKET,
-      UPGRANT_SECRET: randomBytes(32).toString('hex'),
-      GOOGLE_APPLICATION_CREDENTIALS: path.join(dir, 'key.json'),
-      GOOGLE_CLOUD_PROJECT: 'upgrant-test',
-      STORAGE_EMULATOR_HOST: standIn.endpoint,
-    });
+    configured = await presignerOnStandIn(standIn.endpoint, BUCKET, account);
+    presigner = configured.presigner;
     multipart = await startDemoServer({ presigner, multipartThreshold: 2 * MiB });
   });
 
   after(async () => {
     await browser?.close();
     await multipart?.close();
-    await presigner?.close();
+    await configured?.close();
     await standIn?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it('a file over the multipart threshold goes up in sequential chunks (308s), completes, verifies, stored byte for byte', async () => {

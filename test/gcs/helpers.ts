@@ -1,8 +1,12 @@
-// Small helpers the GCS tests share: a throwaway service account key and signed-URL edits that
-// keep the rest of the query byte for byte.
-import { generateKeyPairSync } from 'node:crypto';
+// Small helpers the GCS tests share: a throwaway service account key, signed-URL edits that
+// keep the rest of the query byte for byte, and a presigner from the environment on the stand-in.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import type { GcsServiceAccountKey } from '../../drivers/gcs/options.js';
-import type { UploadGrant } from '../../src/types.js';
+import { presignerFromEnv } from '../../src/config.js';
+import type { Presigner, UploadGrant } from '../../src/types.js';
 
 /** A fresh RSA service account key for this run (never a real account). */
 export function throwawayAccount(email = 'upgrant-test@upgrant-test.iam.gserviceaccount.com'): GcsServiceAccountKey {
@@ -21,3 +25,29 @@ export function editSignedUrl(grant: UploadGrant, edit: { path?: (path: string) 
 }
 
 export const flipHex = (hex: string): string => (hex[0] === 'a' ? 'b' : 'a') + hex.slice(1);
+
+/**
+ * A presigner configured from the environment, as `upgrant serve` would be, for a bucket on the
+ * GCS stand-in: the account's key goes into a temporary GOOGLE_APPLICATION_CREDENTIALS file.
+ * `close` closes the presigner and removes the file.
+ */
+export async function presignerOnStandIn(endpoint: string, bucket: string, account: GcsServiceAccountKey): Promise<{ presigner: Presigner; close(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-gcs-key-'));
+  const keyFile = path.join(dir, 'key.json');
+  await writeFile(keyFile, JSON.stringify({ type: 'service_account', ...account }));
+  const presigner = await presignerFromEnv({
+    UPGRANT_PROVIDER: 'gcs',
+    UPGRANT_BUCKET: bucket,
+    UPGRANT_SECRET: randomBytes(32).toString('hex'),
+    GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+    GOOGLE_CLOUD_PROJECT: 'upgrant-test',
+    STORAGE_EMULATOR_HOST: endpoint,
+  });
+  return {
+    presigner,
+    async close() {
+      await presigner.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

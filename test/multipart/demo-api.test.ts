@@ -8,14 +8,14 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { CreateBucketCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { presignerFromEnv } from '../../src/config.js';
 import type { MultipartUploadGrant, Presigner } from '../../src/types.js';
-import { throwawayAccount } from '../gcs/helpers.js';
+import { presignerOnStandIn, throwawayAccount } from '../gcs/helpers.js';
 import { listKeys, s3Client } from '../s3/helpers.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
@@ -227,24 +227,13 @@ demoScenario('Swift (s3api)', async () => {
 demoScenario('the GCS stand-in', async () => {
   const account = throwawayAccount();
   const standIn: GcsStandIn = await startGcsStandIn({ buckets: ['demo-mp'], accounts: [account] });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-mp-gcs-'));
-  const keyFile = path.join(dir, 'key.json');
-  await writeFile(keyFile, JSON.stringify({ type: 'service_account', ...account }));
-  const presigner = await presignerFromEnv({
-    UPGRANT_PROVIDER: 'gcs',
-    UPGRANT_BUCKET: 'demo-mp',
-    UPGRANT_SECRET: randomBytes(32).toString('hex'),
-    GOOGLE_APPLICATION_CREDENTIALS: keyFile,
-    GOOGLE_CLOUD_PROJECT: 'upgrant-test',
-    STORAGE_EMULATOR_HOST: standIn.endpoint,
-  });
+  const configured = await presignerOnStandIn(standIn.endpoint, 'demo-mp', account);
   return {
-    presigner,
+    presigner: configured.presigner,
     listing: async () => [...standIn.list('demo-mp'), ...standIn.openSessions('demo-mp').map((s) => `!pending:${s.name}`)],
     async close() {
-      await presigner.close();
+      await configured.close();
       await standIn.close();
-      await rm(dir, { recursive: true, force: true });
     },
   };
 });
