@@ -19,6 +19,7 @@ import {
   UploadRejectedError,
 } from '../errors.js';
 import type { ChecksumInput, MultipartUploadGrant, MultipartUploadGrantRequest, Presigner, UploadedPart, UploadGrant, UploadGrantRequest } from '../types.js';
+import { validateOrigin } from '../validate.js';
 
 const MAX_JSON_BYTES = 16 * 1024;
 /** A completion lists up to 10,000 parts with their ETags. */
@@ -94,8 +95,11 @@ async function createGrant(presigner: Presigner, body: Json, threshold: number, 
  * session answers CORS for that origin only). Absent or "null" (a file:// page, a sandbox): none.
  */
 function pageOrigin(req: IncomingMessage): string | undefined {
-  const origin = req.headers.origin;
-  return typeof origin === 'string' && /^https?:\/\/[^/\s]+$/.test(origin) ? origin : undefined;
+  try {
+    return validateOrigin(req.headers.origin);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Map the client's body to a request; the key is always made here, never taken from the client. */
