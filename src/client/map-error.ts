@@ -90,12 +90,15 @@ export function mapProviderError(answer: ProviderAnswer, context: MapContext = {
 
 function mapAnswer(answer: ProviderAnswer, context: MapContext): MappedError {
   const { status, body } = answer;
-  const local = parseLocal(body);
-  if (local) {
-    return { code: LOCAL_CODES[local.code] ?? byStatus(status), providerCode: local.code, ...(local.message ? { providerMessage: local.message } : {}) };
+  const json = parseJsonError(body);
+  if (typeof json?.code === 'string') {
+    // The local receiver: its codes already are ours.
+    return { code: LOCAL_CODES[json.code] ?? byStatus(status), providerCode: json.code, ...(json.message ? { providerMessage: json.message } : {}) };
   }
-  const session = parseJsonApi(body);
-  if (session) return { code: jsonApiCode(status, session.message), ...(session.reason ? { providerCode: session.reason } : {}), providerMessage: session.message.slice(0, 500) };
+  if (typeof json?.code === 'number' && json.message !== undefined) {
+    // A GCS upload session (JSON API): the code is the status; the reason, if any, names it.
+    return { code: jsonApiCode(status, json.message), ...(json.reason ? { providerCode: json.reason } : {}), providerMessage: json.message.slice(0, 500) };
+  }
   const xml = parseXml(body);
   const providerCode = xml.code ?? answer.errorCodeHeader ?? undefined;
   const providerMessage = [xml.message, xml.detail].filter(Boolean).join(' ').slice(0, 500) || undefined;
@@ -140,26 +143,19 @@ function byStatus(status: number): UploadErrorCode {
   return 'unknown';
 }
 
-function parseLocal(body: string): { code: string; message?: string } | undefined {
-  if (!body.trimStart().startsWith('{')) return undefined;
-  try {
-    const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown } };
-    const code = parsed.error?.code;
-    if (typeof code !== 'string') return undefined;
-    return { code, ...(typeof parsed.error?.message === 'string' ? { message: parsed.error.message } : {}) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** GCS's JSON API (resumable upload sessions): { error: { code: 400, message, errors: [{ reason }] } }. */
-function parseJsonApi(body: string): { message: string; reason?: string } | undefined {
+/**
+ * The JSON error bodies: the local receiver's { error: { code: 'too-large', message } } and GCS's
+ * JSON API { error: { code: 400, message, errors: [{ reason }] } }, parsed once.
+ */
+function parseJsonError(body: string): { code: string | number; message?: string; reason?: string } | undefined {
   if (!body.trimStart().startsWith('{')) return undefined;
   try {
     const parsed = JSON.parse(body) as { error?: { code?: unknown; message?: unknown; errors?: { reason?: unknown }[] } };
-    if (typeof parsed.error?.code !== 'number' || typeof parsed.error.message !== 'string') return undefined;
-    const reason = parsed.error.errors?.[0]?.reason;
-    return { message: parsed.error.message, ...(typeof reason === 'string' ? { reason } : {}) };
+    const code = parsed.error?.code;
+    if (typeof code !== 'string' && typeof code !== 'number') return undefined;
+    const message = parsed.error?.message;
+    const reason = parsed.error?.errors?.[0]?.reason;
+    return { code, ...(typeof message === 'string' ? { message } : {}), ...(typeof reason === 'string' ? { reason } : {}) };
   } catch {
     return undefined;
   }
