@@ -31,17 +31,17 @@ import type {
 const KIB = 1024;
 const MIB = 1024 * KIB;
 /** GCS: every chunk of a resumable upload but the last is a multiple of 256 KiB. */
-export const CHUNK_MULTIPLE = 256 * KIB;
+const CHUNK_MULTIPLE = 256 * KIB;
 /** How long one status or cancel request to the session may take. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** What GCS answers about a session: bytes it holds, the finished object, or nothing (gone). */
-export type SessionState =
+type SessionState =
   | { readonly state: 'open'; readonly persisted: number }
   | { readonly state: 'finished'; readonly object: FinishedObject }
   | { readonly state: 'gone'; readonly status: number };
 
-export interface FinishedObject {
+interface FinishedObject {
   readonly size: number;
   readonly contentType: string;
   readonly generation?: string;
@@ -130,7 +130,7 @@ export class GcsMultipart implements MultipartDriver {
 }
 
 /** Ask the session how far it got: PUT with `Content-Range: bytes *\/<size>` and no body. */
-export async function sessionState(uri: string, size: number): Promise<SessionState> {
+async function sessionState(uri: string, size: number): Promise<SessionState> {
   const response = await fetch(uri, {
     method: 'PUT',
     headers: { 'content-range': `bytes */${size}` },
@@ -156,7 +156,7 @@ export async function sessionState(uri: string, size: number): Promise<SessionSt
 }
 
 /** The `Range: bytes=0-<last>` of a 308 answer, as a byte count (no header: nothing persisted yet). */
-export function persistedBytes(range: string | null): number {
+function persistedBytes(range: string | null): number {
   if (range === null) return 0;
   const match = /^bytes=0-(\d+)$/.exec(range.trim());
   if (!match) throw new Error(`GCS answered an unreadable Range header "${range}"`);
