@@ -23,6 +23,12 @@ export interface SignUploadRequest {
   readonly expiresIn: number;
   /** The signing time: the grant is valid from `now` until `now + expiresIn`. */
   readonly now: Date;
+  /**
+   * The grant's sealed record, to be stored with the object (S3 x-amz-meta-*, GCS x-goog-meta-*,
+   * Azure x-ms-meta-*, local metadata), bound by the signature where the storage allows, and
+   * reported back by `head` as `record`.
+   */
+  readonly record?: string;
 }
 
 export interface SignedUpload {
@@ -55,6 +61,8 @@ export interface ObjectInfo {
   readonly md5?: string;
   readonly sha256?: string;
   readonly etag?: string;
+  /** The grant record stored with the object (see SignUploadRequest.record), when there is one. */
+  readonly record?: string;
 }
 
 export interface DriverLimits {
@@ -106,6 +114,38 @@ export interface Driver {
 
   /** Multipart uploads for large files; absent when the driver cannot grant them. */
   readonly multipart?: MultipartDriver;
+
+  /** Server-side operations staged uploads need; absent when the driver cannot stage. */
+  readonly staging?: StagingDriver;
+}
+
+/** A page of keys under a prefix. */
+export interface ListedPage {
+  readonly objects: readonly { readonly key: string; readonly lastModified?: Date }[];
+  /** Pass back to get the next page; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/**
+ * What staged uploads need from a driver: a server-side copy to the final key (create-only where
+ * the storage can), small server-side writes (markers), and a bounded listing of the staging
+ * prefix. The portable layer (src/staging.ts) decides when; the driver only does.
+ */
+export interface StagingDriver {
+  /** True when `promote` with createOnly is refused by the storage itself if the destination exists. */
+  readonly createOnlyPromotion: boolean;
+  /**
+   * Copy `from` to `to` on the storage (content, type, checksum and the grant record), leaving
+   * `from` in place. 'exists': createOnly and an object is at `to` (nothing changed); 'missing':
+   * no object at `from`. A failure must leave `to` as it was: never a partial object.
+   */
+  promote(from: string, to: string, options: { readonly createOnly: boolean }): Promise<'promoted' | 'exists' | 'missing'>;
+  /** Write a small object; 'exists' when createOnly and the key is taken. */
+  put(key: string, body: Uint8Array, options: { readonly createOnly: boolean; readonly contentType: string }): Promise<'written' | 'exists'>;
+  /** One page (at most `limit` keys, in key order) of the objects under `prefix`. */
+  list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage>;
+  /** Abort multipart uploads under `prefix` started before `before`; returns how many. */
+  abortStaleMultipart?(prefix: string, before: Date): Promise<number>;
 }
 
 /** A driver package's entry: each `drivers/<name>/index.ts` exports one as `createDriver`. */
@@ -154,6 +194,8 @@ export interface StartMultipartRequest {
   readonly now: Date;
   /** The browser origin that will send the parts, validated; for providers that bind CORS to the upload (GCS sessions). */
   readonly origin?: string;
+  /** The grant record to store with the object (set server side: at start, or at completion). */
+  readonly record?: string;
 }
 
 export interface SignedPart {
@@ -174,6 +216,8 @@ export interface MultipartSession {
   readonly uploadId: string;
   readonly constraints: GrantConstraints;
   readonly partSizes: readonly number[];
+  /** The grant record, for drivers that set it when the object is assembled (Azure). */
+  readonly record?: string;
 }
 
 export interface CompleteMultipartRequest extends MultipartSession {

@@ -20,9 +20,11 @@ export function resolveGrantRequest<R extends GrantRequestFields>(
   allowedTypes: readonly string[] | undefined,
   /** The size rule of this kind of grant (a range or exact size; multipart: exact only). */
   sizeOf: (request: R) => SizeRange,
+  /** The staging prefix, which app keys may not use. */
+  reservedPrefix?: string,
 ): { key: string; constraints: GrantConstraints } {
   if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
-  const key = resolveKey(request);
+  const key = resolveKey(request, reservedPrefix);
   const contentType = normalizeContentType(request.contentType);
   checkAllowedType(contentType, allowedTypes);
   const { minSize, maxSize } = sizeOf(request);
@@ -39,12 +41,16 @@ export function resolveGrantRequest<R extends GrantRequestFields>(
   };
 }
 
-function resolveKey(request: GrantRequestFields): string {
+function resolveKey(request: GrantRequestFields, reservedPrefix: string | undefined): string {
   const hasKey = request.key !== undefined;
   if (hasKey === (request.filename !== undefined)) throw new InvalidRequestError('key', 'give exactly one of key or filename');
-  if (hasKey) return validateKey(request.key);
+  if (hasKey) return validateKey(request.key, 'key', reservedPrefix);
   if (typeof request.filename !== 'string' || request.filename.trim() === '') {
     throw new InvalidRequestError('filename', 'must be a non-empty string');
   }
-  return keyFor(request.prefix ?? 'uploads', request.filename);
+  const key = keyFor(request.prefix ?? 'uploads', request.filename);
+  if (reservedPrefix !== undefined && key.startsWith(reservedPrefix)) {
+    throw new InvalidRequestError('prefix', `must not be under "${reservedPrefix}", the prefix reserved for staged uploads`);
+  }
+  return key;
 }

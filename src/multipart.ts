@@ -16,6 +16,7 @@ import type {
 } from './types.js';
 import { validateExpiresIn, validateOrigin, validateSize } from './validate.js';
 import { resolveEnforcement } from './enforcement.js';
+import { newGrantId, type StagedGrant, type Staging } from './staging.js';
 
 const MIB = 1024 * 1024;
 /** Default part size: large enough to keep the request count low, small enough to retry cheaply. */
@@ -75,11 +76,13 @@ export class MultipartGrants {
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
+  readonly #staging: Staging;
 
   /** Shares the presigner's sealer, so single and multipart tokens come from one derived key. */
-  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer) {
+  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer, staging: Staging) {
     this.#driver = driver;
     this.#sealer = sealer;
+    this.#staging = staging;
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = maxExpiresIn;
     this.#allowedTypes = policy.allowedTypes;
@@ -95,28 +98,33 @@ export class MultipartGrants {
       const exact = validateSize({ size: r.size }, multipart.limits.maxObjectSize);
       if (exact.maxSize < 1) throw new InvalidRequestError('size', 'a multipart upload has at least one byte');
       return exact;
-    });
+    }, this.#staging.prefix);
     const size = constraints.maxSize;
     const partSize = choosePartSize(size, request.partSize, multipart.limits);
     const partSizes = planParts(size, partSize);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const origin = validateOrigin(request.origin);
-    const enforcement = resolveEnforcement(this.#driver.name, multipart.enforcement(constraints), constraints, this.#strict, 'multipart grant');
+    const byDriver = multipart.enforcement(constraints);
+    const staged = this.#staging.decide(byDriver, constraints);
+    const enforcement = resolveEnforcement(this.#driver.name, staged ? this.#staging.stagedEnforcement(byDriver) : byDriver, constraints, this.#strict, 'multipart grant');
 
     const now = this.#clock();
-    const started = await this.#call('start multipart upload', key, () => multipart.start({ key, constraints, partSizes, expiresIn, now, ...(origin ? { origin } : {}) }));
+    const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
+    const id = newGrantId(expiresAt);
+    const staging = staged ? this.#staging.keyFor(id) : undefined;
+    const single: SealedGrant = { provider: this.#driver.name, bucket: this.#driver.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}) };
+    // The record the object carries is the single-upload form of the grant (no upload id, which
+    // is not known before start), so any instance can verify the assembled object from it alone.
+    const record = this.#sealer.seal(single);
+    const target = staging ?? key;
+    const targetConstraints = staging ? { ...constraints, createOnly: true } : constraints;
+    const started = await this.#call('start multipart upload', key, () =>
+      multipart.start({ key: target, constraints: targetConstraints, partSizes, expiresIn, now, record, ...(origin ? { origin } : {}) }),
+    );
     if (started.parts.length !== partSizes.length) {
       throw new ProviderError(this.#driver.name, 'start multipart upload', key, new Error(`driver signed ${started.parts.length} parts for ${partSizes.length}`));
     }
-    const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
-    const sealed: SealedMultipartGrant = {
-      provider: this.#driver.name,
-      bucket: this.#driver.bucket,
-      key,
-      constraints,
-      expiresAt,
-      multipart: { uploadId: started.uploadId, partSize, partCount: partSizes.length },
-    };
+    const sealed: SealedMultipartGrant = { ...single, multipart: { uploadId: started.uploadId, partSize, partCount: partSizes.length } };
     let offset = 0;
     const parts: MultipartPartGrant[] = started.parts.map((signed, i) => {
       const part = { number: i + 1, method: 'PUT' as const, url: signed.url, headers: signed.headers, offset, size: partSizes[i]! };
@@ -135,25 +143,31 @@ export class MultipartGrants {
       constraints,
       enforcement,
       token: this.#sealer.seal(sealed),
+      staged,
     };
   }
 
   async complete(token: string, parts: readonly UploadedPart[]): Promise<CompletedUpload> {
-    const { multipart, session } = this.#open(token);
+    const { multipart, session, grant } = this.#open(token);
     const checked = checkParts(parts, session.partSizes.length);
-    const done = await this.#call('complete multipart upload', session.key, () => multipart.complete({ ...session, parts: checked }));
+    const done = await this.#call('complete multipart upload', grant.key, () => multipart.complete({ ...session, parts: checked }));
     return {
       provider: this.#driver.name,
       bucket: this.#driver.bucket,
-      key: session.key,
+      key: grant.key,
       size: session.constraints.maxSize,
       ...(done.etag ? { etag: done.etag } : {}),
     };
   }
 
   async abort(token: string): Promise<void> {
-    const { multipart, session } = this.#open(token);
-    await this.#call('abort multipart upload', session.key, () => multipart.abort(session));
+    const { multipart, session, grant } = this.#open(token);
+    await this.#call('abort multipart upload', grant.key, () => multipart.abort(session));
+    // A staged grant's part URLs may still let a client assemble an object at the staging key
+    // (an Azure SAS with `w`): the marker makes sure nothing from this grant is ever promoted.
+    if (grant.staging !== undefined && grant.id !== undefined) {
+      await this.#staging.reject(grant as StagedGrant, [{ constraint: 'grant', expected: 'an upload that was not aborted', actual: 'aborted' }]);
+    }
   }
 
   #multipartDriver(): MultipartDriver {
@@ -162,7 +176,7 @@ export class MultipartGrants {
     return multipart;
   }
 
-  #open(token: string): { multipart: MultipartDriver; session: MultipartSession } {
+  #open(token: string): { multipart: MultipartDriver; session: MultipartSession; grant: SealedGrant } {
     const grant = this.#sealer.open(token) as Partial<SealedMultipartGrant> & SealedGrant;
     if (grant.provider !== this.#driver.name || grant.bucket !== this.#driver.bucket) {
       throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
@@ -173,7 +187,16 @@ export class MultipartGrants {
     }
     const partSizes = planParts(grant.constraints.maxSize, mp.partSize);
     if (partSizes.length !== mp.partCount) throw new InvalidRequestError('token', 'is not a multipart grant token');
-    return { multipart: this.#multipartDriver(), session: { key: grant.key, uploadId: mp.uploadId, constraints: grant.constraints, partSizes } };
+    const { multipart: _multipart, ...single } = grant as SealedMultipartGrant;
+    const record = grant.id === undefined ? undefined : this.#sealer.seal(single);
+    const session: MultipartSession = {
+      key: grant.staging ?? grant.key,
+      uploadId: mp.uploadId,
+      constraints: grant.staging === undefined ? grant.constraints : { ...grant.constraints, createOnly: true },
+      partSizes,
+      ...(record ? { record } : {}),
+    };
+    return { multipart: this.#multipartDriver(), session, grant: single };
   }
 
   async #call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {

@@ -1,7 +1,7 @@
 // The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
-import { createHash } from 'node:crypto';
 import type { Driver, SignedUpload } from '../drivers/driver.js';
+import { findViolations } from './check-object.js';
 import {
   InvalidRequestError,
   ObjectNotFoundError,
@@ -13,7 +13,9 @@ import {
 import { resolveEnforcement } from './enforcement.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { MultipartGrants } from './multipart.js';
-import { TokenSealer } from './token.js';
+import { newGrantId, Staging, type StagedGrant } from './staging.js';
+import { handleStorageEvent, sweepStaging } from './sweep.js';
+import { TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
   DownloadGrant,
@@ -24,16 +26,17 @@ import type {
   PolicyOptions,
   Presigner,
   ProviderName,
+  StorageEventResult,
+  SweepOptions,
+  SweepReport,
   UploadGrant,
   UploadGrantRequest,
   UploadMethod,
   UploadedPart,
   VerifiedObject,
-  Violation,
 } from './types.js';
 import {
   MAX_GRANT_EXPIRY,
-  essence,
   normalizeContentType,
   validateExpiresIn,
   validateKey,
@@ -49,6 +52,7 @@ export class PortablePresigner implements Presigner {
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
   readonly #multipart: MultipartGrants;
+  readonly #staging: Staging;
   /** The size rule of single grants, made once (it is on the hot path). */
   readonly #sizeOf: (request: UploadGrantRequest) => SizeRange;
 
@@ -60,7 +64,8 @@ export class PortablePresigner implements Presigner {
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
     this.#clock = policy.clock ?? (() => new Date());
-    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer);
+    this.#staging = new Staging(driver, this.#sealer, policy, (operation, key, fn) => this.#call(operation, key, fn));
+    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
   }
 
@@ -73,22 +78,32 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
-    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf);
+    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#staging.prefix);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const method = this.#chooseMethod(request.method, constraints);
-    const enforcement = resolveEnforcement(this.provider, this.#driver.enforcement(method, constraints), constraints, this.#strict, `${method} grant`);
+    const byDriver = this.#driver.enforcement(method, constraints);
+    const staged = this.#staging.decide(byDriver, constraints);
+    const enforcement = resolveEnforcement(this.provider, staged ? this.#staging.stagedEnforcement(byDriver) : byDriver, constraints, this.#strict, `${method} grant`);
 
     const now = this.#clock();
+    const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
+    const id = newGrantId(expiresAt);
+    const staging = staged ? this.#staging.keyFor(id) : undefined;
+    // The token is also the record the object carries, so the storage alone says whose it is.
+    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}) });
     // The driver is called directly rather than through #call: one closure and one async frame
-    // less on the hot path, the same wrapping.
+    // less on the hot path, the same wrapping. A staging key is unique to the grant: its upload
+    // is create-only wherever the storage can do that, whatever the grant says about its key.
     let signed: SignedUpload;
     try {
-      signed = await this.#driver.signUpload({ key, method, constraints, expiresIn, now });
+      signed = await this.#driver.signUpload(
+        staging
+          ? { key: staging, method, constraints: { ...constraints, createOnly: true }, expiresIn, now, record: token }
+          : { key, method, constraints, expiresIn, now, record: token },
+      );
     } catch (error) {
       throw this.#wrap('sign upload', key, error);
     }
-    const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
-    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt });
     return {
       provider: this.provider,
       bucket: this.bucket,
@@ -101,12 +116,13 @@ export class PortablePresigner implements Presigner {
       constraints,
       enforcement,
       token,
+      staged,
     };
   }
 
   async createDownloadGrant(request: DownloadGrantRequest): Promise<DownloadGrant> {
     if (typeof request !== 'object' || request === null) throw new InvalidRequestError('request', 'must be an object');
-    const key = validateKey(request.key);
+    const key = validateKey(request.key, 'key', this.#staging.prefix);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     if (request.filename !== undefined && (typeof request.filename !== 'string' || /[\r\n]/.test(request.filename))) {
       throw new InvalidRequestError('filename', 'must be a file name without CR or LF');
@@ -126,37 +142,20 @@ export class PortablePresigner implements Presigner {
   }
 
   async verifyUpload(token: string): Promise<VerifiedObject> {
-    const grant = this.#sealer.open(token);
-    if (grant.provider !== this.provider || grant.bucket !== this.bucket) {
-      throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
-    }
+    const grant = this.#open(token);
+    if (grant.staging !== undefined && grant.id !== undefined) return this.#staging.verify(grant as StagedGrant);
     const { key, constraints } = grant;
     const info = await this.#call('head', key, () => this.#driver.head(key));
     if (!info) throw new ObjectNotFoundError(this.bucket, key);
+    // An object another grant uploaded is not this grant's to judge, or to delete.
+    if (grant.id !== undefined && info.record !== undefined && this.#recordId(info.record) !== grant.id) throw new ObjectNotFoundError(this.bucket, key);
 
-    const violations: Violation[] = [];
-    if (info.size < constraints.minSize || info.size > constraints.maxSize) {
-      const expected = constraints.minSize === constraints.maxSize ? `${constraints.maxSize} bytes` : `${constraints.minSize}..${constraints.maxSize} bytes`;
-      violations.push({ constraint: 'size', expected, actual: `${info.size} bytes` });
-    }
-    if (!sameContentType(info.contentType, constraints.contentType)) {
-      violations.push({ constraint: 'contentType', expected: constraints.contentType, actual: info.contentType || '(none)' });
-    }
-    const declared = constraints.checksum;
-    const sizeBroken = violations.some((v) => v.constraint === 'size');
-    if (declared) {
-      // Hash the bytes only when the storage cannot report the declared digest itself, and never
-      // stream an object already known to be the wrong size (its digest cannot match anyway).
-      const reported = info[declared.algorithm];
-      const actual = reported ?? (sizeBroken ? undefined : await this.#call('read', key, () => this.#hashObject(key, declared.algorithm)));
-      if (actual !== undefined && actual !== declared.value) {
-        violations.push({ constraint: 'checksum', expected: `${declared.algorithm} ${declared.value}`, actual: `${declared.algorithm} ${actual}` });
-      }
-    }
+    const violations = await findViolations(this.#driver, key, info, constraints, (operation, k, fn) => this.#call(operation, k, fn));
     if (violations.length > 0) {
       await this.#call('delete', key, () => this.#driver.delete(key));
       throw new UploadRejectedError(key, violations);
     }
+    const declared = constraints.checksum;
     return {
       provider: this.provider,
       bucket: this.bucket,
@@ -166,6 +165,16 @@ export class PortablePresigner implements Presigner {
       ...(declared ? { checksum: declared } : {}),
       ...(info.etag ? { etag: info.etag } : {}),
     };
+  }
+
+  /** Promote what nobody reported, delete what broke its grant, clean up expired leftovers (src/sweep.ts). */
+  sweep(options: SweepOptions = {}): Promise<SweepReport> {
+    return sweepStaging(this.#staging, this.#driver, options, this.#clock);
+  }
+
+  /** Verify and promote the staged uploads a storage notification names (src/sweep.ts). */
+  handleStorageEvent(body: unknown): Promise<StorageEventResult[]> {
+    return handleStorageEvent(this.#staging, this.#driver, body);
   }
 
   /** Large files: one grant, many parts (src/multipart.ts). */
@@ -201,10 +210,20 @@ export class PortablePresigner implements Presigner {
     return requested;
   }
 
-  async #hashObject(key: string, algorithm: 'sha256' | 'md5'): Promise<string> {
-    const hash = createHash(algorithm);
-    for await (const chunk of await this.#driver.read(key)) hash.update(chunk);
-    return hash.digest('base64');
+  #open(token: string): SealedGrant {
+    const grant = this.#sealer.open(token);
+    if (grant.provider !== this.provider || grant.bucket !== this.bucket) {
+      throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
+    }
+    return grant;
+  }
+
+  #recordId(record: string): string | undefined {
+    try {
+      return this.#sealer.open(record).id;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Wrap anything a driver throws, once, keeping our own typed errors as they are. */
@@ -235,12 +254,5 @@ function isoSeconds(seconds: number): string {
   return lastExpiryIso;
 }
 
-/** Content types match when their essence and parameters match, ignoring case and spacing. */
-export function sameContentType(stored: string, granted: string): boolean {
-  if (!stored) return false;
-  try {
-    return normalizeContentType(stored) === granted;
-  } catch {
-    return essence(stored) === granted;
-  }
-}
+/** Content types match when their essence and parameters match (kept here for the local receiver's import). */
+export { sameContentType } from './check-object.js';

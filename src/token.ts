@@ -15,6 +15,10 @@ export interface SealedGrant {
   readonly constraints: GrantConstraints;
   /** Unix seconds. */
   readonly expiresAt: number;
+  /** The grant's id, recorded with the uploaded object so a verification only touches its own object. */
+  readonly id?: string;
+  /** Staged grants: the staging key the upload goes to (promoted to `key` once verified). */
+  readonly staging?: string;
 }
 
 /** Derive a purpose-bound key, so a token MAC can never double as a local URL signature. */
@@ -67,6 +71,8 @@ function isSealedGrant(value: unknown): value is SealedGrant {
     typeof v['bucket'] === 'string' &&
     typeof v['key'] === 'string' &&
     typeof v['expiresAt'] === 'number' &&
+    (v['id'] === undefined || typeof v['id'] === 'string') &&
+    (v['staging'] === undefined || typeof v['staging'] === 'string') &&
     typeof c === 'object' &&
     c !== null &&
     typeof c['contentType'] === 'string' &&

@@ -90,6 +90,11 @@ export interface UploadGrant {
   readonly enforcement: Enforcement;
   /** Sealed copy of the grant for `verifyUpload`; opaque to clients. */
   readonly token: string;
+  /**
+   * True: the URL targets a staging key unique to this grant, and the object reaches `key` only
+   * when verifyUpload, a sweep or a storage event has checked it and promoted it (see `staging`).
+   */
+  readonly staged: boolean;
 }
 
 export interface DownloadGrantRequest {
@@ -119,9 +124,13 @@ export interface VerifiedObject {
   readonly etag?: string;
 }
 
-/** One broken promise found by `verifyUpload`. */
+/**
+ * One broken promise found by `verifyUpload`. `createOnly`: a staged upload found its final key
+ * taken at promotion; `grant`: the staged object does not carry this grant's record, or the grant
+ * was rejected or aborted before.
+ */
 export interface Violation {
-  readonly constraint: 'size' | 'contentType' | 'checksum';
+  readonly constraint: 'size' | 'contentType' | 'checksum' | 'createOnly' | 'grant';
   readonly expected: string;
   readonly actual: string;
 }
@@ -132,8 +141,16 @@ export interface Presigner extends MultipartPresigner {
   readonly bucket: string;
   createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant>;
   createDownloadGrant(request: DownloadGrantRequest): Promise<DownloadGrant>;
-  /** Check the stored object against the grant; on any violation delete it and throw `UploadRejectedError`. */
+  /**
+   * Check the stored object against the grant; on any violation delete it and throw
+   * `UploadRejectedError`. A staged upload that passes is promoted to the grant's key. Idempotent:
+   * a second or concurrent call returns the same object and promotes at most once.
+   */
   verifyUpload(token: string): Promise<VerifiedObject>;
+  /** Promote what nobody reported, delete what broke its grant, clean up expired leftovers. */
+  sweep(options?: SweepOptions): Promise<SweepReport>;
+  /** Verify and promote the staged uploads a storage "object created" notification names. */
+  handleStorageEvent(body: unknown): Promise<StorageEventResult[]>;
   /** Release the driver's resources (sockets, timers). */
   close(): Promise<void>;
 }
@@ -150,6 +167,54 @@ export interface PolicyOptions {
   allowedTypes?: readonly string[];
   /** Time source, for tests and known-answer vectors. */
   clock?: () => Date;
+  /**
+   * Staged uploads (UPGRANT_STAGING): 'auto' (default) stages a grant exactly when some promise
+   * would otherwise be 'verify' or 'none'; 'always' stages every grant; 'never' none.
+   */
+  staging?: StagingPolicy;
+  /** Reserved key prefix for staged uploads (UPGRANT_STAGING_PREFIX), ending with "/"; default ".upgrant-staging/". */
+  stagingPrefix?: string;
+}
+
+export type StagingPolicy = 'auto' | 'always' | 'never';
+
+export interface SweepOptions {
+  /** Leave staged uploads younger than this many seconds to their clients' own verify (default 0). */
+  olderThan?: number;
+  /** Seconds after a grant's expiry before its leftovers (markers, stale multipart uploads) are deleted (default 3600). */
+  grace?: number;
+  /** Report what would happen; change nothing. */
+  dryRun?: boolean;
+  /** Most staging objects one sweep looks at (default 10,000); `truncated` says when more were left. */
+  limit?: number;
+}
+
+/** What a sweep did (or, with dryRun, would do). */
+export interface SweepReport {
+  /** Staging objects looked at. */
+  readonly scanned: number;
+  /** Uploads that passed and are now at their keys (by this sweep or a concurrent verify). */
+  readonly promoted: readonly VerifiedObject[];
+  /** Uploads that broke their grant and were deleted. */
+  readonly rejected: readonly { readonly key: string; readonly stagingKey: string; readonly violations: readonly Violation[] }[];
+  /** Leftovers of grants that expired more than `grace` ago, deleted (staging keys). */
+  readonly expired: readonly string[];
+  /** Stale multipart uploads aborted. */
+  readonly aborted: number;
+  /** True when `limit` stopped the sweep before the end of the staging prefix. */
+  readonly truncated: boolean;
+  readonly dryRun: boolean;
+}
+
+/** What handleStorageEvent did with one object an event named. */
+export interface StorageEventResult {
+  readonly bucket: string;
+  readonly key: string;
+  /** promoted: verified and at its key; rejected: deleted; missing: nothing there (already handled); ignored: not a staged upload of this presigner. */
+  readonly outcome: 'promoted' | 'rejected' | 'missing' | 'ignored';
+  readonly object?: VerifiedObject;
+  readonly violations?: readonly Violation[];
+  readonly reason?: string;
 }
 
 // ---- Multipart upload grants (large files: one grant, many parts, one object) ----
@@ -210,6 +275,8 @@ export interface MultipartUploadGrant {
   readonly enforcement: Enforcement;
   /** Sealed copy of the grant with the provider's upload id, for complete / abort / verifyUpload. */
   readonly token: string;
+  /** True: the parts assemble at a staging key and verifyUpload promotes the object to `key`. */
+  readonly staged: boolean;
 }
 
 /** A part the client has sent: its number and the ETag the storage answered (where it gives one). */

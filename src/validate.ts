@@ -14,8 +14,11 @@ export const MAX_GRANT_EXPIRY = 7 * 24 * 3600;
 const FORBIDDEN_KEY_CHARS = /[\u0000-\u001f\u007f-\u009f\\\u2028\u2029\ufeff]/u;
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
-/** Validate an object key and return it NFC-normalised. */
-export function validateKey(key: unknown, field = 'key'): string {
+/**
+ * Validate an object key and return it NFC-normalised. `reservedPrefix` (the staging prefix) is
+ * refused: keys under it belong to upgrant's staged uploads, never to an app.
+ */
+export function validateKey(key: unknown, field = 'key', reservedPrefix?: string): string {
   if (typeof key !== 'string' || key.length === 0) throw new InvalidRequestError(field, 'must be a non-empty string');
   if (LONE_SURROGATE.test(key)) throw new InvalidRequestError(field, 'is not valid UTF-8 (lone surrogate)');
   const normalized = key.normalize('NFC');
@@ -30,6 +33,9 @@ export function validateKey(key: unknown, field = 'key'): string {
   }
   const bytes = Buffer.byteLength(normalized, 'utf8');
   if (bytes > MAX_KEY_BYTES) throw new InvalidRequestError(field, `is ${bytes} UTF-8 bytes, at most ${MAX_KEY_BYTES} allowed`);
+  if (reservedPrefix !== undefined && (normalized + '/').startsWith(reservedPrefix)) {
+    throw new InvalidRequestError(field, `must not be under "${reservedPrefix}", the prefix reserved for staged uploads`);
+  }
   return normalized;
 }
 

@@ -14,7 +14,9 @@ import type {
   Driver,
   DriverEnforcement,
   DriverLimits,
+  ListedPage,
   ObjectInfo,
+  StagingDriver,
   SignDownloadRequest,
   SignedDownload,
   SignedUpload,
@@ -75,6 +77,7 @@ export class LocalDriver implements Driver {
       maxSize: constraints.maxSize,
       createOnly: constraints.createOnly,
       ...(constraints.checksum ? { checksum: constraints.checksum } : {}),
+      ...(request.record !== undefined ? { record: request.record } : {}),
     });
     const headers: Record<string, string> = { 'content-type': constraints.contentType };
     if (constraints.minSize === constraints.maxSize) headers['content-length'] = String(constraints.maxSize);
@@ -111,6 +114,15 @@ export class LocalDriver implements Driver {
   delete(key: string): Promise<void> {
     return this.#store.delete(this.bucket, key);
   }
+
+  /** Implements Driver.staging: promotion is a hard link of the same file (no copy), create-only by link(2). */
+  readonly staging: StagingDriver = {
+    createOnlyPromotion: true,
+    promote: (from, to, options) => this.#store.promote(this.bucket, from, to, options.createOnly),
+    put: (key, body, options) => this.#store.put(this.bucket, key, body, { contentType: options.contentType }, options.createOnly),
+    list: (prefix, options): Promise<ListedPage> => this.#store.list(this.bucket, prefix, options.cursor, options.limit),
+    abortStaleMultipart: (prefix, before) => this.multipart.abortStale(prefix, before),
+  };
 
   /** Implements Driver.close: nothing held open between calls. */
   async close(): Promise<void> {}

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { PolicyOptions, Presigner } from '../../src/types.js';
 import { LocalDriver } from './driver.js';
-import { localRequestHandler } from './receiver.js';
+import { localRequestHandler, type LocalReceiverOptions } from './receiver.js';
 
 export interface ListenLocalOptions extends Omit<PolicyOptions, 'secret'> {
   root: string;
@@ -16,6 +16,8 @@ export interface ListenLocalOptions extends Omit<PolicyOptions, 'secret'> {
   host?: string;
   bucket?: string;
   corsOrigins?: readonly string[];
+  /** The receiver's "object created" hook (see LocalReceiverOptions.onUpload). */
+  onUpload?: LocalReceiverOptions['onUpload'];
 }
 
 export interface LocalReceiver {

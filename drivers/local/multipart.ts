@@ -46,6 +46,8 @@ export interface Manifest {
   readonly partSizes: readonly number[];
   /** Unix seconds. */
   readonly expires: number;
+  /** The grant record the assembled object carries. */
+  readonly record?: string;
 }
 
 /** One part URL's claims, as both sides sign them. */
@@ -144,7 +146,14 @@ export class LocalMultipart implements MultipartDriver {
     const expires = Math.floor(request.now.getTime() / 1000) + request.expiresIn;
     const dir = uploadDir(store.root, uploadId);
     await mkdir(dir, { recursive: true });
-    const manifest: Manifest = { bucket, key: request.key, contentType: request.constraints.contentType, partSizes: request.partSizes, expires };
+    const manifest: Manifest = {
+      bucket,
+      key: request.key,
+      contentType: request.constraints.contentType,
+      partSizes: request.partSizes,
+      expires,
+      ...(request.record !== undefined ? { record: request.record } : {}),
+    };
     await writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest), { flag: 'wx' });
     const url = this.#options.objectUrl(request.key);
     const parts = request.partSizes.map((size, i) => ({
@@ -178,7 +187,11 @@ export class LocalMultipart implements MultipartDriver {
           publish = true; // the parts are all there and wrong together: this upload cannot succeed
           throw new UploadRejectedError(request.key, [{ constraint: 'checksum', expected: `${declared.algorithm} ${declared.value}`, actual: `${declared.algorithm} ${digest}` }]);
         }
-        const meta: StoredMeta = { contentType: request.constraints.contentType, ...(declared ? { [declared.algorithm]: digest } : {}) };
+        const meta: StoredMeta = {
+          contentType: request.constraints.contentType,
+          ...(declared ? { [declared.algorithm]: digest } : {}),
+          ...(manifest.record !== undefined ? { record: manifest.record } : {}),
+        };
         publish = true;
         await store.commit(tmp, bucket, request.key, meta, request.constraints.createOnly);
       } catch (error) {
@@ -209,6 +222,21 @@ export class LocalMultipart implements MultipartDriver {
       throw error;
     }
     await rm(claimed, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  }
+
+  /** Remove uploads to keys under `prefix` whose part URLs expired before `before`; returns how many. */
+  async abortStale(prefix: string, before: Date): Promise<number> {
+    const tmp = path.join(this.#options.store.root, TMP_DIR);
+    const entries = await readdir(tmp).catch(() => [] as string[]);
+    let aborted = 0;
+    for (const name of entries) {
+      if (!/^mp-[0-9a-f]{32}$/.test(name)) continue;
+      const manifest = await readManifest(path.join(tmp, name));
+      if (!manifest || manifest.bucket !== this.#options.bucket || !manifest.key.startsWith(prefix) || manifest.expires * 1000 >= before.getTime()) continue;
+      await this.abort({ key: manifest.key, uploadId: name.slice(3), constraints: { contentType: manifest.contentType, minSize: 0, maxSize: 0, createOnly: true }, partSizes: manifest.partSizes });
+      aborted += 1;
+    }
+    return aborted;
   }
 
   /** Remove uploads whose URLs expired long ago and that nobody completed or aborted. */

@@ -7,7 +7,8 @@ import { unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sameContentType } from '../../src/presigner.js';
+import { sameContentType } from '../../src/check-object.js';
+import type { StorageObjectEvent } from '../../src/storage-events.js';
 import { validateBucketName, validateKey } from '../../src/validate.js';
 import { contentDisposition } from './content-disposition.js';
 import { ReceiverError, sendError } from './errors.js';
@@ -27,6 +28,12 @@ export interface LocalReceiverOptions {
   /** Origins allowed to upload from a browser on another origin (default: any). */
   corsOrigins?: readonly string[];
   clock?: () => Date;
+  /**
+   * Called after each upload is stored, before the client gets its answer: the local receiver's
+   * own "object created" event. Hand it to `presigner.handleStorageEvent(event)` to promote staged
+   * uploads the moment they arrive. A hook that throws does not fail the upload.
+   */
+  onUpload?: (event: StorageObjectEvent) => void | Promise<void>;
 }
 
 /** A Node request handler; answers every request it is given. */
@@ -58,7 +65,7 @@ export function localRequestHandler(options: LocalReceiverOptions): LocalRequest
       if (grant.expires * 1000 < clock().getTime()) {
         throw new ReceiverError(403, 'expired', `grant expired at ${new Date(grant.expires * 1000).toISOString()}`);
       }
-      if (req.method === 'PUT' && grant.method === 'PUT') return await receiveUpload(req, res, store, grant);
+      if (req.method === 'PUT' && grant.method === 'PUT') return await receiveUpload(req, res, store, grant, options.onUpload);
       if ((req.method === 'GET' || req.method === 'HEAD') && grant.method === 'GET') return await serveDownload(req, res, store, grant);
       throw new ReceiverError(403, 'forbidden', `this grant is for ${grant.method}, not ${req.method}`);
     } catch (error) {
@@ -84,7 +91,13 @@ function parseObjectPath(pathname: string, basePath: string): { bucket: string; 
   }
 }
 
-async function receiveUpload(req: IncomingMessage, res: ServerResponse, store: LocalStore, grant: LocalGrant): Promise<void> {
+async function receiveUpload(
+  req: IncomingMessage,
+  res: ServerResponse,
+  store: LocalStore,
+  grant: LocalGrant,
+  onUpload: LocalReceiverOptions['onUpload'],
+): Promise<void> {
   const { minSize = 0, maxSize = 0, contentType = '', createOnly = true } = grant;
   const sentType = req.headers['content-type'] ?? '';
   if (!sameContentType(sentType, contentType)) {
@@ -110,13 +123,19 @@ async function receiveUpload(req: IncomingMessage, res: ServerResponse, store: L
     if (grant.checksum && digest !== grant.checksum.value) {
       throw new ReceiverError(400, 'checksum-mismatch', `body ${grant.checksum.algorithm} is ${digest}, granted ${grant.checksum.value}`);
     }
-    const meta: StoredMeta = { contentType, ...(grant.checksum ? { [grant.checksum.algorithm]: digest } : {}) };
+    const meta: StoredMeta = { contentType, ...(grant.checksum ? { [grant.checksum.algorithm]: digest } : {}), ...(grant.record ? { record: grant.record } : {}) };
     await store.commit(tmp, grant.bucket, grant.key, meta, createOnly);
   } catch (error) {
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
   const info = await store.head(grant.bucket, grant.key);
+  if (onUpload) {
+    const event: StorageObjectEvent = { source: 'local', bucket: grant.bucket, key: grant.key, size: meter.bytes, ...(info?.etag ? { etag: info.etag } : {}) };
+    await Promise.resolve()
+      .then(() => onUpload(event))
+      .catch(() => undefined);
+  }
   res.writeHead(201, { 'content-type': 'application/json', ...(info?.etag ? { etag: info.etag } : {}) });
   res.end(JSON.stringify({ bucket: grant.bucket, key: grant.key, size: meter.bytes }));
 }

@@ -14,6 +14,7 @@ export const PARAM = {
   createOnly: 'X-Upgrant-Create-Only',
   disposition: 'X-Upgrant-Disposition',
   responseType: 'X-Upgrant-Response-Type',
+  record: 'X-Upgrant-Record',
   signature: 'X-Upgrant-Signature',
 } as const;
 
@@ -31,6 +32,8 @@ export interface LocalGrant {
   readonly createOnly?: boolean;
   readonly disposition?: string;
   readonly responseType?: string;
+  /** The grant record the receiver stores with the object (staged uploads name their grant). */
+  readonly record?: string;
 }
 
 export class LocalUrlSigner {
@@ -50,6 +53,7 @@ export class LocalUrlSigner {
     if (grant.createOnly !== undefined) query += `&${PARAM.createOnly}=${grant.createOnly ? '1' : '0'}`;
     if (grant.disposition !== undefined) query += `&${PARAM.disposition}=${formEncode(grant.disposition)}`;
     if (grant.responseType !== undefined) query += `&${PARAM.responseType}=${formEncode(grant.responseType)}`;
+    if (grant.record !== undefined) query += `&${PARAM.record}=${formEncode(grant.record)}`;
     return `${query}&${PARAM.signature}=${formEncode(this.#mac(grant))}`;
   }
 
@@ -68,7 +72,9 @@ export class LocalUrlSigner {
     const checksum = grant.checksum ? `${grant.checksum.algorithm}:${grant.checksum.value}` : '';
     const createOnly = grant.createOnly === undefined ? '' : grant.createOnly ? '1' : '0';
     // The ten fields joined by "\n" (a template: no array per grant).
-    const canonical = `${grant.method}\n${grant.bucket}\n${grant.key}\n${grant.expires}\n${grant.contentType ?? ''}\n${size}\n${checksum}\n${createOnly}\n${grant.disposition ?? ''}\n${grant.responseType ?? ''}`;
+    // A record, when present, is an eleventh field (URLs without one sign exactly as before).
+    let canonical = `${grant.method}\n${grant.bucket}\n${grant.key}\n${grant.expires}\n${grant.contentType ?? ''}\n${size}\n${checksum}\n${createOnly}\n${grant.disposition ?? ''}\n${grant.responseType ?? ''}`;
+    if (grant.record !== undefined) canonical += `\n${grant.record}`;
     return createHmac('sha256', this.#key).update(canonical).digest('base64url');
   }
 }
@@ -114,5 +120,6 @@ function parseGrant(bucket: string, key: string, query: URLSearchParams): LocalG
     ...(createOnly === null ? {} : { createOnly: createOnly === '1' }),
     ...optional('disposition', query.get(PARAM.disposition)),
     ...optional('responseType', query.get(PARAM.responseType)),
+    ...optional('record', query.get(PARAM.record)),
   };
 }

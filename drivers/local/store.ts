@@ -4,9 +4,9 @@
 // so a reader never sees a partial object and a failed upload leaves nothing behind.
 import { randomBytes } from 'node:crypto';
 import { constants, type ReadStream } from 'node:fs';
-import { link, lstat, mkdir, open, readFile, realpath, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ObjectInfo } from '../driver.js';
+import type { ListedPage, ObjectInfo } from '../driver.js';
 
 const TMP_DIR = '.upgrant-tmp';
 const META_DIR = '.upgrant-meta';
@@ -16,7 +16,13 @@ export interface StoredMeta {
   readonly contentType: string;
   readonly sha256?: string;
   readonly md5?: string;
+  /** The grant record the upload carried (see Driver.signUpload). */
+  readonly record?: string;
 }
+
+/** How long a promotion that lost the race waits for the winner's metadata (it follows the link at once). */
+const META_WAIT_STEPS = 40;
+const META_WAIT_MS = 5;
 
 export class ObjectExistsError extends Error {
   constructor(readonly key: string) {
@@ -100,6 +106,7 @@ export class LocalStore {
       contentType: meta.contentType ?? '',
       ...(meta.sha256 ? { sha256: meta.sha256 } : {}),
       ...(meta.md5 ? { md5: meta.md5 } : {}),
+      ...(meta.record ? { record: meta.record } : {}),
       etag: `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`,
       mtimeMs: stat.mtimeMs,
     };
@@ -121,6 +128,76 @@ export class LocalStore {
     await unlink(metaPath).catch(ignoreMissing);
     await this.#pruneEmptyParents(bucket, target);
     await this.#pruneEmptyParents(bucket, metaPath, path.join(this.root, META_DIR, bucket));
+  }
+
+  /**
+   * Make the object at `from` also the object at `to` (a hard link of the same file, then the usual
+   * atomic commit), with its metadata; `from` stays. Create-only: exactly one of concurrent
+   * promotions wins; the others answer 'exists' once the winner's object is whole.
+   */
+  async promote(bucket: string, from: string, to: string, createOnly: boolean): Promise<'promoted' | 'exists' | 'missing'> {
+    const source = await this.#statRegular(bucket, from);
+    if (!source) return 'missing';
+    const meta = await this.#readMeta(bucket, from);
+    const tmp = await this.tempPath();
+    try {
+      await link(this.objectPath(bucket, from), tmp);
+    } catch (error) {
+      if (isMissing(error)) return 'missing';
+      throw error;
+    }
+    try {
+      await this.commit(tmp, bucket, to, meta ?? { contentType: '' }, createOnly);
+      return 'promoted';
+    } catch (error) {
+      if (!(error instanceof ObjectExistsError)) throw error;
+      const target = await lstat(this.objectPath(bucket, to)).catch(() => undefined);
+      if (target?.ino !== source.ino) return 'exists';
+      // A concurrent promotion of this very file won: wait for its metadata, which follows the
+      // link at once, so the caller finds the object whole.
+      for (let i = 0; i < META_WAIT_STEPS && !(await this.#readMeta(bucket, to)); i++) await new Promise((r) => setTimeout(r, META_WAIT_MS));
+      return 'exists';
+    }
+  }
+
+  /** A small object written whole (markers), through the same atomic commit as uploads. */
+  async put(bucket: string, key: string, body: Uint8Array, meta: StoredMeta, createOnly: boolean): Promise<'written' | 'exists'> {
+    const tmp = await this.tempPath();
+    await writeFile(tmp, body, { flag: 'wx' });
+    try {
+      await this.commit(tmp, bucket, key, meta, createOnly);
+      return 'written';
+    } catch (error) {
+      if (error instanceof ObjectExistsError) return 'exists';
+      throw error;
+    }
+  }
+
+  /** Objects directly under the directory `prefix` names (it ends with "/"), in name order, from after `cursor`. */
+  async list(bucket: string, prefix: string, cursor: string | undefined, limit: number): Promise<ListedPage> {
+    const dir = path.join(this.root, bucket, ...prefix.split('/').filter((s) => s !== ''));
+    const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+      if (isMissing(error)) return [];
+      throw error;
+    });
+    const names = entries.filter((e) => e.isFile()).map((e) => e.name).sort();
+    const start = cursor === undefined ? 0 : names.findIndex((n) => n > cursor);
+    const page = start < 0 ? [] : names.slice(start, start + limit);
+    const objects = [];
+    for (const name of page) {
+      const stat = await lstat(path.join(dir, name)).catch(() => undefined);
+      if (stat) objects.push({ key: prefix + name, lastModified: stat.mtime });
+    }
+    const more = start >= 0 && start + limit < names.length;
+    return { objects, ...(more ? { cursor: page[page.length - 1]! } : {}) };
+  }
+
+  async #readMeta(bucket: string, key: string): Promise<StoredMeta | undefined> {
+    try {
+      return JSON.parse(await readFile(this.#metaPath(bucket, key), 'utf8')) as StoredMeta;
+    } catch {
+      return undefined;
+    }
   }
 
   objectPath(bucket: string, key: string): string {

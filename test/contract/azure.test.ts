@@ -3,12 +3,12 @@
 // by Azurite itself; type and size violations are caught by verifyUpload.
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { createDriver } from '../../drivers/azure/index.js';
-import { PortablePresigner } from '../../src/presigner.js';
 import type { UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
-import type { ContractHarness } from './harness.js';
+import { presignerOn, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
+import { runStagingContractTests } from './staging-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -51,7 +51,7 @@ describe('contract: azure driver on Azurite', function () {
       otherBucket: OTHER,
       async makePresigner(overrides = {}) {
         const driver = await createDriver({ bucket: overrides.bucket ?? BUCKET, connectionString: started.connectionString });
-        return new PortablePresigner(driver, { secret: SECRET, ...overrides });
+        return presignerOn(driver, SECRET, overrides);
       },
       upload: uploadViaHttp,
       async read(key, bucket = BUCKET) {
@@ -61,6 +61,9 @@ describe('contract: azure driver on Azurite', function () {
           if ((error as { statusCode?: number }).statusCode === 404) return undefined;
           throw error;
         }
+      },
+      async remove(key) {
+        await service.getContainerClient(BUCKET).getBlobClient(key).deleteIfExists();
       },
       async list(bucket = BUCKET) {
         const keys: string[] = [];
@@ -89,4 +92,5 @@ describe('contract: azure driver on Azurite', function () {
   };
   runContractTests(makeHarness);
   runMultipartContractTests(makeHarness);
+  runStagingContractTests(makeHarness);
 });

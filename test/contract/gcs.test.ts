@@ -4,11 +4,10 @@
 // account's PUBLIC key and enforces the signed headers the way GCS documents them; the proof that
 // the signatures match Google's is the conformance suite (test/conformance/gcs-v4.test.ts).
 import { createDriver } from '../../drivers/gcs/index.js';
-import { PortablePresigner } from '../../src/presigner.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { uploadViaHttp } from '../support/http.js';
 import { editSignedUrl, flipHex, throwawayAccount } from '../gcs/helpers.js';
-import type { ContractHarness } from './harness.js';
+import { presignerOn, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
 import { runContractTests } from './suite.js';
 
@@ -25,7 +24,7 @@ describe('contract: gcs driver on the GCS stand-in', function () {
       otherBucket: OTHER,
       async makePresigner(overrides = {}) {
         const driver = await createDriver({ bucket: overrides.bucket ?? BUCKET, credentials: account, apiEndpoint: standIn.endpoint, projectId: 'upgrant-test' });
-        return new PortablePresigner(driver, { secret: SECRET, ...overrides });
+        return presignerOn(driver, SECRET, overrides);
       },
       upload: uploadViaHttp,
       async read(key, bucket = BUCKET) {
@@ -33,6 +32,9 @@ describe('contract: gcs driver on the GCS stand-in', function () {
         return object ? new Uint8Array(object.data) : undefined;
       },
       list: async (bucket = BUCKET) => standIn.list(bucket),
+      remove: async (key) => {
+        await (await fetch(`${standIn.endpoint}/storage/v1/b/${BUCKET}/o/${encodeURIComponent(key)}`, { method: 'DELETE' })).arrayBuffer();
+      },
       tamper: (grant) => editSignedUrl(grant, { signature: flipHex }),
       tamperPart: (url) => url.replace(/([?&]upload_id=)(.)/, (_m, p: string, c: string) => p + (c === 'A' ? 'B' : 'A')),
       retargetKey: (grant, otherKey) => editSignedUrl(grant, { path: () => `/${BUCKET}/${otherKey}` }),

@@ -1,6 +1,8 @@
 // What a driver must provide to run the contract suite (after Go CDK's drivertest.Harness).
 // A harness talks to a REAL storage service or emulator wherever one runs here.
-import type { Presigner, UploadGrant } from '../../src/types.js';
+import type { Driver } from '../../drivers/driver.js';
+import { PortablePresigner } from '../../src/presigner.js';
+import type { PolicyOptions, Presigner, StagingPolicy, UploadGrant } from '../../src/types.js';
 import type { UploadOptions } from '../support/http.js';
 
 /** The answer of a storage service to an upload attempt. */
@@ -28,6 +30,15 @@ export interface PresignerOverrides {
   clock?: () => Date;
   /** Use this bucket instead of the harness's default one. */
   bucket?: string;
+  staging?: StagingPolicy;
+  /** Wrap the driver (to count what it is asked to do). */
+  wrapDriver?: (driver: Driver) => Driver;
+}
+
+/** The presigner a harness hands out: its driver (wrapped if asked) and the policy with the overrides. */
+export function presignerOn(driver: Driver, secret: string, overrides: PresignerOverrides = {}, policy: Partial<PolicyOptions> = {}): Presigner {
+  const { wrapDriver, bucket: _bucket, ...rest } = overrides;
+  return new PortablePresigner(wrapDriver ? wrapDriver(driver) : driver, { secret, ...policy, ...rest });
 }
 
 export interface ContractHarness {
@@ -43,6 +54,8 @@ export interface ContractHarness {
   upload(grant: UploadGrant, body: Uint8Array, options?: UploadOptions): Promise<UploadResult>;
   /** The stored bytes, or undefined when the object does not exist. Reads with the storage's own credentials. */
   read(key: string, bucket?: string): Promise<Uint8Array | undefined>;
+  /** Delete an object with the storage's own credentials (what an app does to its objects). */
+  remove(key: string): Promise<void>;
   /** Every object key in the bucket (the suite asserts nothing is left behind). */
   list(bucket?: string): Promise<string[]>;
   /** The same grant with its signature altered. */

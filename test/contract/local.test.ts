@@ -3,13 +3,13 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
-import { PortablePresigner } from '../../src/presigner.js';
 import { LocalDriver } from '../../drivers/local/driver.js';
-import type { UploadGrant } from '../../src/types.js';
+import type { PolicyOptions, UploadGrant } from '../../src/types.js';
 import { uploadViaHttp } from '../support/http.js';
 import { listLocal } from '../support/local-files.js';
-import type { ContractHarness } from './harness.js';
+import { presignerOn, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
+import { runStagingContractTests } from './staging-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -20,8 +20,8 @@ function withUrl(grant: UploadGrant, edit: (url: URL) => void): UploadGrant {
   return { ...grant, url: url.toString() };
 }
 
-describe('contract: local driver', () => {
-  const makeHarness = async (): Promise<ContractHarness | undefined> => {
+function localHarness(policy: Partial<PolicyOptions> = {}) {
+  return async (): Promise<ContractHarness | undefined> => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-contract-'));
     const receiver: LocalReceiver = await listenLocal({ root, secret: SECRET });
     const harness: ContractHarness = {
@@ -29,13 +29,14 @@ describe('contract: local driver', () => {
       otherBucket: 'other',
       async makePresigner(overrides = {}) {
         const driver = new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl, bucket: overrides.bucket ?? 'local' });
-        return new PortablePresigner(driver, { secret: SECRET, ...overrides });
+        return presignerOn(driver, SECRET, overrides, policy);
       },
       upload: uploadViaHttp,
       async read(key, bucket = 'local') {
         return readFile(path.join(root, bucket, ...key.split('/'))).then((b) => new Uint8Array(b), () => undefined);
       },
       list: (bucket = 'local') => listLocal(root, bucket),
+      remove: (key) => new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl }).delete(key),
       tamper: (grant) =>
         withUrl(grant, (url) => {
           const sig = url.searchParams.get('X-Upgrant-Signature') ?? '';
@@ -63,6 +64,17 @@ describe('contract: local driver', () => {
     };
     return harness;
   };
-  runContractTests(makeHarness);
-  runMultipartContractTests(makeHarness);
+}
+
+describe('contract: local driver', () => {
+  runContractTests(localHarness());
+  runMultipartContractTests(localHarness());
+});
+
+// The receiver enforces every promise itself, so 'auto' never stages here: 'always' runs the
+// staged path (staging key, promotion by link, markers, sweep) on the same store.
+describe('contract: local driver, staging always', () => {
+  runContractTests(localHarness({ staging: 'always' }));
+  runMultipartContractTests(localHarness({ staging: 'always' }));
+  runStagingContractTests(localHarness({ staging: 'always' }));
 });

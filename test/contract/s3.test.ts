@@ -5,13 +5,12 @@
 // SHA-256 is checked by verifyUpload, and size ranges cannot be granted (POST is exercised on
 // s3rver in test/s3/post.test.ts). Everything else must be refused by Swift itself, with the
 // statuses pinned below.
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { createDriver, encodePath } from '../../drivers/s3/index.js';
-import { PortablePresigner } from '../../src/presigner.js';
 import { uploadViaHttp } from '../support/http.js';
 import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { listKeys, readObject, s3Client, swiftOptions, tamperSignature, withPath } from '../s3/helpers.js';
-import type { ContractHarness } from './harness.js';
+import { presignerOn, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
 import { runContractTests } from './suite.js';
 
@@ -45,11 +44,14 @@ describe('contract: s3 driver on OpenStack Swift (s3api)', function () {
       methods: ['PUT'],
       async makePresigner(overrides = {}) {
         const driver = await createDriver(swiftOptions(swift.endpoint, overrides.bucket ?? BUCKET));
-        return new PortablePresigner(driver, { secret: SECRET, ...overrides });
+        return presignerOn(driver, SECRET, overrides);
       },
       upload: uploadViaHttp,
       read: (key, bucket = BUCKET) => readObject(client, bucket, key),
       list: (bucket = BUCKET) => listKeys(client, bucket),
+      remove: async (key) => {
+        await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: key }));
+      },
       tamper: tamperSignature,
       retargetKey: (grant, otherKey) => withPath(grant, () => `/${BUCKET}/${encodePath(otherKey)}`),
       retargetBucket: (grant, other) => withPath(grant, (p) => p.replace(`/${BUCKET}/`, `/${other}/`)),

@@ -96,9 +96,11 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       expect(Date.parse(grant.expiresAt) - Date.now()).to.be.within(290_000, 301_000);
       const result = await h.upload(grant, body);
       expect(result.status, result.body).to.be.within(200, 299);
-      expect(same(await h.read(grant.key), body), 'stored bytes equal the upload').to.equal(true);
+      if (grant.staged) expect(await h.read(grant.key), 'a staged upload is not at its key before verification').to.equal(undefined);
+      else expect(same(await h.read(grant.key), body), 'stored bytes equal the upload').to.equal(true);
       const object = await presigner.verifyUpload(grant.token);
       expect(object).to.deep.include({ key: grant.key, size: 4096, contentType: 'image/png' });
+      expect(same(await h.read(grant.key), body), 'stored bytes equal the upload').to.equal(true);
       kept.add(grant.key);
     });
 
@@ -123,6 +125,7 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const body = bytes(2048);
       const grant = await grantFor({ size: body.length });
       expect((await h.upload(grant, body)).status).to.be.within(200, 299);
+      if (grant.staged) await presigner.verifyUpload(grant.token);
       kept.add(grant.key);
       const download = await presigner.createDownloadGrant({ key: grant.key, expiresIn: 60, filename: 'report é.bin' });
       const response = await fetch(download.url, { headers: download.headers });
@@ -179,6 +182,15 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const grant = await grantFor({ size: 128 });
       expect((await h.upload(grant, first)).status).to.be.within(200, 299);
       kept.add(grant.key);
+      if (grant.staged) {
+        // Staged: the promoted object is the grant's one upload; a replay may reach the staging key
+        // again, but verification promotes nothing twice and removes it.
+        const object = await presigner.verifyUpload(grant.token);
+        const replay = await h.upload(grant, bytes(128));
+        expect(await presigner.verifyUpload(grant.token), `replay answered ${replay.status}`).to.deep.equal(object);
+        expect(same(await h.read(grant.key), first), 'the first upload is intact').to.equal(true);
+        return;
+      }
       if (grant.enforcement.createOnly !== 'storage') {
         // Documented: without conditional writes a leaked grant can overwrite until it expires.
         expect(grant.enforcement.createOnly).to.equal('none');
@@ -194,6 +206,18 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const [a, b] = [bytes(256 * 1024), bytes(256 * 1024)];
       const ga = await grantFor({ key, size: a.length });
       const gb = await grantFor({ key, size: b.length });
+      if (ga.staged) {
+        // Staged: both uploads land on their own staging keys; the create-only promotion lets one win.
+        const [ra, rb] = await Promise.all([h.upload(ga, a), h.upload(gb, b)]);
+        expect([ra.status, rb.status].every((st) => st >= 200 && st < 300), `${ra.status} ${rb.status}`).to.equal(true);
+        kept.add(key);
+        const outcomes = await Promise.all([ga, gb].map((g) => presigner.verifyUpload(g.token).then(() => 'ok', (e: unknown) => e)));
+        if (ga.enforcement.createOnly !== 'storage') return;
+        expect(outcomes.filter((o) => o === 'ok'), String(outcomes)).to.have.length(1);
+        expect(outcomes.find((o) => o !== 'ok')).to.be.instanceOf(UploadRejectedError);
+        expect(same(await h.read(key), outcomes[0] === 'ok' ? a : b), 'the winner is stored whole').to.equal(true);
+        return;
+      }
       if (ga.enforcement.createOnly !== 'storage') {
         this.test!.title += ' (skipped: this store has no conditional writes; enforcement.createOnly is "none")';
         this.skip();
@@ -330,7 +354,9 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
     it('holds only the accepted uploads after every attack', async () => {
       const stored = await h.list();
       expect(stored.filter((k) => k.startsWith('contract/')).sort()).to.deep.equal([...kept].sort());
-      expect(stored.filter((k) => !k.startsWith('contract/')), 'no stray temporary or orphan files').to.deep.equal([]);
+      // Rejected grants keep a marker under the staging prefix until they expire (then a sweep removes it).
+      const marker = /^\.upgrant-staging\/\d+-[0-9a-f]{32}\.rejected$/;
+      expect(stored.filter((k) => !k.startsWith('contract/') && !marker.test(k)), 'no stray temporary, staged or orphan files').to.deep.equal([]);
       expect((await h.list(h.otherBucket)).filter((k) => k.startsWith('contract/'))).to.deep.equal([]);
     });
   });

@@ -1,0 +1,104 @@
+// Finding uploads nobody reported: a sweep lists the staging prefix (paginated, bounded), verifies
+// and promotes every complete upload that passes, deletes every one that breaks its grant, and
+// removes the leftovers of grants that expired more than a grace ago. A storage event does the same
+// for the one object it names. Both go through Staging.verify, so they are safe from any number
+// of instances at once: a promotion is create-only or finds its grant's object already at the key.
+import type { Driver } from '../drivers/driver.js';
+import { InvalidRequestError, ObjectNotFoundError, UploadRejectedError } from './errors.js';
+import { parseStagingName, type Staging } from './staging.js';
+import { parseStorageEvent, type StorageObjectEvent } from './storage-events.js';
+import type { StorageEventResult, SweepOptions, SweepReport, VerifiedObject, Violation } from './types.js';
+
+const DEFAULT_GRACE_S = 3600;
+const DEFAULT_LIMIT = 10_000;
+const PAGE_SIZE = 1000;
+
+type Rejected = SweepReport['rejected'][number];
+
+export async function sweepStaging(staging: Staging, driver: Driver, options: SweepOptions, clock: () => Date): Promise<SweepReport> {
+  const olderThan = seconds(options.olderThan, 'olderThan', 0);
+  const grace = seconds(options.grace, 'grace', DEFAULT_GRACE_S);
+  const limit = options.limit ?? DEFAULT_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new InvalidRequestError('limit', 'must be a whole number of objects, at least 1');
+  const dryRun = options.dryRun === true;
+  const stagingDriver = staging.driver;
+  const report = { scanned: 0, promoted: [] as VerifiedObject[], rejected: [] as Rejected[], expired: [] as string[], aborted: 0, truncated: false, dryRun };
+  if (!stagingDriver) return report;
+
+  const now = clock();
+  const nowS = now.getTime() / 1000;
+  let cursor: string | undefined;
+  do {
+    const page = await stagingDriver.list(staging.prefix, { limit: Math.min(PAGE_SIZE, limit - report.scanned), ...(cursor ? { cursor } : {}) });
+    for (const object of page.objects) {
+      report.scanned += 1;
+      const name = parseStagingName(staging.prefix, object.key);
+      if (!name) continue; // not ours: never touched
+      if (name.marker) {
+        if (name.expiresAt + grace < nowS) {
+          if (!dryRun) await driver.delete(object.key);
+          report.expired.push(object.key);
+        }
+        continue;
+      }
+      if (olderThan > 0 && object.lastModified && object.lastModified.getTime() > now.getTime() - olderThan * 1000) continue;
+      const result = await verifyStaged(staging, driver, object.key, dryRun);
+      if (result.outcome === 'promoted' && result.object) report.promoted.push(result.object);
+      else if (result.outcome === 'rejected') report.rejected.push({ key: result.key, stagingKey: object.key, violations: result.violations ?? [] });
+    }
+    cursor = page.cursor;
+    if (cursor && report.scanned >= limit) {
+      report.truncated = true;
+      break;
+    }
+  } while (cursor);
+
+  if (stagingDriver.abortStaleMultipart && !dryRun) {
+    // A multipart upload whose grant expired more than a grace ago can never be completed by its client.
+    report.aborted = await stagingDriver.abortStaleMultipart(staging.prefix, new Date((nowS - grace) * 1000));
+  }
+  return report;
+}
+
+export async function handleStorageEvent(staging: Staging, driver: Driver, body: unknown): Promise<StorageEventResult[]> {
+  const events = parseStorageEvent(body);
+  const results: StorageEventResult[] = [];
+  for (const event of events) results.push(await handleOne(staging, driver, event));
+  return results;
+}
+
+async function handleOne(staging: Staging, driver: Driver, event: StorageObjectEvent): Promise<StorageEventResult> {
+  const ignored = (reason: string): StorageEventResult => ({ bucket: event.bucket, key: event.key, outcome: 'ignored', reason });
+  if (event.bucket !== driver.bucket) return ignored(`bucket "${event.bucket}" is not this presigner's`);
+  const name = parseStagingName(staging.prefix, event.key);
+  if (!name || name.marker) return ignored('not a staged upload');
+  if (!staging.driver) return ignored('this driver does not stage uploads');
+  return verifyStaged(staging, driver, event.key, false);
+}
+
+/** Verify the staged object at `stagingKey` from the record it carries. */
+async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string, dryRun: boolean): Promise<StorageEventResult> {
+  const info = await driver.head(stagingKey);
+  if (!info) return { bucket: driver.bucket, key: stagingKey, outcome: 'missing', reason: 'no staged object (already promoted or removed)' };
+  const grant = staging.grantOf(info, stagingKey);
+  if (!grant) {
+    // Nothing names its grant: it can never be verified, so it broke its grant.
+    const violations: Violation[] = [{ constraint: 'grant', expected: 'the grant record in the object metadata', actual: info.record === undefined ? 'none' : 'a record of no grant of this presigner for this key' }];
+    if (!dryRun) await staging.reject({ staging: stagingKey }, violations);
+    return { bucket: driver.bucket, key: stagingKey, outcome: 'rejected', violations };
+  }
+  try {
+    const object = await staging.verify(grant, { dryRun });
+    return { bucket: driver.bucket, key: grant.key, outcome: 'promoted', object };
+  } catch (error) {
+    if (error instanceof UploadRejectedError) return { bucket: driver.bucket, key: grant.key, outcome: 'rejected', violations: error.violations };
+    if (error instanceof ObjectNotFoundError) return { bucket: driver.bucket, key: grant.key, outcome: 'missing', reason: 'the staged object went away meanwhile' };
+    throw error;
+  }
+}
+
+function seconds(value: unknown, field: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new InvalidRequestError(field, 'must be a whole number of seconds, 0 or more');
+  return value;
+}
