@@ -29,14 +29,16 @@ import type {
   Driver,
   DriverEnforcement,
   DriverLimits,
+  ListedPage,
   ObjectInfo,
+  StagingDriver,
   SignDownloadRequest,
   SignedDownload,
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
-import { DRIVER_NAME } from './name.js';
+import { DRIVER_NAME, RECORD_METADATA } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import { isNotFound, mapAzureError } from './errors.js';
 import { AzureMultipart } from './multipart.js';
@@ -46,6 +48,8 @@ import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js'
 export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
 /** Longest account-key grant upgrant issues (the portable 7-day ceiling). */
 const MAX_SHARED_KEY_GRANT_S = 7 * 24 * 3600;
+/** How long a promotion waits for an asynchronous Copy Blob (same-account copies finish at once). */
+const COPY_TIMEOUT_MS = 10 * 60 * 1000;
 /** Start times are back-dated so a client or server clock a little behind still accepts the SAS. */
 const CLOCK_SKEW_MS = 5 * 60 * 1000;
 
@@ -141,6 +145,7 @@ export class AzureDriver implements Driver {
     };
     if (constraints.checksum?.algorithm === 'md5') headers['content-md5'] = constraints.checksum.value;
     if (constraints.createOnly) headers['if-none-match'] = '*';
+    if (request.record !== undefined) headers[`x-ms-meta-${RECORD_METADATA}`] = request.record;
     return { url: `${this.#blobUrl(request.key)}?${query}`, headers };
   }
 
@@ -166,6 +171,7 @@ export class AzureDriver implements Driver {
         contentType: props.contentType ?? '',
         ...(props.contentMD5 ? { md5: Buffer.from(props.contentMD5).toString('base64') } : {}),
         ...(props.etag ? { etag: props.etag } : {}),
+        ...(props.metadata?.[RECORD_METADATA] ? { record: props.metadata[RECORD_METADATA] } : {}),
       };
     } catch (error) {
       const mapped = this.#map(error);
@@ -196,6 +202,55 @@ export class AzureDriver implements Driver {
     }
   }
 
+  /**
+   * Implements Driver.staging: Copy Blob from a short read SAS of the staged blob (metadata and
+   * headers travel with it), `If-None-Match: *` on the destination for create-only, polled until
+   * the copy is done (same-account copies usually are at once).
+   */
+  readonly staging: StagingDriver = {
+    createOnlyPromotion: true,
+    promote: (from, to, options) => this.#promote(from, to, options.createOnly),
+    put: async (key, body, options) => {
+      try {
+        await this.#container.getBlockBlobClient(key).upload(body, body.length, {
+          blobHTTPHeaders: { blobContentType: options.contentType },
+          ...(options.createOnly ? { conditions: { ifNoneMatch: '*' } } : {}),
+        });
+        return 'written';
+      } catch (error) {
+        if (options.createOnly && isConflict(error)) return 'exists';
+        throw this.#map(error);
+      }
+    },
+    list: async (prefix, options): Promise<ListedPage> => {
+      try {
+        const pages = this.#container.listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
+        const page = (await pages.next()).value as { segment: { blobItems: { name: string; properties: { lastModified?: Date } }[] }; continuationToken?: string } | undefined;
+        if (!page) return { objects: [] };
+        const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
+        return { objects, ...(page.continuationToken ? { cursor: page.continuationToken } : {}) };
+      } catch (error) {
+        throw this.#map(error);
+      }
+    },
+  };
+
+  async #promote(from: string, to: string, createOnly: boolean): Promise<'promoted' | 'exists' | 'missing'> {
+    const source = `${this.#blobUrl(from)}?${await this.#sas({ key: from, permissions: 'r', now: new Date(), expiresIn: 3600 })}`;
+    try {
+      const poller = await this.#container.getBlobClient(to).beginCopyFromURL(source, {
+        ...(createOnly ? { conditions: { ifNoneMatch: '*' } } : {}),
+        abortSignal: AbortSignal.timeout(COPY_TIMEOUT_MS),
+      });
+      await poller.pollUntilDone();
+      return 'promoted';
+    } catch (error) {
+      if (createOnly && isConflict(error)) return 'exists';
+      if (isNotFound(error)) return 'missing';
+      throw this.#map(error);
+    }
+  }
+
   /** Implements Driver.close: the SDK keeps no sockets we own, and key renewal uses no timers. */
   async close(): Promise<void> {}
 
@@ -220,6 +275,12 @@ export class AzureDriver implements Driver {
   #map(error: unknown): unknown {
     return mapAzureError(error, this.bucket, this.#signing.kind === 'userDelegation');
   }
+}
+
+/** The answers of a create-only write that found the blob there (409 BlobAlreadyExists, 412). */
+function isConflict(error: unknown): boolean {
+  const status = typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
+  return status === 409 || status === 412;
 }
 
 /** Content-Disposition for a download: an ASCII fallback name plus the exact UTF-8 name (RFC 6266). */

@@ -18,6 +18,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
 import { InvalidRequestError } from '../../src/errors.js';
+import { RECORD_METADATA } from './name.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
   CompleteMultipartRequest,
@@ -95,6 +96,7 @@ export class AzureMultipart implements MultipartDriver {
     try {
       const out = await blob.commitBlockList(ids, {
         blobHTTPHeaders: { blobContentType: request.constraints.contentType },
+        ...(request.record !== undefined ? { metadata: { [RECORD_METADATA]: request.record } } : {}),
         ...(request.constraints.createOnly ? { conditions: { ifNoneMatch: '*' } } : {}),
       });
       return out.etag ? { etag: out.etag } : {};

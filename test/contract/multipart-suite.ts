@@ -77,6 +77,28 @@ export function runMultipartContractTests(makeHarness: () => Promise<ContractHar
       expect(error).to.be.instanceOf(InvalidRequestError);
     });
 
+    it('a part URL reused after an abort never reaches the final key', async () => {
+      const grant = await grantFor();
+      await sendParts(grant, data, { only: [1] });
+      await presigner.abortMultipartUpload(grant.token);
+      // The client keeps its part URLs: it sends every part again, and where the part credential
+      // also lets it assemble the object itself (an Azure SAS with "w"), it commits the block list.
+      for (const part of grant.parts) await sendPart(part, data.subarray(part.offset, part.offset + part.size)).catch(() => undefined);
+      if (grant.provider === 'azure') {
+        const url = new URL(grant.parts[0]!.url);
+        const ids = grant.parts.map((p) => new URL(p.url).searchParams.get('blockid'));
+        url.searchParams.delete('blockid');
+        url.searchParams.set('comp', 'blocklist');
+        const body = `<?xml version="1.0" encoding="utf-8"?><BlockList>${ids.map((id) => `<Latest>${id}</Latest>`).join('')}</BlockList>`;
+        // The record a staged blob must carry: the attacker copies the grant token into it.
+        await fetch(url, { method: 'PUT', body, headers: { 'x-ms-meta-upgrant_record': grant.token, 'x-ms-blob-content-type': 'application/octet-stream' } }).then((r) => r.arrayBuffer());
+      }
+      await presigner.verifyUpload(grant.token).catch(() => undefined);
+      await presigner.sweep();
+      expect(await h.read(grant.key), 'nothing at the final key').to.equal(undefined);
+      if (grant.staged) expect((await h.list()).filter((k) => /^\.upgrant-staging\/\d+-[0-9a-f]{32}$/.test(k)), 'no staged object left').to.deep.equal([]);
+    });
+
     it('the storage refuses a part URL with a tampered signature', async () => {
       const grant = await grantFor();
       const part = grant.parts[1]!;
