@@ -144,8 +144,8 @@ export interface StagingDriver {
   put(key: string, body: Uint8Array, options: { readonly createOnly: boolean; readonly contentType: string }): Promise<'written' | 'exists'>;
   /** One page (at most `limit` keys, in key order) of the objects under `prefix`. */
   list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage>;
-  /** Abort multipart uploads under `prefix` started before `before`; returns how many. */
-  abortStaleMultipart?(prefix: string, before: Date): Promise<number>;
+  /** Abort the multipart uploads under `prefix` whose key `isStale` says can never be completed; returns how many. */
+  abortStaleMultipart?(prefix: string, isStale: (key: string) => boolean): Promise<number>;
 }
 
 /** A driver package's entry: each `drivers/<name>/index.ts` exports one as `createDriver`. */

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { createPresigner, type PresignerConfig } from './create-presigner.js';
 import { ConfigError } from './errors.js';
-import type { PolicyOptions, Presigner, ProviderName } from './types.js';
+import { STAGING_POLICIES, validateStagingPrefix } from './staging.js';
+import type { PolicyOptions, Presigner, ProviderName, StagingPolicy } from './types.js';
 import { MAX_GRANT_EXPIRY, validateBucketName, validateTypePattern } from './validate.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -106,9 +107,29 @@ function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
   return {
     secret: readSecret(env, provider),
     ...optional('strict', readFlag(env, 'UPGRANT_STRICT')),
+    ...optional('staging', readStaging(env)),
+    ...optional('stagingPrefix', readStagingPrefix(env)),
     ...optional('maxExpiresIn', maxExpiresIn),
     ...optional('allowedTypes', allowedTypes),
   };
+}
+
+function readStaging(env: Env): StagingPolicy | undefined {
+  const raw = value(env, 'UPGRANT_STAGING');
+  if (raw === undefined) return undefined;
+  const v = raw.toLowerCase();
+  if (!(STAGING_POLICIES as readonly string[]).includes(v)) throw new ConfigError('UPGRANT_STAGING', `"${raw}" is not a staging policy; expected auto, always or never`);
+  return v as StagingPolicy;
+}
+
+function readStagingPrefix(env: Env): string | undefined {
+  const raw = value(env, 'UPGRANT_STAGING_PREFIX');
+  if (raw === undefined) return undefined;
+  try {
+    return validateStagingPrefix(raw, 'UPGRANT_STAGING_PREFIX');
+  } catch (error) {
+    throw new ConfigError('UPGRANT_STAGING_PREFIX', `"${raw}" ${(error as Error).message.replace(/^UPGRANT_STAGING_PREFIX: /, '')}`);
+  }
 }
 
 function readSecret(env: Env, provider: ProviderName): string {

@@ -137,6 +137,13 @@ export class Staging {
       if (!dryRun) await this.reject(grant, violations);
       throw new UploadRejectedError(grant.key, violations);
     }
+    // Where the promotion cannot be create-only (no conditional copy), a taken key is still refused
+    // here: a courtesy check a race can beat, as the grant's createOnly 'none' says.
+    if (grant.constraints.createOnly && current && !this.#staging().createOnlyPromotion) {
+      const taken: Violation[] = [{ constraint: 'createOnly', expected: 'no object at the key (create-only grant)', actual: 'another object is there' }];
+      if (!dryRun) await this.reject(grant, taken);
+      throw new UploadRejectedError(grant.key, taken);
+    }
     if (dryRun) return this.#verified(grant, staged);
     return this.#promote(grant);
   }

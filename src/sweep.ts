@@ -54,8 +54,12 @@ export async function sweepStaging(staging: Staging, driver: Driver, options: Sw
   } while (cursor);
 
   if (stagingDriver.abortStaleMultipart && !dryRun) {
-    // A multipart upload whose grant expired more than a grace ago can never be completed by its client.
-    report.aborted = await stagingDriver.abortStaleMultipart(staging.prefix, new Date((nowS - grace) * 1000));
+    // A multipart upload whose grant expired more than a grace ago can never be completed by its
+    // client; the staging key says when that is.
+    report.aborted = await stagingDriver.abortStaleMultipart(staging.prefix, (key) => {
+      const name = parseStagingName(staging.prefix, key);
+      return name !== undefined && !name.marker && name.expiresAt + grace < nowS;
+    });
   }
   return report;
 }

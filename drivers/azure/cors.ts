@@ -10,7 +10,7 @@ import { DRIVER_NAME } from './name.js';
 import type { AzureDriverOptions } from './options.js';
 
 /** Headers a grant makes the browser send (PUT) and read (ETag for multi-step clients). */
-const ALLOWED_HEADERS = ['content-type', 'content-md5', 'if-none-match', 'x-ms-blob-type', 'x-ms-blob-content-type', 'x-ms-version', 'x-ms-client-request-id'];
+const ALLOWED_HEADERS = ['content-type', 'content-md5', 'if-none-match', 'x-ms-blob-type', 'x-ms-blob-content-type', 'x-ms-version', 'x-ms-client-request-id', 'x-ms-meta-upgrant_record'];
 const EXPOSED_HEADERS = ['etag', 'x-ms-request-id', 'x-ms-version', 'content-md5', 'x-ms-error-code'];
 
 /** The rule upgrant sets for these origins. */

@@ -9,7 +9,7 @@ import type { GcsDriverOptions } from './options.js';
  * Headers a grant makes the browser send, and the ones it may want to read back: content-range
  * goes with every chunk of a resumable session, and range says how much of it GCS holds.
  */
-export const CORS_HEADERS = ['content-type', 'content-md5', 'x-goog-content-length-range', 'x-goog-if-generation-match', 'content-range', 'etag', 'x-goog-generation', 'x-goog-hash', 'range'];
+export const CORS_HEADERS = ['content-type', 'content-md5', 'x-goog-content-length-range', 'x-goog-if-generation-match', 'x-goog-meta-upgrant-record', 'content-range', 'etag', 'x-goog-generation', 'x-goog-hash', 'range'];
 
 export function corsRules(origins: readonly string[]) {
   return [{ origin: [...origins], method: ['PUT', 'POST', 'GET', 'HEAD'], responseHeader: CORS_HEADERS, maxAgeSeconds: 3600 }];

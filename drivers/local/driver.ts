@@ -121,7 +121,7 @@ export class LocalDriver implements Driver {
     promote: (from, to, options) => this.#store.promote(this.bucket, from, to, options.createOnly),
     put: (key, body, options) => this.#store.put(this.bucket, key, body, { contentType: options.contentType }, options.createOnly),
     list: (prefix, options): Promise<ListedPage> => this.#store.list(this.bucket, prefix, options.cursor, options.limit),
-    abortStaleMultipart: (prefix, before) => this.multipart.abortStale(prefix, before),
+    abortStaleMultipart: (prefix, isStale) => this.multipart.abortStale(prefix, isStale),
   };
 
   /** Implements Driver.close: nothing held open between calls. */

@@ -224,15 +224,15 @@ export class LocalMultipart implements MultipartDriver {
     await rm(claimed, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
   }
 
-  /** Remove uploads to keys under `prefix` whose part URLs expired before `before`; returns how many. */
-  async abortStale(prefix: string, before: Date): Promise<number> {
+  /** Remove uploads to keys under `prefix` that `isStale` names; returns how many. */
+  async abortStale(prefix: string, isStale: (key: string) => boolean): Promise<number> {
     const tmp = path.join(this.#options.store.root, TMP_DIR);
     const entries = await readdir(tmp).catch(() => [] as string[]);
     let aborted = 0;
     for (const name of entries) {
       if (!/^mp-[0-9a-f]{32}$/.test(name)) continue;
       const manifest = await readManifest(path.join(tmp, name));
-      if (!manifest || manifest.bucket !== this.#options.bucket || !manifest.key.startsWith(prefix) || manifest.expires * 1000 >= before.getTime()) continue;
+      if (!manifest || manifest.bucket !== this.#options.bucket || !manifest.key.startsWith(prefix) || !isStale(manifest.key)) continue;
       await this.abort({ key: manifest.key, uploadId: name.slice(3), constraints: { contentType: manifest.contentType, minSize: 0, maxSize: 0, createOnly: true }, partSizes: manifest.partSizes });
       aborted += 1;
     }

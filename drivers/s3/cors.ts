@@ -8,7 +8,7 @@ import type { S3DriverOptions } from './options.js';
 import { resolveSettings } from './settings.js';
 
 /** Request headers a PUT grant makes the browser send (content-length is set by the browser). */
-export const GRANT_HEADERS = ['content-type', 'content-md5', 'x-amz-checksum-sha256', 'if-none-match'] as const;
+export const GRANT_HEADERS = ['content-type', 'content-md5', 'x-amz-checksum-sha256', 'if-none-match', 'x-amz-meta-upgrant-record-*'] as const;
 
 /** The rules applyCors stores, for these origins. */
 export function corsRules(origins: readonly string[]): CORSRule[] {

@@ -26,6 +26,8 @@
 // The @aws-sdk/client-s3 S3Client (options.client, or one built from the options) serves
 // head/read/delete; signing never touches it.
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { recordFrom, recordMetadata } from './record.js';
+import { S3Staging } from './staging.js';
 import type {
   Driver,
   DriverEnforcement,
@@ -48,6 +50,7 @@ import type { S3Settings } from './settings.js';
 import { SigV4Signer } from './sigv4.js';
 
 export const DRIVER_NAME = 's3';
+
 
 /** A single PUT (and a POST form) uploads at most 5 GiB. */
 const MAX_OBJECT_SIZE = 5 * 1024 ** 3;
@@ -74,6 +77,8 @@ export class S3Driver implements Driver {
   readonly #postUploads: boolean;
   /** Implements Driver.multipart: UploadPart URLs from the same signer (multipart.ts). */
   readonly multipart: S3Multipart;
+  /** Implements Driver.staging: CopyObject, PutObject, ListObjectsV2 (staging.ts). */
+  readonly staging: S3Staging;
 
   /** For use by createDriver, which resolves the settings and warms the credential cache. */
   constructor(settings: S3Settings, options: S3DriverOptions, credentials: CredentialCache) {
@@ -94,6 +99,7 @@ export class S3Driver implements Driver {
       credentials,
       conditionalWrites: this.#conditionalWrites,
     });
+    this.staging = new S3Staging(this.bucket, this.#client, this.#conditionalWrites);
   }
 
   /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */
@@ -139,6 +145,7 @@ export class S3Driver implements Driver {
           minSize: constraints.minSize,
           maxSize: constraints.maxSize,
           ...(checksum?.algorithm === 'md5' ? { contentMd5: checksum.value } : {}),
+          ...(request.record !== undefined ? { metadata: recordMetadata(request.record) } : {}),
           expiresIn: request.expiresIn,
           now: request.now,
           credentials,
@@ -152,6 +159,8 @@ export class S3Driver implements Driver {
     if (checksum?.algorithm === 'md5') headers['content-md5'] = checksum.value;
     else if (checksum && this.#sha256Checksums) headers['x-amz-checksum-sha256'] = checksum.value;
     if (constraints.createOnly && this.#conditionalWrites) headers['if-none-match'] = '*';
+    // Signed: the store refuses the upload when the record is changed or left out.
+    if (request.record !== undefined) for (const [name, piece] of Object.entries(recordMetadata(request.record))) headers[`x-amz-meta-${name}`] = piece;
 
     const path = this.#endpoint.objectPath(request.key);
     const signed = this.#signer.presign({
@@ -203,6 +212,7 @@ export class S3Driver implements Driver {
       ...(md5 ? { md5 } : {}),
       ...(sha256 ? { sha256 } : {}),
       ...(etag ? { etag } : {}),
+      ...(recordFrom(out.Metadata) ? { record: recordFrom(out.Metadata)! } : {}),
     };
   }
 

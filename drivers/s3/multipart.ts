@@ -27,6 +27,7 @@ import type {
   StartMultipartRequest,
 } from '../driver.js';
 import type { CredentialCache } from './credentials.js';
+import { recordMetadata } from './record.js';
 import type { S3Endpoint } from './endpoint.js';
 import { errorCode, isNotFound, mapError } from './errors.js';
 import type { SigV4Signer } from './sigv4.js';
@@ -62,7 +63,14 @@ export class S3Multipart implements MultipartDriver {
     const credentials = await this.#s3.credentials.get();
     let uploadId: string | undefined;
     try {
-      const out = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: request.key, ContentType: request.constraints.contentType }));
+      const out = await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: request.key,
+          ContentType: request.constraints.contentType,
+          ...(request.record !== undefined ? { Metadata: recordMetadata(request.record) } : {}),
+        }),
+      );
       uploadId = out.UploadId;
     } catch (error) {
       throw mapError(error, bucket);

@@ -14,6 +14,8 @@ export interface PostPolicyInput {
   readonly maxSize: number;
   /** Base64 MD5 of the file: S3 checks the Content-MD5 form field against the body. */
   readonly contentMd5?: string;
+  /** x-amz-meta-* fields, each bound by an exact-match condition. */
+  readonly metadata?: Readonly<Record<string, string>>;
   readonly expiresIn: number;
   readonly now: Date;
   readonly credentials: SigV4Credentials;
@@ -45,6 +47,10 @@ export function signPostPolicy(signer: SigV4Signer, input: PostPolicyInput): Rec
   if (input.contentMd5 !== undefined) {
     conditions.push({ 'Content-MD5': input.contentMd5 });
     fields['Content-MD5'] = input.contentMd5;
+  }
+  for (const [name, value] of Object.entries(input.metadata ?? {})) {
+    conditions.push({ [`x-amz-meta-${name}`]: value });
+    fields[`x-amz-meta-${name}`] = value;
   }
   conditions.push({ 'x-amz-algorithm': ALGORITHM }, { 'x-amz-credential': credential }, { 'x-amz-date': stamp });
   fields['X-Amz-Algorithm'] = ALGORITHM;

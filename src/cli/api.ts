@@ -52,7 +52,7 @@ export async function handleApi(presigner: Presigner, req: IncomingMessage, res:
       case '/api/uploads/verify':
         return send(res, 200, { object: await presigner.verifyUpload(body['token'] as string) });
       case '/api/downloads':
-        return send(res, 200, await presigner.createDownloadGrant(downloadRequest(body)));
+        return send(res, 200, await existingDownload(presigner, downloadRequest(body)));
       default:
         return send(res, 404, { error: { code: 'not-found', message: `no API route ${pathname}` } });
     }
@@ -119,6 +119,19 @@ function grantRequest(body: Json): UploadGrantRequest {
     ...pick('method'),
     ...(checksum ? { checksum: checksum as ChecksumInput } : {}),
   } as UploadGrantRequest;
+}
+
+/**
+ * A download grant only for an object that is there: a staged upload is not at its key until it
+ * was verified and promoted, so until then the answer is 404. Asked of the storage with the signed
+ * URL itself (one byte), as any client would.
+ */
+async function existingDownload(presigner: Presigner, request: ReturnType<typeof downloadRequest>) {
+  const download = await presigner.createDownloadGrant(request);
+  const probe = await fetch(download.url, { headers: { ...download.headers, range: 'bytes=0-0' }, signal: AbortSignal.timeout(10_000) });
+  await probe.arrayBuffer().catch(() => undefined);
+  if (probe.status === 404) throw new ObjectNotFoundError(presigner.bucket, request.key);
+  return download;
 }
 
 function downloadRequest(body: Json) {

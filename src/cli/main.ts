@@ -7,6 +7,7 @@ import { createPresigner, type PresignerConfig } from '../create-presigner.js';
 import { InvalidRequestError, UpgrantError, UploadRejectedError } from '../errors.js';
 import type { ChecksumInput, UploadGrantRequest } from '../types.js';
 import { startDemoServer } from './server.js';
+import { SWEEP_USAGE, sweepCommand } from './sweep.js';
 
 const USAGE = `usage:
   upgrant grant <key | --filename NAME> --type TYPE (--size N | --max-size N [--min-size N])
@@ -14,6 +15,7 @@ const USAGE = `usage:
   upgrant verify <token>
   upgrant serve [--port N] [--host ADDRESS] [--max-size BYTES] [--multipart-threshold BYTES]
   upgrant cors --origin URL [--origin URL ...]
+${SWEEP_USAGE}
 
 The provider and its settings come from the environment: UPGRANT_PROVIDER (local, s3, gcs, azure),
 UPGRANT_BUCKET, UPGRANT_SECRET, ... (see docs/configuration.md).`;
@@ -29,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'cors':
       return cors(rest);
+    case 'sweep':
+      return sweepCommand(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -122,7 +126,14 @@ async function serve(args: string[]): Promise<number> {
   const presigner = await createPresigner(config);
   const localHandler =
     config.provider === 'local'
-      ? localRequestHandler({ root: config.root, secret: config.secret, basePath: LOCAL_MOUNT_PATH, ...(config.clock ? { clock: config.clock } : {}) })
+      ? localRequestHandler({
+          root: config.root,
+          secret: config.secret,
+          basePath: LOCAL_MOUNT_PATH,
+          ...(config.clock ? { clock: config.clock } : {}),
+          // The receiver's own event: staged uploads are promoted the moment they arrive.
+          onUpload: async (event) => void (await presigner.handleStorageEvent(event)),
+        })
       : undefined;
   const server = await startDemoServer({
     presigner,

@@ -54,14 +54,19 @@ describe('demo API on azure (Azurite)', function () {
     expect(status).to.equal(201);
     const grant = json as unknown as UploadGrant;
     expect(grant.provider).to.equal('azure');
-    expect(grant.url).to.match(new RegExp(`^${azurite.endpoint}/${BUCKET}/uploads/`));
+    // Type and size are 'verify' on Azure: the grant is staged, its URL targets the staging prefix.
+    expect(grant.staged).to.equal(true);
+    expect(grant.key).to.match(/^uploads\//);
+    expect(grant.url).to.match(new RegExp(`^${azurite.endpoint}/${BUCKET}/\\.upgrant-staging/`));
     const put = await fetch(grant.url, { method: grant.method, headers: grant.headers, body: file });
     expect(put.status).to.equal(201);
+    expect((await api('/api/downloads', { key: grant.key })).status, 'nothing at the key before promotion').to.equal(404);
     const verified = await api('/api/uploads/verify', { token: grant.token });
     expect(verified.status).to.equal(200);
     expect(verified.json['object']).to.deep.include({ provider: 'azure', bucket: BUCKET, key: grant.key, size: file.length, contentType: 'image/png' });
     const stored = await service.getContainerClient(BUCKET).getBlobClient(grant.key).downloadToBuffer();
     expect(stored.equals(file)).to.equal(true);
+    expect((await api('/api/downloads', { key: grant.key })).status).to.equal(200);
   });
 
   it('a client that uploads another type and size is rejected by /api/uploads/verify (422) and the blob is deleted', async () => {

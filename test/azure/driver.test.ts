@@ -41,7 +41,7 @@ describe('azure driver on Azurite', function () {
     azurite = await startAzurite();
     service = new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
     await service.createContainer(BUCKET);
-    presigner = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET });
+    presigner = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, staging: 'never' });
   });
 
   after(async () => {
@@ -54,7 +54,7 @@ describe('azure driver on Azurite', function () {
   describe('grant shape', () => {
     it('is a blob SAS for one blob: sr=b, sp=c, st 5 min back, se = expiresAt, no spr on loopback', async () => {
       const now = new Date('2026-05-06T07:08:09.500Z');
-      const p = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, clock: () => now });
+      const p = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, staging: 'never', clock: () => now });
       const grant = await p.createUploadGrant({ key: 'a b/c+d.png', contentType: 'image/png', size: 10, checksum: { md5: md5(new Uint8Array(10)) }, expiresIn: 120 });
       const url = new URL(grant.url);
       expect(`${url.origin}${url.pathname}`).to.equal(`${azurite.endpoint}/${BUCKET}/a%20b/c%2Bd.png`);
@@ -73,6 +73,8 @@ describe('azure driver on Azurite', function () {
         'content-type': 'image/png',
         'content-md5': md5(new Uint8Array(10)),
         'if-none-match': '*',
+        // The grant's record (its token), stored as blob metadata: which grant made this blob.
+        'x-ms-meta-upgrant_record': grant.token,
       });
       expect(grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'verify', size: 'verify', checksum: 'verify' });
     });
@@ -83,7 +85,7 @@ describe('azure driver on Azurite', function () {
       const signed = await remote.signUpload({ key: 'k', method: 'PUT', constraints: { contentType: 'a/b', minSize: 1, maxSize: 1, createOnly: true }, expiresIn: 60, now });
       expect(signed.url).to.match(/^https:\/\/someaccount\.blob\.core\.windows\.net\/uploads\/k\?sv=[^&]+&spr=https&/);
       const forced = await createDriver({ bucket: BUCKET, connectionString: azurite.connectionString, httpsOnly: true });
-      const p = new PortablePresigner(forced, { secret: SECRET });
+      const p = new PortablePresigner(forced, { secret: SECRET, staging: 'never' });
       const grant = await p.createUploadGrant({ key: key('spr'), contentType: 'text/plain', size: 3 });
       expect(new URL(grant.url).searchParams.get('spr')).to.equal('https');
       // Azurite refuses an https-only SAS over http.
@@ -134,13 +136,13 @@ describe('azure driver on Azurite', function () {
     it('a SAS signed with another account key: 403 AuthorizationFailure', async () => {
       const wrongKey = randomBytes(64).toString('base64');
       const driver = await createDriver({ bucket: BUCKET, connectionString: azurite.connectionString.replace(AZURITE_KEY, wrongKey) });
-      const p = new PortablePresigner(driver, { secret: SECRET });
+      const p = new PortablePresigner(driver, { secret: SECRET, staging: 'never' });
       const grant = await p.createUploadGrant({ key: key('wrongkey'), contentType: 'text/plain', size: 3 });
       expect(await put(grant, Buffer.from('abc'))).to.deep.equal({ status: 403, code: 'AuthorizationFailure' });
     });
 
     it('a grant whose start is in the future: 403', async () => {
-      const p = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, clock: () => new Date(Date.now() + 3600_000) });
+      const p = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, staging: 'never', clock: () => new Date(Date.now() + 3600_000) });
       const grant = await p.createUploadGrant({ key: key('future'), contentType: 'text/plain', size: 3 });
       expect((await put(grant, Buffer.from('abc'))).status).to.equal(403);
     });
@@ -189,7 +191,7 @@ describe('azure driver on Azurite', function () {
     });
 
     it('strict mode refuses a grant (content type and size cannot be bound by a SAS)', async () => {
-      const strict = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, strict: true });
+      const strict = await createPresigner({ provider: 'azure', bucket: BUCKET, connectionString: azurite.connectionString, secret: SECRET, staging: 'never', strict: true });
       const error = await strict.createUploadGrant({ key: key('strict'), contentType: 'image/png', size: 1 }).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(UnsupportedConstraintError);
       expect((error as UnsupportedConstraintError).constraint).to.equal('contentType');

@@ -128,7 +128,7 @@ describe('azure user delegation SAS on Azurite (HTTPS, --oauth basic)', function
     };
     const driver = await createDriver({ bucket: BUCKET, accountName: AZURITE_ACCOUNT, endpoint: azurite.endpoint, client, httpsOnly: true });
     expect(driver.limits.maxExpiresIn).to.equal(MAX_DELEGATED_GRANT_S);
-    presigner = new PortablePresigner(driver, { secret: SECRET });
+    presigner = new PortablePresigner(driver, { secret: SECRET, staging: 'never' });
   });
 
   after(async () => {

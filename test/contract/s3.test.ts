@@ -12,6 +12,7 @@ import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../supp
 import { listKeys, readObject, s3Client, swiftOptions, tamperSignature, withPath } from '../s3/helpers.js';
 import { presignerOn, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
+import { runStagingContractTests } from './staging-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -76,4 +77,5 @@ describe('contract: s3 driver on OpenStack Swift (s3api)', function () {
   };
   runContractTests(makeHarness);
   runMultipartContractTests(makeHarness);
+  runStagingContractTests(makeHarness);
 });

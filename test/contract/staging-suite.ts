@@ -167,8 +167,12 @@ export function runStagingContractTests(makeHarness: () => Promise<ContractHarne
       const others = [...valid.slice(1, 11), ...bad.slice(0, 10).map((grant) => ({ grant }))].map(({ grant }) => presigner.verifyUpload(grant.token).catch((e: unknown) => e));
       const [objects, reports] = await Promise.all([Promise.all(verifies), Promise.all([presigner.sweep(), presigner.sweep()]), Promise.all(others)]);
       for (const object of objects) expect(object).to.deep.equal(objects[0]);
+      // Exactly once where the promotion is create-only on the storage; a store without
+      // conditional writes (Swift) may copy the same verified bytes more than once.
+      const exactlyOnce = target.enforcement.createOnly === 'storage';
       for (const { grant, body } of valid) {
-        expect(counts.get(grant.key), grant.key).to.equal(1);
+        if (exactlyOnce) expect(counts.get(grant.key), grant.key).to.equal(1);
+        else expect(counts.get(grant.key), grant.key).to.be.at.least(1);
         expect(same(await h.read(grant.key), body), grant.key).to.equal(true);
       }
       const listing = await h.list();

@@ -24,7 +24,7 @@ describe('multipart: azure driver on Azurite', function () {
   let presigner: Presigner;
   let n = 0;
   const newKey = () => `mp/${Date.now()}-${n++}.bin`;
-  const fresh = async () => new PortablePresigner(await createDriver({ bucket: BUCKET, connectionString: azurite!.connectionString }), { secret: SECRET });
+  const fresh = async () => new PortablePresigner(await createDriver({ bucket: BUCKET, connectionString: azurite!.connectionString }), { secret: SECRET, staging: 'never' });
   const read = (key: string) =>
     container
       .getBlobClient(key)

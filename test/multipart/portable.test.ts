@@ -117,7 +117,7 @@ describe('multipart: portable layer', () => {
       abort: () => Promise.resolve(),
     };
     const driver = new Proxy(local, { get: (target, name) => (name === 'multipart' ? fake : Reflect.get(target, name, target)) });
-    const strict = new PortablePresigner(driver, { secret: SECRET, strict: true });
+    const strict = new PortablePresigner(driver, { secret: SECRET, strict: true, staging: 'never' });
     const error = await strict.createMultipartUploadGrant({ key: 'a.bin', contentType: 'text/plain', size: 10 }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(UnsupportedConstraintError).with.property('constraint', 'createOnly');
     const overwrite = await strict.createMultipartUploadGrant({ key: 'a.bin', contentType: 'text/plain', size: 10, overwrite: true, checksum: { md5: '1B2M2Y8AsgTpgAmY7PhCfg==' } }).catch((e: unknown) => e);

@@ -1,0 +1,109 @@
+// What staged uploads need from S3: CopyObject to promote (with `If-None-Match: *` on the
+// destination where the store has conditional writes; metadata is copied with the object),
+// PutObject for markers, ListObjectsV2 for the staging prefix, and ListMultipartUploads +
+// AbortMultipartUpload for uploads nobody completed. CopyObject copies up to 5 GiB in one call,
+// the largest single upload a grant allows; a multipart upload larger than that would need
+// UploadPartCopy, which this driver does not do yet (its promotion fails and the staged object stays).
+import {
+  AbortMultipartUploadCommand,
+  CopyObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import type { ListedPage, StagingDriver } from '../driver.js';
+import { errorCode, isNotFound, mapError } from './errors.js';
+import { uriEncode } from './sigv4.js';
+
+export class S3Staging implements StagingDriver {
+  readonly createOnlyPromotion: boolean;
+  readonly #bucket: string;
+  readonly #client: S3Client;
+
+  constructor(bucket: string, client: S3Client, conditionalWrites: boolean) {
+    this.#bucket = bucket;
+    this.#client = client;
+    this.createOnlyPromotion = conditionalWrites;
+  }
+
+  /** Implements StagingDriver.promote. */
+  async promote(from: string, to: string, options: { readonly createOnly: boolean }): Promise<'promoted' | 'exists' | 'missing'> {
+    try {
+      await this.#client.send(
+        new CopyObjectCommand({
+          Bucket: this.#bucket,
+          Key: to,
+          CopySource: `${this.#bucket}/${from.split('/').map((s) => uriEncode(s)).join('/')}`,
+          MetadataDirective: 'COPY',
+          ...(options.createOnly && this.createOnlyPromotion ? { IfNoneMatch: '*' } : {}),
+        }),
+      );
+      return 'promoted';
+    } catch (error) {
+      const code = errorCode(error);
+      if (code === 'PreconditionFailed' || code === 'ConditionalRequestConflict') return 'exists';
+      if (code === 'NoSuchKey' || isNotFound(error)) return 'missing';
+      throw mapError(error, this.#bucket);
+    }
+  }
+
+  /** Implements StagingDriver.put. */
+  async put(key: string, body: Uint8Array, options: { readonly createOnly: boolean; readonly contentType: string }): Promise<'written' | 'exists'> {
+    try {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          Body: body,
+          ContentType: options.contentType,
+          ...(options.createOnly && this.createOnlyPromotion ? { IfNoneMatch: '*' } : {}),
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (errorCode(error) === 'PreconditionFailed') return 'exists';
+      throw mapError(error, this.#bucket);
+    }
+  }
+
+  /** Implements StagingDriver.list. */
+  async list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage> {
+    try {
+      const out = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, MaxKeys: options.limit, ...(options.cursor ? { ContinuationToken: options.cursor } : {}) }),
+      );
+      const objects = (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }] : []));
+      return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { cursor: out.NextContinuationToken } : {}) };
+    } catch (error) {
+      throw mapError(error, this.#bucket);
+    }
+  }
+
+  /** Implements StagingDriver.abortStaleMultipart (ListMultipartUploads under the prefix). */
+  async abortStaleMultipart(prefix: string, isStale: (key: string) => boolean): Promise<number> {
+    let aborted = 0;
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    try {
+      for (let page = 0; page < 100; page++) {
+        const out = await this.#client.send(
+          new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
+        );
+        for (const upload of out.Uploads ?? []) {
+          if (!upload.Key || !upload.UploadId || !isStale(upload.Key)) continue;
+          await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((error: unknown) => {
+            if (errorCode(error) !== 'NoSuchUpload') throw error;
+          });
+          aborted += 1;
+        }
+        if (!out.IsTruncated) break;
+        keyMarker = out.NextKeyMarker;
+        uploadIdMarker = out.NextUploadIdMarker;
+      }
+    } catch (error) {
+      throw mapError(error, this.#bucket);
+    }
+    return aborted;
+  }
+}
