@@ -33,6 +33,7 @@ import type {
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
+import { GcsStaging, RECORD_METADATA } from './staging.js';
 import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
 import type { GcsSigner } from './signers.js';
 
@@ -48,6 +49,8 @@ export class GcsDriver implements Driver {
   readonly #objects: Bucket;
   /** Resumable upload sessions (drivers/gcs/multipart.ts). */
   readonly multipart: GcsMultipart;
+  /** Rewrite, insert and list for staged uploads (drivers/gcs/staging.ts). */
+  readonly staging: GcsStaging;
 
   constructor(bucket: string, signer: GcsSigner, endpoint: GcsEndpointInput, objects: Bucket) {
     this.bucket = bucket;
@@ -55,6 +58,7 @@ export class GcsDriver implements Driver {
     this.#endpoint = endpoint;
     this.#objects = objects;
     this.multipart = new GcsMultipart(objects);
+    this.staging = new GcsStaging(objects);
   }
 
   /** Implements Driver.uploadMethods: a signed PUT binds exact sizes and ranges alike; POST is for forms. */
@@ -84,12 +88,14 @@ export class GcsDriver implements Driver {
         object: key,
         expiration: expiresIn,
         timestamp: now,
-        fields: { 'content-type': constraints.contentType },
+        fields: { 'content-type': constraints.contentType, ...(request.record !== undefined ? { [`x-goog-meta-${RECORD_METADATA}`]: request.record } : {}) },
         conditions: { contentLengthRange: [constraints.minSize, constraints.maxSize] },
       });
       return { url, headers: {}, fields };
     }
     const headers = uploadHeaders(constraints);
+    // Signed: GCS refuses the upload when the record is changed or left out.
+    if (request.record !== undefined) headers[`x-goog-meta-${RECORD_METADATA}`] = request.record;
     const url = await signUrlV4({
       ...this.#endpoint,
       signer: this.#signer,
@@ -130,6 +136,7 @@ export class GcsDriver implements Driver {
         contentType: metadata.contentType ?? '',
         ...(metadata.md5Hash ? { md5: metadata.md5Hash } : {}),
         ...(metadata.etag ? { etag: metadata.etag } : {}),
+        ...(typeof metadata.metadata?.[RECORD_METADATA] === 'string' ? { record: metadata.metadata[RECORD_METADATA] } : {}),
       };
     } catch (error) {
       if (isNotFound(error)) return undefined;

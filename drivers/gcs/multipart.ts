@@ -17,6 +17,7 @@
 // grant's expiresIn, so expiry is 'none'; abort cancels it (DELETE on the session URI, answered 499).
 import type { Bucket } from '@google-cloud/storage';
 import { InvalidRequestError } from '../../src/errors.js';
+import { RECORD_METADATA } from './staging.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
   CompleteMultipartRequest,
@@ -75,6 +76,7 @@ export class GcsMultipart implements MultipartDriver {
         contentType: constraints.contentType,
         contentLength: size,
         ...(constraints.checksum?.algorithm === 'md5' ? { md5Hash: constraints.checksum.value } : {}),
+        ...(request.record !== undefined ? { metadata: { [RECORD_METADATA]: request.record } } : {}),
       },
       ...(constraints.createOnly ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
       ...(request.origin ? { origin: request.origin } : {}),

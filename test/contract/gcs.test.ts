@@ -9,6 +9,7 @@ import { uploadViaHttp } from '../support/http.js';
 import { editSignedUrl, flipHex, throwawayAccount } from '../gcs/helpers.js';
 import { presignerOn, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
+import { runStagingContractTests } from './staging-suite.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -18,7 +19,7 @@ const OTHER = 'other-uploads';
 describe('contract: gcs driver on the GCS stand-in', function () {
   const makeHarness = async (): Promise<ContractHarness | undefined> => {
     const account = throwawayAccount();
-    const standIn: GcsStandIn = await startGcsStandIn({ buckets: [BUCKET, OTHER], accounts: [account] });
+    const standIn: GcsStandIn = await startGcsStandIn({ buckets: [BUCKET, OTHER], accounts: [account], rewriteChunk: 1024 });
     const harness: ContractHarness = {
       name: 'gcs',
       otherBucket: OTHER,
@@ -63,4 +64,5 @@ describe('contract: gcs driver on the GCS stand-in', function () {
   };
   runContractTests(makeHarness);
   runMultipartContractTests(makeHarness);
+  runStagingContractTests(makeHarness);
 });

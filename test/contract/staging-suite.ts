@@ -25,15 +25,18 @@ function countingPromotions(counts: Map<string, number>): (driver: Driver) => Dr
         const value = Reflect.get(target, property, target) as unknown;
         if (property === 'staging' && value) {
           const staging = value as StagingDriver;
-          return {
-            ...staging,
+          const counted: StagingDriver = {
             createOnlyPromotion: staging.createOnlyPromotion,
             promote: async (from: string, to: string, options: { createOnly: boolean }) => {
               const outcome = await staging.promote(from, to, options);
               if (outcome === 'promoted') counts.set(to, (counts.get(to) ?? 0) + 1);
               return outcome;
             },
-          } satisfies StagingDriver;
+            put: (key, body, options) => staging.put(key, body, options),
+            list: (prefix, options) => staging.list(prefix, options),
+            ...(staging.abortStaleMultipart ? { abortStaleMultipart: staging.abortStaleMultipart.bind(staging) } : {}),
+          };
+          return counted;
         }
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },

@@ -122,7 +122,7 @@ describe('gcs grants', () => {
     let standIn: GcsStandIn;
     const account = throwawayAccount();
     const presigner = async (overrides: { strict?: boolean; clock?: () => Date } = {}) =>
-      new PortablePresigner(await createDriver({ bucket: 'forms', credentials: account, apiEndpoint: standIn.endpoint, projectId: 'p' }), { secret: SECRET, ...overrides });
+      new PortablePresigner(await createDriver({ bucket: 'forms', credentials: account, apiEndpoint: standIn.endpoint, projectId: 'p' }), { secret: SECRET, staging: 'never', ...overrides });
 
     before(async () => {
       standIn = await startGcsStandIn({ buckets: ['forms'], accounts: [account] });

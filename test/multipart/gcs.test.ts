@@ -31,7 +31,7 @@ describe('multipart: gcs driver on the GCS stand-in (resumable sessions)', funct
   let n = 0;
   const newKey = () => `mp/${Date.now()}-${n++}.bin`;
   const fresh = async (strict = false) =>
-    new PortablePresigner(await createDriver({ bucket: BUCKET, credentials: account, apiEndpoint: standIn.endpoint, projectId: 'upgrant-test' }), { secret: SECRET, strict });
+    new PortablePresigner(await createDriver({ bucket: BUCKET, credentials: account, apiEndpoint: standIn.endpoint, projectId: 'upgrant-test' }), { secret: SECRET, strict, staging: 'never' });
   const read = (key: string) => standIn.read(BUCKET, key)?.data;
   const sameBytes = (a: Uint8Array | undefined, b: Uint8Array) => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 

@@ -23,7 +23,7 @@ const MAX_SESSION_BYTES = 256 * 1024 * 1024;
 
 export interface ResumableStore {
   /** Create the object (throws an error with `status` 412 when the precondition fails). */
-  store(bucket: string, key: string, data: Buffer, contentType: string, ifGenerationMatch: string | undefined): { generation: number; md5: string };
+  store(bucket: string, key: string, data: Buffer, contentType: string, ifGenerationMatch: string | undefined, metadata?: Readonly<Record<string, string>>): { generation: number; md5: string };
   hasBucket(bucket: string): boolean;
   endpoint(): string;
 }
@@ -35,10 +35,12 @@ interface Session {
   readonly declaredLength: number | undefined;
   readonly ifGenerationMatch: string | undefined;
   readonly md5: string | undefined;
+  /** Custom metadata (the JSON resource's `metadata`). */
+  readonly metadata: Readonly<Record<string, string>> | undefined;
   readonly origin: string | undefined;
   readonly chunks: Buffer[];
   persisted: number;
-  finished?: Record<string, string>;
+  finished?: Record<string, unknown>;
   cancelled: boolean;
 }
 
@@ -73,7 +75,7 @@ export function resumableSessions(backend: ResumableStore): ResumableSessions {
       const name = url.searchParams.get('name');
       if (!name) return error(res, undefined, req, 400, 'Required parameter: name');
       const text = Buffer.concat(parts).toString('utf8');
-      const metadata = (text ? JSON.parse(text) : {}) as { md5Hash?: string; contentType?: string };
+      const metadata = (text ? JSON.parse(text) : {}) as { md5Hash?: string; contentType?: string; metadata?: Record<string, string> };
       const length = req.headers['x-upload-content-length'];
       const id = randomBytes(24).toString('base64url');
       sessions.set(id, {
@@ -83,6 +85,7 @@ export function resumableSessions(backend: ResumableStore): ResumableSessions {
         declaredLength: length === undefined ? undefined : Number(length),
         ifGenerationMatch: url.searchParams.get('ifGenerationMatch') ?? undefined,
         md5: metadata.md5Hash,
+        metadata: metadata.metadata,
         origin: req.headers.origin,
         chunks: [],
         persisted: 0,
@@ -108,7 +111,7 @@ export function resumableSessions(backend: ResumableStore): ResumableSessions {
     }
     let object: { generation: number; md5: string };
     try {
-      object = backend.store(session.bucket, session.name, data, session.contentType, session.ifGenerationMatch);
+      object = backend.store(session.bucket, session.name, data, session.contentType, session.ifGenerationMatch, session.metadata);
     } catch (e) {
       const status = (e as { status?: number }).status ?? 500;
       session.cancelled = true;
@@ -124,6 +127,7 @@ export function resumableSessions(backend: ResumableStore): ResumableSessions {
       md5Hash: object.md5,
       generation: String(object.generation),
       etag: `standin-${object.generation}`,
+      ...(session.metadata ? { metadata: session.metadata } : {}),
     };
     reply(res, session, req, 200, { 'content-type': 'application/json', etag: `"standin-${object.generation}"` }, JSON.stringify(session.finished));
   }

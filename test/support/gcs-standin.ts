@@ -14,7 +14,11 @@
 // - XML API POST policy (HTML form): signature over the base64 policy, expiry, every condition
 //   (exact match, starts-with, content-length-range) and every form field covered by the policy.
 // - JSON API (what @google-cloud/storage calls): object metadata, alt=media, DELETE, bucket PATCH
-//   (CORS), with or without the /storage/v1 prefix (STORAGE_EMULATOR_HOST drops it).
+//   (CORS), with or without the /storage/v1 prefix (STORAGE_EMULATOR_HOST drops it); custom
+//   metadata (x-goog-meta-* on XML uploads, `metadata` in JSON); objects.list by prefix with page
+//   tokens; objects.rewrite (copy) with ifGenerationMatch on the destination, done in one call or,
+//   for objects over `rewriteChunk` bytes, over several calls with a rewriteToken as GCS does;
+//   multipart (uploadType=multipart) inserts with ifGenerationMatch.
 // - JSON API resumable upload sessions (test/support/gcs-resumable.ts).
 // - IAM Credentials signBlob (keyless signing), with a fixed bearer token.
 // Traffic is loopback only; the server listens on an OS-assigned port.
@@ -33,6 +37,9 @@ export interface StoredObject {
   readonly contentType: string;
   readonly generation: number;
   readonly md5: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Unix milliseconds. */
+  readonly updated: number;
 }
 
 export interface GcsStandInOptions {
@@ -43,6 +50,8 @@ export interface GcsStandInOptions {
   /** Bearer token signBlob requires. */
   iamToken?: string;
   clock?: () => Date;
+  /** Bytes a rewrite copies per call before answering done=false with a rewriteToken (default 1 MiB). */
+  rewriteChunk?: number;
 }
 
 export interface GcsStandIn {
@@ -159,13 +168,20 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
   }
 
   /** Create or replace an object; the generation check and the write happen in one synchronous step. */
-  function store(bucketName: string, key: string, data: Buffer, contentType: string, ifGenerationMatch: string | undefined): StoredObject {
+  function store(bucketName: string, key: string, data: Buffer, contentType: string, ifGenerationMatch: string | undefined, metadata?: Readonly<Record<string, string>>): StoredObject {
     const bucket = bucketOf(bucketName);
     if (ifGenerationMatch !== undefined) {
       const current = bucket.get(key)?.generation ?? 0;
       if (String(current) !== ifGenerationMatch.trim()) throw new HttpError(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold.');
     }
-    const object = { data, contentType, generation: ++generation, md5: createHash('md5').update(data).digest('base64') };
+    const object = {
+      data,
+      contentType,
+      generation: ++generation,
+      md5: createHash('md5').update(data).digest('base64'),
+      ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
+      updated: clock().getTime(),
+    };
     bucket.set(key, object);
     return object;
   }
@@ -180,7 +196,7 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
     }
     const md5 = header(req, 'content-md5');
     if (md5 !== undefined && md5 !== createHash('md5').update(body).digest('base64')) throw new HttpError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
-    const object = store(bucketName, key, body, header(req, 'content-type') ?? 'application/octet-stream', header(req, 'x-goog-if-generation-match'));
+    const object = store(bucketName, key, body, header(req, 'content-type') ?? 'application/octet-stream', header(req, 'x-goog-if-generation-match'), metaHeaders(req));
     return [200, { 'x-goog-generation': String(object.generation), etag: `"${Buffer.from(object.md5, 'base64').toString('hex')}"` }, ''];
   }
 
@@ -241,15 +257,79 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
     for (const name of fields.keys()) {
       if (!['policy', 'x-goog-signature'].includes(name) && !name.startsWith('x-ignore-') && !covered.has(name)) throw refuse(`extra form field ${name}`);
     }
-    const object = store(bucketName, need('key'), data, fields.get('content-type') ?? (file.type || 'application/octet-stream'), undefined);
+    const meta = Object.fromEntries([...fields].filter(([name]) => name.startsWith('x-goog-meta-')).map(([name, value]) => [name.slice('x-goog-meta-'.length), value]));
+    const object = store(bucketName, need('key'), data, fields.get('content-type') ?? (file.type || 'application/octet-stream'), undefined, meta);
     return [204, { 'x-goog-generation': String(object.generation) }, ''];
   }
+
+  const resource = (bucketName: string, name: string, object: StoredObject) => ({
+    kind: 'storage#object',
+    name,
+    bucket: bucketName,
+    size: String(object.data.length),
+    contentType: object.contentType,
+    md5Hash: object.md5,
+    crc32c: crc32c(object.data),
+    generation: String(object.generation),
+    etag: `standin-${object.generation}`,
+    updated: new Date(object.updated).toISOString(),
+    ...(object.metadata ? { metadata: object.metadata } : {}),
+  });
+  /** Rewrites under way: token -> bytes copied so far (the source generation is part of the token). */
+  const rewrites = new Map<string, number>();
 
   function jsonApi(req: IncomingMessage, url: URL, body: Buffer): [number, Record<string, string>, Buffer | string] {
     const path = url.pathname.replace(/^\/download/, '').replace(/^\/upload/, '').replace(/^\/storage\/v1/, '');
     const json = (status: number, value: unknown): [number, Record<string, string>, string] => [status, { 'content-type': 'application/json' }, JSON.stringify(value)];
     const notFound = (what: string) => json(404, { error: { code: 404, message: `No such ${what}`, errors: [{ domain: 'global', reason: 'notFound', message: `No such ${what}` }] } });
-    let match = /^\/b\/([^/]+)\/o\/(.+)$/.exec(path);
+    const failed = (e: unknown) => {
+      const status = e instanceof HttpError ? e.status : 500;
+      return json(status, { error: { code: status, message: (e as Error).message } });
+    };
+    let match = /^\/b\/([^/]+)\/o\/(.+)\/rewriteTo\/b\/([^/]+)\/o\/(.+)$/.exec(path);
+    if (match && req.method === 'POST') {
+      const source = buckets.get(decodeURIComponent(match[1]!))?.get(decodeURIComponent(match[2]!));
+      if (!source) return notFound(`object: ${decodeURIComponent(match[2]!)}`);
+      const chunk = options.rewriteChunk ?? 1024 * 1024;
+      const token = url.searchParams.get('rewriteToken') ?? `${source.generation}.${randomId()}`;
+      const done = (rewrites.get(token) ?? 0) + chunk;
+      if (!token.startsWith(`${source.generation}.`)) return json(400, { error: { code: 400, message: 'the source changed during the rewrite' } });
+      if (done < source.data.length) {
+        rewrites.set(token, done);
+        return json(200, { kind: 'storage#rewriteResponse', totalBytesRewritten: String(done), objectSize: String(source.data.length), done: false, rewriteToken: token });
+      }
+      rewrites.delete(token);
+      const target = decodeURIComponent(match[4]!);
+      try {
+        const copy = store(decodeURIComponent(match[3]!), target, source.data, source.contentType, url.searchParams.get('ifGenerationMatch') ?? undefined, source.metadata);
+        return json(200, { kind: 'storage#rewriteResponse', totalBytesRewritten: String(source.data.length), objectSize: String(source.data.length), done: true, resource: resource(decodeURIComponent(match[3]!), target, copy) });
+      } catch (e) {
+        return failed(e);
+      }
+    }
+    match = /^\/b\/([^/]+)\/o$/.exec(path);
+    if (match) {
+      const bucketName = decodeURIComponent(match[1]!);
+      const bucket = buckets.get(bucketName);
+      if (!bucket) return notFound('bucket');
+      if (req.method === 'POST' && url.searchParams.get('uploadType') === 'multipart') {
+        const { metadata, media } = multipartRelated(header(req, 'content-type') ?? '', body);
+        const name = String(metadata['name'] ?? url.searchParams.get('name') ?? '');
+        try {
+          const object = store(bucketName, name, media, String(metadata['contentType'] ?? 'application/octet-stream'), url.searchParams.get('ifGenerationMatch') ?? undefined, metadata['metadata'] as Record<string, string> | undefined);
+          return json(200, resource(bucketName, name, object));
+        } catch (e) {
+          return failed(e);
+        }
+      }
+      const prefix = url.searchParams.get('prefix') ?? '';
+      const max = Number(url.searchParams.get('maxResults') ?? 1000);
+      const after = url.searchParams.get('pageToken') ?? '';
+      const names = [...bucket.keys()].filter((n) => n.startsWith(prefix) && n > after).sort();
+      const page = names.slice(0, max);
+      return json(200, { kind: 'storage#objects', items: page.map((n) => resource(bucketName, n, bucket.get(n)!)), ...(names.length > max ? { nextPageToken: page[page.length - 1] } : {}) });
+    }
+    match = /^\/b\/([^/]+)\/o\/(.+)$/.exec(path);
     if (match) {
       const bucket = buckets.get(decodeURIComponent(match[1]!));
       const name = decodeURIComponent(match[2]!);
@@ -260,16 +340,7 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
         return [204, {}, ''];
       }
       if (url.searchParams.get('alt') === 'media') return [200, { 'content-type': object.contentType }, object.data];
-      return json(200, {
-        kind: 'storage#object',
-        name,
-        bucket: match[1],
-        size: String(object.data.length),
-        contentType: object.contentType,
-        md5Hash: object.md5,
-        generation: String(object.generation),
-        etag: `standin-${object.generation}`,
-      });
+      return json(200, resource(match[1]!, name, object));
     }
     match = /^\/b\/([^/]+)$/.exec(path);
     if (match) {
@@ -345,6 +416,54 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** x-goog-meta-* request headers, as custom metadata. */
+function metaHeaders(req: IncomingMessage): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) if (name.startsWith('x-goog-meta-') && typeof value === 'string') meta[name.slice('x-goog-meta-'.length)] = value;
+  return meta;
+}
+
+/** The two parts of a multipart/related insert: the JSON resource, then the media. */
+function multipartRelated(contentType: string, body: Buffer): { metadata: Record<string, unknown>; media: Buffer } {
+  const boundary = /boundary="?([^";]+)"?/.exec(contentType)?.[1];
+  if (!boundary) throw new HttpError(400, 'InvalidArgument', 'multipart upload without a boundary');
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: Buffer[] = [];
+  let start = body.indexOf(delimiter);
+  while (start >= 0) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next < 0) break;
+    parts.push(body.subarray(start + delimiter.length, next));
+    start = next;
+  }
+  const bodyOf = (part: Buffer) => {
+    const split = part.indexOf('\r\n\r\n');
+    const content = part.subarray(split + 4);
+    return content.subarray(0, content.length - 2); // the CRLF before the next delimiter
+  };
+  if (parts.length < 2) throw new HttpError(400, 'InvalidArgument', 'multipart upload needs metadata and media');
+  return { metadata: JSON.parse(bodyOf(parts[0]!).toString('utf8')) as Record<string, unknown>, media: Buffer.from(bodyOf(parts[1]!)) };
+}
+
+const CRC32C_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+/** CRC32C (Castagnoli) as GCS reports it: base64 of the big-endian 32-bit value. */
+function crc32c(data: Buffer): string {
+  let crc = 0xffffffff;
+  for (const byte of data) crc = CRC32C_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
+  return out.toString('base64');
+}
+
+function randomId(): string {
+  return createHash('sha256').update(String(Math.random())).digest('hex').slice(0, 16);
 }
 
 function signatureMismatch(stringToSign: string): HttpError {
