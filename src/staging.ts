@@ -17,7 +17,7 @@
 //   grant is already at the key and promotes nothing again (create-only promotion makes exactly one
 //   of concurrent copies win where the storage offers it).
 import { randomBytes } from 'node:crypto';
-import type { Driver, DriverEnforcement, ObjectInfo, StagingDriver } from '../drivers/driver.js';
+import type { Driver, DriverEnforcement, ListedPage, ObjectInfo, StagingDriver } from '../drivers/driver.js';
 import { findViolations } from './check-object.js';
 import { ConfigError, InvalidRequestError, ObjectNotFoundError, UploadRejectedError } from './errors.js';
 import type { SealedGrant, TokenSealer } from './token.js';
@@ -137,9 +137,10 @@ export class Staging {
       if (!dryRun) await this.reject(grant, violations);
       throw new UploadRejectedError(grant.key, violations);
     }
-    // Where the promotion cannot be create-only (no conditional copy), a taken key is still refused
-    // here: a courtesy check a race can beat, as the grant's createOnly 'none' says.
-    if (grant.constraints.createOnly && current && !this.#staging().createOnlyPromotion) {
+    // A taken key is refused before any copy. Where the promotion is create-only the storage
+    // guards the race too; elsewhere (no conditional copy) this check is all there is, as the
+    // grant's createOnly 'none' says.
+    if (grant.constraints.createOnly && current) {
       const taken: Violation[] = [{ constraint: 'createOnly', expected: 'no object at the key (create-only grant)', actual: 'another object is there' }];
       if (!dryRun) await this.reject(grant, taken);
       throw new UploadRejectedError(grant.key, taken);
@@ -233,6 +234,21 @@ export class Staging {
       // An unreadable marker still marks the grant as rejected.
     }
     return [{ constraint: 'grant', expected: 'a grant that was never rejected', actual: 'rejected before' }];
+  }
+
+  /** The driver's head, wrapped like every call of the presigner. */
+  head(key: string): Promise<ObjectInfo | undefined> {
+    return this.#head(key);
+  }
+
+  /** The driver's delete, wrapped like every call of the presigner. */
+  delete(key: string): Promise<void> {
+    return this.#delete(key);
+  }
+
+  /** A listing page of the staging prefix, wrapped. */
+  list(options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage> {
+    return this.#call('list', this.prefix, () => this.#staging().list(this.prefix, options));
   }
 
   #head(key: string): Promise<ObjectInfo | undefined> {

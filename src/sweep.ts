@@ -29,14 +29,14 @@ export async function sweepStaging(staging: Staging, driver: Driver, options: Sw
   const nowS = now.getTime() / 1000;
   let cursor: string | undefined;
   do {
-    const page = await stagingDriver.list(staging.prefix, { limit: Math.min(PAGE_SIZE, limit - report.scanned), ...(cursor ? { cursor } : {}) });
+    const page = await staging.list({ limit: Math.min(PAGE_SIZE, limit - report.scanned), ...(cursor ? { cursor } : {}) });
     for (const object of page.objects) {
       report.scanned += 1;
       const name = parseStagingName(staging.prefix, object.key);
       if (!name) continue; // not ours: never touched
       if (name.marker) {
         if (name.expiresAt + grace < nowS) {
-          if (!dryRun) await driver.delete(object.key);
+          if (!dryRun) await staging.delete(object.key);
           report.expired.push(object.key);
         }
         continue;
@@ -82,7 +82,7 @@ async function handleOne(staging: Staging, driver: Driver, event: StorageObjectE
 
 /** Verify the staged object at `stagingKey` from the record it carries. */
 async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string, dryRun: boolean): Promise<StorageEventResult> {
-  const info = await driver.head(stagingKey);
+  const info = await staging.head(stagingKey);
   if (!info) return { bucket: driver.bucket, key: stagingKey, outcome: 'missing', reason: 'no staged object (already promoted or removed)' };
   const grant = staging.grantOf(info, stagingKey);
   if (!grant) {

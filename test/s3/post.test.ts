@@ -25,7 +25,7 @@ describe('s3 driver: POST grants on s3rver (form only; s3rver enforces nothing)'
   before(async function () {
     server = await startS3rver([BUCKET]);
     client = new S3Client({ region: 'us-east-1', endpoint: server.endpoint, forcePathStyle: true, credentials: CREDENTIALS });
-    presigner = new PortablePresigner(await createDriver({ bucket: BUCKET, endpoint: server.endpoint, credentials: CREDENTIALS }), { secret: SECRET });
+    presigner = new PortablePresigner(await createDriver({ bucket: BUCKET, endpoint: server.endpoint, credentials: CREDENTIALS }), { secret: SECRET, staging: 'never' });
   });
   after(async function () {
     await presigner?.close();
@@ -39,8 +39,11 @@ describe('s3 driver: POST grants on s3rver (form only; s3rver enforces nothing)'
     expect(grant.url).to.equal(`${server.endpoint}/${BUCKET}`);
     expect(grant.headers).to.deep.equal({});
     const fields = grant.fields ?? {};
-    expect(Object.keys(fields)).to.deep.equal(['key', 'Content-Type', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'Policy', 'X-Amz-Signature']);
+    const record = Object.keys(fields).filter((k) => k.startsWith('x-amz-meta-upgrant-record-'));
+    expect(Object.keys(fields).filter((k) => !record.includes(k))).to.deep.equal(['key', 'Content-Type', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'Policy', 'X-Amz-Signature']);
+    expect(record.map((k) => fields[k]).join(''), 'the grant record, in pieces').to.equal(grant.token);
     const policy = decodePostPolicy(fields.Policy ?? '');
+    for (const name of record) expect(policy.conditions, name).to.deep.include({ [name]: fields[name] });
     expect(policy.conditions).to.deep.include({ bucket: BUCKET });
     expect(policy.conditions).to.deep.include({ key: 'forms/a b é.csv' });
     expect(policy.conditions).to.deep.include(['eq', '$Content-Type', 'text/csv']);
@@ -76,14 +79,20 @@ describe('s3 driver: POST grants on s3rver (form only; s3rver enforces nothing)'
   });
 
   it('strict mode refuses a create-only POST grant (S3 cannot refuse an overwrite on POST)', async function () {
-    const strict = new PortablePresigner(await createDriver({ bucket: BUCKET, endpoint: server.endpoint, credentials: CREDENTIALS }), { secret: SECRET, strict: true });
+    const strict = new PortablePresigner(await createDriver({ bucket: BUCKET, endpoint: server.endpoint, credentials: CREDENTIALS }), { secret: SECRET, strict: true, staging: 'never' });
+    // Staged (the default 'auto'), the promotion is a conditional CopyObject: create-only is the storage's.
+    const staged = new PortablePresigner(await createDriver({ bucket: BUCKET, endpoint: server.endpoint, credentials: CREDENTIALS }), { secret: SECRET, strict: true });
     try {
+      const grant = await staged.createUploadGrant({ key: 'forms/staged.bin', contentType: 'text/plain', maxSize: 10 });
+      expect(grant).to.deep.include({ method: 'POST', staged: true });
+      expect(grant.enforcement.createOnly).to.equal('storage');
       const error = await strict.createUploadGrant({ key: 'forms/strict.bin', contentType: 'text/plain', maxSize: 10 }).then(() => undefined, (e: unknown) => e);
       expect(error).to.have.property('constraint', 'createOnly');
       const overwrite = await strict.createUploadGrant({ key: 'forms/strict.bin', contentType: 'text/plain', maxSize: 10, overwrite: true });
       expect(overwrite.method).to.equal('POST');
     } finally {
       await strict.close();
+      await staged.close();
     }
   });
 

@@ -1,0 +1,123 @@
+// `upgrant sweep` as an operator runs it (a real process, configured by the environment), for a
+// client that uploaded and never reported: its valid upload is promoted, its violating one removed.
+// On the local driver (staging 'always') and on Azurite (where 'auto' stages every grant).
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDriver as createAzureDriver } from '../../drivers/azure/index.js';
+import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { PortablePresigner } from '../../src/presigner.js';
+import type { Presigner, SweepReport } from '../../src/types.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { uploadViaHttp } from '../support/http.js';
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const SECRET = 'sweep-cli-secret-0123456789abcdef0123';
+
+/** Run the CLI from source (tsx), with only the given environment. */
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx/esm', MAIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** A valid upload and a violating one (another type where the storage cannot bind it, else a taken key), neither reported. */
+async function unreported(presigner: Presigner): Promise<{ good: string; bad: string; body: Uint8Array }> {
+  const body = new Uint8Array(randomBytes(32));
+  const good = await presigner.createUploadGrant({ key: `sweep/${randomBytes(4).toString('hex')}.bin`, contentType: 'image/png', size: 32 });
+  expect(good.staged).to.equal(true);
+  expect((await uploadViaHttp(good, body)).status).to.be.within(200, 299);
+  const badKey = `sweep/${randomBytes(4).toString('hex')}.bin`;
+  const bad = await presigner.createUploadGrant({ key: badKey, contentType: 'image/png', size: 32 });
+  const wrongType = await uploadViaHttp(bad, body, { contentType: 'text/html' });
+  if (wrongType.status >= 300) {
+    const first = await presigner.createUploadGrant({ key: badKey, contentType: 'image/png', size: 32 });
+    expect((await uploadViaHttp(first, body)).status).to.be.within(200, 299);
+    await presigner.verifyUpload(first.token);
+    expect((await uploadViaHttp(bad, body)).status).to.be.within(200, 299);
+  }
+  return { good: good.key, bad: badKey, body };
+}
+
+function report(stdout: string): SweepReport {
+  return JSON.parse(stdout) as SweepReport;
+}
+
+describe('upgrant sweep (CLI)', function () {
+  this.timeout(60_000);
+
+  describe('local driver, UPGRANT_STAGING=always', () => {
+    let root: string;
+    let receiver: LocalReceiver;
+    before(async () => {
+      root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-sweep-'));
+      receiver = await listenLocal({ root, secret: SECRET, staging: 'always' });
+    });
+    after(async () => {
+      await receiver?.close();
+      await rm(root, { recursive: true, force: true });
+    });
+
+    it('promotes the valid upload, removes the violating one, and says so (--json; --dry-run changes nothing)', async () => {
+      const { good, bad } = await unreported(receiver.presigner);
+      const env = { UPGRANT_PROVIDER: 'local', UPGRANT_LOCAL_ROOT: root, UPGRANT_SECRET: SECRET, UPGRANT_STAGING: 'always', UPGRANT_PUBLIC_URL: receiver.baseUrl };
+      const dry = await cli(['sweep', '--dry-run', '--json'], env);
+      expect(dry.code, dry.stderr).to.equal(0);
+      expect(report(dry.stdout).promoted.map((o) => o.key)).to.deep.equal([good]);
+      expect(await readFile(path.join(root, 'local', ...good.split('/'))).catch(() => undefined), 'dry run').to.equal(undefined);
+      const run = await cli(['sweep', '--json'], env);
+      expect(run.code, run.stderr).to.equal(0);
+      const swept = report(run.stdout);
+      expect(swept.promoted.map((o) => o.key)).to.deep.equal([good]);
+      expect(swept.rejected.map((r) => r.key)).to.deep.equal([bad]);
+      expect(await readFile(path.join(root, 'local', ...good.split('/')))).to.have.length(32);
+      const text = await cli(['sweep'], env);
+      expect(text.stdout).to.match(/promoted 0/);
+      const wrong = await cli(['sweep', '--older-than', 'soon'], env);
+      expect(wrong.code).to.equal(2);
+      expect(wrong.stderr).to.include('--older-than');
+    });
+  });
+
+  describe('azure driver on Azurite (auto staging)', () => {
+    let azurite: Azurite | undefined;
+    let presigner: Presigner;
+    before(async function () {
+      const missing = await azuriteMissing();
+      if (missing) {
+        if (emulatorsRequired()) throw new Error(`Azurite is required here: ${missing}`);
+        this.skip();
+      }
+      azurite = await startAzurite();
+      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).createContainer('sweep');
+      presigner = new PortablePresigner(await createAzureDriver({ bucket: 'sweep', connectionString: azurite.connectionString }), { secret: SECRET });
+    });
+    after(async () => {
+      await presigner?.close();
+      await azurite?.stop();
+    });
+
+    it('promotes the valid upload and removes the violating one', async () => {
+      const { good, bad, body } = await unreported(presigner);
+      const env = { UPGRANT_PROVIDER: 'azure', UPGRANT_BUCKET: 'sweep', UPGRANT_SECRET: SECRET, AZURE_STORAGE_CONNECTION_STRING: azurite!.connectionString };
+      const run = await cli(['sweep', '--json'], env);
+      expect(run.code, run.stderr).to.equal(0);
+      const swept = report(run.stdout);
+      expect(swept.promoted.map((o) => o.key)).to.deep.equal([good]);
+      expect(swept.rejected.map((r) => r.key)).to.deep.equal([bad]);
+      const container = new BlobServiceClient(azurite!.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient('sweep');
+      expect((await container.getBlobClient(good).downloadToBuffer()).equals(Buffer.from(body))).to.equal(true);
+      expect(await container.getBlobClient(bad).exists()).to.equal(false);
+    });
+  });
+});
