@@ -5,6 +5,8 @@ export { PRESIGNER, DRIVER, POLICY, presignerModule, presignerOnDriverModule } f
 export { keyFor, safeFileName } from './key-for.js';
 export { PortablePresigner } from './presigner.js';
 export { DEFAULT_GRANT_EXPIRY, MAX_GRANT_EXPIRY, MAX_KEY_BYTES } from './validate.js';
+export { DEFAULT_STAGING_PREFIX } from './staging.js';
+export { parseStorageEvent, type StorageObjectEvent } from './storage-events.js';
 export {
   UpgrantError,
   InvalidRequestError,
@@ -17,4 +19,4 @@ export {
   type UpgrantErrorCode,
 } from './errors.js';
 export type * from './types.js';
-export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult } from '../drivers/driver.js';
+export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, StagingDriver, ListedPage } from '../drivers/driver.js';
