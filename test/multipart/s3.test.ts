@@ -23,7 +23,7 @@ describe('multipart: s3 driver on OpenStack Swift (s3api)', function () {
   let presigner: Presigner;
   let n = 0;
   const newKey = () => `mp/${Date.now()}-${n++}.bin`;
-  const fresh = async () => new PortablePresigner(await createDriver(swiftOptions(swift!.endpoint, BUCKET)), { secret: SECRET });
+  const fresh = async () => new PortablePresigner(await createDriver(swiftOptions(swift!.endpoint, BUCKET)), { secret: SECRET, staging: 'never' });
 
   /** Upload ids S3 still holds for this key (pending multipart uploads). */
   async function pending(key: string): Promise<string[]> {
