@@ -233,7 +233,34 @@ export class AzureDriver implements Driver {
         throw this.#map(error);
       }
     },
+    abortStaleMultipart: (prefix, isStale) => this.#abortStale(prefix, isStale),
   };
+
+  /**
+   * Blobs under the prefix that hold only uncommitted blocks (a multipart upload nobody completed)
+   * and whose grant can no longer complete: discarded the way abort does (an empty block list
+   * committed with If-None-Match: *, then deleted), so a committed blob is never touched.
+   */
+  async #abortStale(prefix: string, isStale: (key: string) => boolean): Promise<number> {
+    let aborted = 0;
+    try {
+      for await (const item of this.#container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
+        if (!isStale(item.name)) continue;
+        const blob = this.#container.getBlockBlobClient(item.name);
+        try {
+          await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
+        } catch (error) {
+          if (isConflict(error)) continue; // committed: the sweep's own business, not an upload in flight
+          throw error;
+        }
+        await blob.deleteIfExists();
+        aborted += 1;
+      }
+    } catch (error) {
+      throw this.#map(error);
+    }
+    return aborted;
+  }
 
   async #promote(from: string, to: string, createOnly: boolean): Promise<'promoted' | 'exists' | 'missing'> {
     const source = `${this.#blobUrl(from)}?${await this.#sas({ key: from, permissions: 'r', now: new Date(), expiresIn: 3600 })}`;
