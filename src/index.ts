@@ -18,3 +18,4 @@ export {
 } from './errors.js';
 export type * from './types.js';
 export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult } from '../drivers/driver.js';
+export { parseStorageEvent, eventGridValidationResponse, MAX_EVENT_BYTES, type StorageObjectEvent, type LocalUploadEvent } from './storage-events.js';
