@@ -1,7 +1,7 @@
 // The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
 import { createHash } from 'node:crypto';
-import type { Driver, SignedUpload } from '../drivers/driver.js';
+import type { Driver, LifecycleResult, SignedUpload } from '../drivers/driver.js';
 import {
   InvalidRequestError,
   ObjectNotFoundError,
@@ -12,6 +12,7 @@ import {
 } from './errors.js';
 import { resolveEnforcement } from './enforcement.js';
 import { resolveGrantRequest } from './grant-request.js';
+import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
 import { TokenSealer } from './token.js';
 import type {
@@ -218,6 +219,11 @@ export class PortablePresigner implements Presigner {
 
   #wrap(operation: string, key: string, error: unknown): unknown {
     return error instanceof UpgrantError ? error : new ProviderError(this.provider, operation, key, error);
+  }
+
+  /** Bucket rules that delete stale staged objects and abort incomplete multipart uploads (src/lifecycle.ts). */
+  applyLifecycleRules(options?: LifecycleOptions): Promise<LifecycleResult> {
+    return applyLifecycleRules(this.#driver, options, this.#maxExpiresIn);
   }
 }
 

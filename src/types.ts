@@ -1,5 +1,7 @@
 // The public vocabulary of upgrant: what an app asks for, and what it gets back.
 // Every driver produces the same shapes, so app code never branches on the provider.
+import type { LifecycleResult } from '../drivers/driver.js';
+import type { LifecycleOptions } from './lifecycle.js';
 
 /** The storage backends upgrant can grant uploads to. */
 export type ProviderName = 'local' | 's3' | 'gcs' | 'azure';
@@ -136,6 +138,8 @@ export interface Presigner extends MultipartPresigner {
   verifyUpload(token: string): Promise<VerifiedObject>;
   /** Release the driver's resources (sockets, timers). */
   close(): Promise<void>;
+  /** Bucket lifecycle rules for the staging prefix: delete stale staged objects, abort incomplete multipart uploads. */
+  applyLifecycleRules(options?: LifecycleOptions): Promise<LifecycleResult>;
 }
 
 /** Policy shared by every provider. */

@@ -33,6 +33,7 @@ import type {
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
+import { GcsLifecycle } from './lifecycle.js';
 import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
 import type { GcsSigner } from './signers.js';
 
@@ -55,6 +56,11 @@ export class GcsDriver implements Driver {
     this.#endpoint = endpoint;
     this.#objects = objects;
     this.multipart = new GcsMultipart(objects);
+  }
+
+  /** Implements Driver.lifecycle: bucket rules for the staging prefix (lifecycle.ts). */
+  get lifecycle(): GcsLifecycle {
+    return new GcsLifecycle(this.#objects);
   }
 
   /** Implements Driver.uploadMethods: a signed PUT binds exact sizes and ranges alike; POST is for forms. */

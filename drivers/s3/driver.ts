@@ -41,6 +41,7 @@ import { CredentialCache } from './credentials.js';
 import { attachmentDisposition } from './disposition.js';
 import type { S3Endpoint } from './endpoint.js';
 import { isNotFound, mapError } from './errors.js';
+import { S3Lifecycle } from './lifecycle.js';
 import { S3Multipart } from './multipart.js';
 import type { S3DriverOptions } from './options.js';
 import { signPostPolicy } from './post-policy.js';
@@ -94,6 +95,11 @@ export class S3Driver implements Driver {
       credentials,
       conditionalWrites: this.#conditionalWrites,
     });
+  }
+
+  /** Implements Driver.lifecycle: rules for the staging prefix (lifecycle.ts). */
+  get lifecycle(): S3Lifecycle {
+    return new S3Lifecycle(this.#client, this.bucket);
   }
 
   /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */

@@ -6,6 +6,7 @@ import { LOCAL_MOUNT_PATH, loadConfig, readPort } from '../config.js';
 import { createPresigner, type PresignerConfig } from '../create-presigner.js';
 import { InvalidRequestError, UpgrantError, UploadRejectedError } from '../errors.js';
 import type { ChecksumInput, UploadGrantRequest } from '../types.js';
+import { lifecycle } from './lifecycle.js';
 import { startDemoServer } from './server.js';
 
 const USAGE = `usage:
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'cors':
       return cors(rest);
+    case 'lifecycle':
+      return lifecycle(rest);
     case undefined:
     case 'help':
     case '--help':

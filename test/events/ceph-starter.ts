@@ -19,6 +19,8 @@ const BINARIES = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'c
 
 export interface Ceph {
   readonly endpoint: string;
+  /** The cluster's ceph.conf, for radosgw-admin (CEPH_CONF). */
+  readonly conf: string;
   stop(): Promise<void>;
 }
 
@@ -99,5 +101,5 @@ async function startCeph(): Promise<Ceph> {
     const e = error as { message: string; stderr?: string };
     throw new Error(`Ceph RGW failed to start: ${e.message} ${e.stderr ?? ''}`);
   }
-  return { endpoint: `http://127.0.0.1:${rgw}`, stop };
+  return { endpoint: `http://127.0.0.1:${rgw}`, conf: path.join(base, 'rgw', 'ceph.conf'), stop };
 }
