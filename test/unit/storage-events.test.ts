@@ -85,6 +85,18 @@ describe('storage events: the providers\' documented shapes', () => {
     expect(parseStorageEvent({ Records: [{ eventSource: 'ceph:s3', eventName: 's3:ObjectCreated:Post', s3: { bucket: { name: 'b' }, object: { key: 'k' } } }] })).to.have.length(1);
   });
 
+  it('unwraps SNS -> Lambda (Records[].Sns) and Eventarc\'s Pub/Sub wrapper, and yields [] for SNS confirmations', () => {
+    const sns = fixture('s3-sns') as Record<string, unknown>;
+    const viaLambda = { Records: [{ EventSource: 'aws:sns', EventVersion: '1.0', EventSubscriptionArn: 'arn:aws:sns:eu-west-1:111122223333:upgrant-uploads:1', Sns: sns }] };
+    expect(parseStorageEvent(viaLambda)).to.deep.equal(parseStorageEvent(fixture('s3-records')));
+    const push = fixture('gcs-pubsub-push') as { message: unknown; subscription: string };
+    const wrapped = { specversion: '1.0', type: 'google.cloud.pubsub.topic.v1.messagePublished', source: '//pubsub.googleapis.com/projects/p/topics/t', id: '1', data: push };
+    expect(parseStorageEvent(wrapped)).to.deep.equal([GCS_OBJECT]);
+    for (const Type of ['SubscriptionConfirmation', 'UnsubscribeConfirmation']) {
+      expect(parseStorageEvent({ Type, TopicArn: 'arn:aws:sns:eu-west-1:111122223333:upgrant-uploads', Message: 'You have chosen to subscribe…', SubscribeURL: 'https://sns.example/confirm' })).to.deep.equal([]);
+    }
+  });
+
   it('agrees the Azure blob name between the subject and data.url, encoded or not', () => {
     const event = (subject: string, url: string) => [
       { eventType: 'Microsoft.Storage.BlobCreated', subject: `/blobServices/default/containers/c1/blobs/${subject}`, id: 'x', data: { url } },
