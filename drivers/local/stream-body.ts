@@ -23,6 +23,7 @@ export class BodyGuard {
   constructor(req: IncomingMessage, res: ServerResponse, idleMs: number) {
     this.#req = req;
     const socket = req.socket;
+    // Fixed before any await: the timeout the server gave this socket, restored after the upload.
     const fail = (error: Error) => {
       this.#failure ??= error;
       this.#sink?.destroy(this.#failure);
@@ -38,13 +39,15 @@ export class BodyGuard {
       if (res.writableFinished || res.destroyed) socket.destroy();
       else res.once('finish', () => socket.destroy());
     };
+    // node:http emits a socket's timeout on the request whose body is still coming; with our
+    // listener there it answers 408 instead of destroying the socket at once.
     socket.setTimeout(idleMs);
-    socket.on('timeout', onTimeout);
+    req.on('timeout', onTimeout);
     res.once('close', () => {
-      socket.off('timeout', onTimeout);
-      // A body left unread (a refused upload) keeps the idle limit until the socket closes.
+      req.off('timeout', onTimeout);
+      // A body left unread (a refused upload) keeps the idle limit: node:http then destroys the
+      // socket, since nothing listens any more.
       if (req.complete) socket.setTimeout(previous);
-      else socket.setTimeout(idleMs, () => socket.destroy());
     });
   }
 
