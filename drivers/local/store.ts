@@ -62,6 +62,8 @@ export function checkSegments(key: string): void {
 
 export class LocalStore {
   readonly root: string;
+  /** Overwrites of one key in this process, one at a time: each knows which object it replaced. */
+  readonly #overwrites = new Map<string, Promise<unknown>>();
 
   constructor(root: string) {
     this.root = path.resolve(root);
@@ -90,8 +92,11 @@ export class LocalStore {
         await link(tmp, target);
         await unlink(tmp);
       } else {
-        replaced = await lstat(target).then((s) => (s.isFile() ? s.ino : undefined), () => undefined);
-        await rename(tmp, target);
+        replaced = await this.#oneAtATime(`${bucket}/${key}`, async () => {
+          const old = await lstat(target).then((s) => (s.isFile() ? s.ino : undefined), () => undefined);
+          await rename(tmp, target);
+          return old;
+        });
       }
     } catch (error) {
       await unlink(tmp).catch(() => undefined);
@@ -117,6 +122,18 @@ export class LocalStore {
   /** Whether the bucket directory is there (head on a missing bucket is a configuration error). */
   async hasBucket(bucket: string): Promise<boolean> {
     return stat(path.join(this.root, bucket)).then((s) => s.isDirectory(), () => false);
+  }
+
+  async #oneAtATime<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#overwrites.get(id) ?? Promise.resolve();
+    const run = previous.then(task, task);
+    const settled = run.catch(() => undefined);
+    this.#overwrites.set(id, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#overwrites.get(id) === settled) this.#overwrites.delete(id);
+    }
   }
 
   async exists(bucket: string, key: string): Promise<boolean> {
