@@ -36,10 +36,10 @@ export class ObjectExistsError extends Error {
   }
 }
 
-/** A key collides with an existing object used as a "directory" (or the reverse). */
-export class KeyConflictError extends Error {
+/** A key collides with an existing object used as a "directory" (or the reverse): 409 at the receiver, 400 from the API. */
+export class KeyConflictError extends InvalidRequestError {
   constructor(readonly key: string) {
-    super(`"${key}" conflicts with an existing object: one of them would have to be a file and a directory at once`);
+    super('key', `"${key}" conflicts with an existing object: one of them would have to be a file and a directory at once`);
   }
 }
 
