@@ -146,6 +146,16 @@ export interface Presigner extends MultipartPresigner {
 export interface PolicyOptions {
   /** Secret for sealing grant tokens, at least 32 bytes. */
   secret: string;
+  /**
+   * Secrets of before a rotation (UPGRANT_PREVIOUS_SECRETS): tokens and local URLs they signed
+   * still verify; everything new is signed with `secret`.
+   */
+  previousSecrets?: readonly string[];
+  /**
+   * Seconds after a grant's expiry that its token still verifies or completes a multipart upload
+   * (UPGRANT_VERIFY_GRACE, default 86400: one day). Uploads themselves stop at expiry.
+   */
+  verifyGrace?: number;
   /** Refuse constraints the storage cannot enforce instead of falling back to `verify`. */
   strict?: boolean;
   /** Upper bound for `expiresIn`, in seconds (at most 7 days). */

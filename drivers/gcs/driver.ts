@@ -30,6 +30,7 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
+import { ConfigError } from '../../src/errors.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
@@ -138,9 +139,12 @@ export class GcsDriver implements Driver {
         ...(metadata.etag ? { etag: metadata.etag } : {}),
       };
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
+      if (!isNotFound(error)) throw error;
     }
+    // A 404 for the object or for its bucket: name the bucket when it is the one missing.
+    const [bucketExists] = await this.#objects.exists();
+    if (!bucketExists) throw new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist`);
+    return undefined;
   }
 
   /** Implements Driver.read: the stored bytes, as GCS serves them (no transcoding checks needed here). */
