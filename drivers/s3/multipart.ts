@@ -14,6 +14,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidRequestError } from '../../src/errors.js';
@@ -125,6 +126,11 @@ export class S3Multipart implements MultipartDriver {
         case 'PreconditionFailed':
           throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
         default:
+          // Ceph RGW answers 500 ("completion is already in progress") for an aborted upload
+          // where AWS says 404 NoSuchUpload: ask whether the upload still exists.
+          if (statusOf(error) >= 500 && (await this.#gone(request))) {
+            throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
+          }
           throw mapError(error, bucket);
       }
     }
@@ -141,6 +147,16 @@ export class S3Multipart implements MultipartDriver {
     }
   }
 
+  /** Whether the storage no longer knows this upload (ListParts: NoSuchUpload / 404). */
+  async #gone(session: MultipartSession): Promise<boolean> {
+    try {
+      await this.#s3.client.send(new ListPartsCommand({ Bucket: this.#s3.bucket, Key: session.key, UploadId: session.uploadId, MaxParts: 1 }));
+      return false;
+    } catch (error) {
+      return errorCode(error) === 'NoSuchUpload' || isNotFound(error);
+    }
+  }
+
   async #exists(key: string): Promise<boolean> {
     try {
       await this.#s3.client.send(new HeadObjectCommand({ Bucket: this.#s3.bucket, Key: key }));
@@ -150,4 +166,8 @@ export class S3Multipart implements MultipartDriver {
       throw mapError(error, this.#s3.bucket);
     }
   }
+}
+
+function statusOf(error: unknown): number {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
 }
