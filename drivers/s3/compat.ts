@@ -90,14 +90,16 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
   swift: {
     name: 'swift',
     evidence: 'measured',
-    // 501 NotImplemented to If-None-Match, even on the first PUT.
-    createOnlyComplete: false,
+    // 501 NotImplemented to If-None-Match on a PUT, even the first one; yet Complete with
+    // If-None-Match: * answers 412 over an existing object and keeps it.
+    createOnlyComplete: true,
     postObject: false,
     sha256: { validates: false, reports: false },
     md5: { validates: true, reports: true },
     bucketCors: false,
     copy: { sourceIfMatch: AWS_SOURCE_IF_MATCH },
-    metadata: 'signed',
+    // An extra, unsigned x-amz-meta-* header on a presigned PUT: 403.
+    metadata: 'exact',
   },
   r2: {
     name: 'r2',
