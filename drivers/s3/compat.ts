@@ -30,6 +30,8 @@ export interface S3CompatProfile {
   readonly createOnlyComplete: boolean;
   /** POST Object with a SigV4 policy (browser form uploads, size ranges). */
   readonly postObject: boolean;
+  /** POST Object refuses a file that does not match its (signed) Content-MD5 form field. */
+  readonly postMd5: boolean;
   readonly sha256: ChecksumSupport;
   /** Content-MD5 (validates) and an ETag that is the MD5 of a single-PUT body (reports). */
   readonly md5: ChecksumSupport;
@@ -63,6 +65,7 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     createOnlyPut: IF_NONE_MATCH_ANY,
     createOnlyComplete: true,
     postObject: true,
+    postMd5: true,
     sha256: { validates: true, reports: true },
     md5: { validates: true, reports: true },
     bucketCors: true,
@@ -77,6 +80,8 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     // Complete with If-None-Match: * overwrites an existing object.
     createOnlyComplete: false,
     postObject: true,
+    // The Content-MD5 form field is signed into the policy but not checked against the file.
+    postMd5: false,
     // x-amz-checksum-sha256 is ignored: a wrong one is accepted, and HEAD reports none.
     sha256: { validates: false, reports: false },
     md5: { validates: true, reports: true },
@@ -94,6 +99,7 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     // If-None-Match: * answers 412 over an existing object and keeps it.
     createOnlyComplete: true,
     postObject: false,
+    postMd5: false,
     sha256: { validates: false, reports: false },
     md5: { validates: true, reports: true },
     bucketCors: false,
@@ -107,6 +113,7 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     createOnlyPut: IF_NONE_MATCH_ANY,
     createOnlyComplete: true,
     postObject: false,
+    postMd5: false,
     // Only Content-MD5 is listed for PutObject; SHA-256 exists only as a composite multipart checksum.
     sha256: NOT_DOCUMENTED,
     md5: { validates: true, reports: false },
@@ -119,6 +126,7 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     evidence: 'documentation',
     createOnlyComplete: false,
     postObject: false,
+    postMd5: false,
     sha256: NOT_DOCUMENTED,
     md5: NOT_DOCUMENTED,
     bucketCors: true,
@@ -132,6 +140,7 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     // If-None-Match is documented for PutObject, CopyObject and CreateMultipartUpload, not for Complete.
     createOnlyComplete: false,
     postObject: true,
+    postMd5: false,
     sha256: NOT_DOCUMENTED,
     md5: NOT_DOCUMENTED,
     bucketCors: true,
@@ -145,6 +154,7 @@ export const S3_COMPAT_PROFILES: Readonly<Record<S3CompatName, S3CompatProfile>>
     createOnlyPut: { name: 'x-goog-if-generation-match', value: '0' },
     createOnlyComplete: false,
     postObject: false,
+    postMd5: false,
     sha256: NOT_DOCUMENTED,
     md5: { validates: true, reports: false },
     // The XML API's ?cors takes Cloud Storage's own CorsConfig document, not S3's CORSConfiguration.
@@ -178,6 +188,7 @@ export function resolveS3Compat(options: S3CompatOverrides): S3CompatProfile {
     ...(createOnlyPut ? { createOnlyPut } : {}),
     createOnlyComplete: conditionalWrites === false ? false : base.createOnlyComplete,
     postObject: postUploads ?? base.postObject,
+    postMd5: postUploads === false ? false : base.postMd5,
     sha256: sha256Checksums === undefined ? base.sha256 : { validates: sha256Checksums, reports: sha256Checksums && base.sha256.reports },
   };
 }

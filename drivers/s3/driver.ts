@@ -111,8 +111,8 @@ export class S3Driver implements Driver {
         createOnly: 'none',
         contentType: 'storage',
         size: 'storage',
-        // S3 checks the Content-MD5 form field; no documented form field carries a SHA-256.
-        checksum: checksum === 'md5' && this.compat.md5.validates ? 'storage' : 'verify',
+        // AWS checks the Content-MD5 form field (Ceph does not); no form field carries a SHA-256.
+        checksum: checksum === 'md5' && this.compat.postMd5 ? 'storage' : 'verify',
       };
     }
     const validated = checksum === 'md5' ? this.compat.md5.validates : this.compat.sha256.validates;

@@ -126,6 +126,9 @@ async function measure(t: Target, bucket: string): Promise<Omit<S3CompatProfile,
   // POST Object: a range grant's form, inside the range.
   const range = await conditional.createUploadGrant({ key: key('post'), contentType: 'text/plain', minSize: 1, maxSize: 100, overwrite: true }).catch(() => undefined);
   const postObject = range !== undefined && (await uploadViaHttp(range, bytes(50))).status < 300;
+  // The form's Content-MD5 field, signed into the policy, with a file that does not match it.
+  const md5Form = postObject ? await conditional.createUploadGrant({ key: key('post-md5'), contentType: 'text/plain', size: 40, overwrite: true, method: 'POST', checksum: { md5: md5(bytes(40)) } }) : undefined;
+  const postMd5 = md5Form !== undefined && (await uploadViaHttp(md5Form, bytes(40))).status === 400;
 
   // Checksums: a wrong one must be refused; a right one may be reported back by HEAD.
   // overwrite: no If-None-Match, which Swift answers with 501 before looking at anything else.
@@ -190,6 +193,7 @@ async function measure(t: Target, bucket: string): Promise<Omit<S3CompatProfile,
     ...(createOnlyPut ? { createOnlyPut: { name: 'if-none-match', value: '*' } } : {}),
     createOnlyComplete,
     postObject,
+    postMd5,
     sha256: { validates: shaValidates, reports: shaHead?.ChecksumSHA256 === sha256(okBody) },
     md5: { validates: md5Validates, reports: etag === createHash('md5').update(okBody).digest('hex') },
     bucketCors,
