@@ -19,6 +19,7 @@ import {
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { createDriver, resolveS3Compat, S3_COMPAT_NAMES, S3_COMPAT_PROFILES, SigV4Signer, encodePath, type S3CompatProfile, type S3DriverOptions } from '../../drivers/s3/index.js';
+import { resolveSettings } from '../../drivers/s3/settings.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { presignerFromEnv } from '../../src/config.js';
 import { PortablePresigner } from '../../src/presigner.js';
@@ -75,6 +76,16 @@ describe('S3-compatible profiles (no network)', function () {
     const signed = await driver.signUpload({ key: 'a.png', method: 'PUT', constraints: { contentType: 'image/png', minSize: 5, maxSize: 5, createOnly: true }, expiresIn: 60, now: new Date() });
     expect(signed.headers).to.include({ 'x-goog-if-generation-match': '0' }).and.not.have.property('if-none-match');
     await driver.close();
+  });
+
+  it('every S3 client upgrant builds computes and validates checksums only when an operation requires one', async function () {
+    const settings = await resolveSettings({ bucket: 'b-compat', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, compat: 'ceph' });
+    try {
+      expect(await settings.client.config.requestChecksumCalculation()).to.equal('WHEN_REQUIRED');
+      expect(await settings.client.config.responseChecksumValidation()).to.equal('WHEN_REQUIRED');
+    } finally {
+      settings.client.destroy();
+    }
   });
 
   it('an unknown profile is a ConfigError naming UPGRANT_S3_COMPAT', async function () {
