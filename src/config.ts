@@ -3,6 +3,7 @@
 // and says what is expected, never an SDK stack trace later on.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { isS3CompatName, S3_COMPAT_NAMES, type S3CompatName } from '../drivers/s3/compat.js';
 import { createPresigner, type PresignerConfig } from './create-presigner.js';
 import { ConfigError } from './errors.js';
 import type { PolicyOptions, Presigner, ProviderName } from './types.js';
@@ -39,6 +40,7 @@ export function loadConfig(env: Env = process.env): PresignerConfig {
         ...optional('region', value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION')),
         ...optional('endpoint', readUrl(env, 'AWS_ENDPOINT_URL_S3') ?? readUrl(env, 'AWS_ENDPOINT_URL')),
         ...optional('forcePathStyle', readFlag(env, 'UPGRANT_S3_FORCE_PATH_STYLE')),
+        ...optional('compat', readS3Compat(env)),
         ...optional('conditionalWrites', readFlag(env, 'UPGRANT_S3_CONDITIONAL_WRITES')),
         ...optional('sha256Checksums', readFlag(env, 'UPGRANT_S3_SHA256_CHECKSUMS')),
         ...optional('postUploads', readFlag(env, 'UPGRANT_S3_POST_UPLOADS')),
@@ -204,6 +206,15 @@ function readFlag(env: Env, name: string): boolean | undefined {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(name, `"${raw}" is not a flag; expected 1 or 0`);
+}
+
+/** UPGRANT_S3_COMPAT: which S3-compatible store (drivers/s3/compat.ts); the UPGRANT_S3_* flags override single capabilities. */
+function readS3Compat(env: Env): S3CompatName | undefined {
+  const raw = value(env, 'UPGRANT_S3_COMPAT')?.toLowerCase();
+  if (raw !== undefined && !isS3CompatName(raw)) {
+    throw new ConfigError('UPGRANT_S3_COMPAT', `"${raw}" is not an S3-compatible profile; expected one of ${S3_COMPAT_NAMES.join(', ')}`);
+  }
+  return raw;
 }
 
 function readUrl(env: Env, name: string): string | undefined {
