@@ -1,4 +1,5 @@
 // upgrant/local: the local driver, its embedded receiver, and listenLocal.
+import { registerDriver } from '../../src/driver-registry.js';
 import type { DriverFactory } from '../driver.js';
 import { LocalDriver } from './driver.js';
 import type { LocalDriverOptions } from './options.js';
@@ -11,3 +12,5 @@ export type { ReceiverErrorCode } from './errors.js';
 export type { LocalDriverOptions } from './options.js';
 
 export const createDriver: DriverFactory<LocalDriverOptions> = async (options) => new LocalDriver(options);
+
+registerDriver('local', createDriver);
