@@ -121,7 +121,8 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
   }
 
   for (const name of Object.keys(CONFIGS)) {
-    it(`compiles on TypeScript 5.9, strict, no skipLibCheck: ${name}`, async () => {
+    it(`compiles on TypeScript 5.9, strict, no skipLibCheck: ${name}`, async function () {
+      if (process.env.UPGRANT_SKIP_RUNTIMES === '1') this.skip(); // does not depend on Node: the first pass of .ci/run ran it
       expect(await tsc(TSC_5, app, CONFIGS[name]!)).to.equal('');
     });
   }

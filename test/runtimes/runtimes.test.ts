@@ -102,11 +102,13 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
     let s3App = '';
     let node = '';
     const grantModule = [
-      "import { createPresigner } from 'upgrant';",
+      "import { createPresigner, loadConfig } from 'upgrant';",
       "import 'upgrant/s3';",
       "const clock = () => new Date('2026-03-04T05:06:07Z');",
+      // The configuration from variables, as a Worker's env gives them (docs/runtimes.md).
+      "const env = { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'uploads', UPGRANT_SECRET: 's'.repeat(32), AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' };",
       'export async function s3Grant() {',
-      "  const p = await createPresigner({ provider: 's3', bucket: 'uploads', region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' }, secret: 's'.repeat(32), clock });",
+      '  const p = await createPresigner({ ...loadConfig(env), clock });',
       "  const { token, ...grant } = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1, expiresIn: 60 });",
       "  return JSON.stringify(grant) + '\\n';",
       '}',
