@@ -1,7 +1,7 @@
 // The package as a new user gets it: `npm pack` of this checkout, installed into an empty app in
 // the system temp dir (outside the checkout, so nothing resolves from our own node_modules) with
-// only the packages a test names. Installs come from npm's cache (npm ci filled it); a package
-// not there (typescript@7) is fetched from the registry by the ordinary client.
+// only the packages a test names. npm install --prefer-offline takes tarballs from npm's cache
+// where npm ci left them and fetches the rest (package metadata, typescript@7) from the registry.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -34,11 +34,10 @@ export function packedTarball(): Promise<string> {
 }
 
 /** An empty app with the tarball and `packages` installed; `type` is its package.json type. */
-export async function freshApp(packages: readonly string[], options: { type?: 'module' | 'commonjs'; offline?: boolean } = {}): Promise<string> {
+export async function freshApp(packages: readonly string[], type: 'module' | 'commonjs' = 'module'): Promise<string> {
   const app = await tempDir('upgrant-app-');
-  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: options.type ?? 'module' }));
-  const cache = options.offline === false ? ['--prefer-offline'] : ['--offline'];
-  await run('npm', ['install', ...cache, ...NPM_FLAGS, await packedTarball(), ...packages], { cwd: app, timeout: 180_000 });
+  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type }));
+  await run('npm', ['install', '--prefer-offline', ...NPM_FLAGS, await packedTarball(), ...packages], { cwd: app, timeout: 180_000 });
   return app;
 }
 
