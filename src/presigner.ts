@@ -10,6 +10,7 @@ import {
   UpgrantError,
   UploadRejectedError,
 } from './errors.js';
+import { DEFAULT_CONTENT_CHECK, type ContentCheckMode } from './content-check.js';
 import { resolveEnforcement } from './enforcement.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { MultipartGrants } from './multipart.js';
@@ -47,6 +48,7 @@ export class PortablePresigner implements Presigner {
   readonly #strict: boolean;
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
+  readonly #contentCheck: ContentCheckMode;
   readonly #clock: () => Date;
   readonly #multipart: MultipartGrants;
   /** The size rule of single grants, made once (it is on the hot path). */
@@ -59,6 +61,7 @@ export class PortablePresigner implements Presigner {
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
+    this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
     this.#clock = policy.clock ?? (() => new Date());
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
@@ -73,7 +76,7 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
-    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf);
+    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#contentCheck);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const method = this.#chooseMethod(request.method, constraints);
     const enforcement = resolveEnforcement(this.provider, this.#driver.enforcement(method, constraints), constraints, this.#strict, `${method} grant`);

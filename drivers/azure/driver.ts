@@ -35,6 +35,7 @@ import type {
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
+import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
@@ -182,6 +183,18 @@ export class AzureDriver implements Driver {
       if (!body) throw new Error('the download answered without a body');
       return body as unknown as AsyncIterable<Uint8Array>;
     } catch (error) {
+      throw this.#map(error);
+    }
+  }
+
+  /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const body = (await this.#container.getBlobClient(key).download(offset, length)).readableStreamBody;
+      return body ? await collectBytes(body as unknown as AsyncIterable<Uint8Array>) : new Uint8Array(0);
+    } catch (error) {
+      // 416: the range starts past the end (an empty blob).
+      if ((error as { statusCode?: unknown }).statusCode === 416) return new Uint8Array(0);
       throw this.#map(error);
     }
   }

@@ -30,6 +30,7 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
+import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
@@ -140,6 +141,17 @@ export class GcsDriver implements Driver {
   /** Implements Driver.read: the stored bytes, as GCS serves them (no transcoding checks needed here). */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     return this.#objects.file(key).createReadStream({ validation: false });
+  }
+
+  /** Implements Driver.readRange: a media download with a Range header (start and end inclusive). */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      return await collectBytes(this.#objects.file(key).createReadStream({ validation: false, start: offset, end: offset + length - 1 }));
+    } catch (error) {
+      // 416: the range starts past the end (an empty object).
+      if ((error as { code?: unknown }).code === 416) return new Uint8Array(0);
+      throw error;
+    }
   }
 
   /** Implements Driver.delete. */

@@ -217,6 +217,18 @@ export class S3Driver implements Driver {
     }
   }
 
+  /** Implements Driver.readRange: a GET with a Range header; S3 answers 416 for a range past the end. */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+      if (!out.Body) return new Uint8Array(0);
+      return (await out.Body.transformToByteArray()).subarray(0, length);
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+      throw mapError(error, this.bucket);
+    }
+  }
+
   /** Implements Driver.delete: S3 answers 204 for a missing key too; a 404 is not an error either. */
   async delete(key: string): Promise<void> {
     try {
