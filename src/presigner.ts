@@ -10,7 +10,7 @@ import {
   UpgrantError,
   UploadRejectedError,
 } from './errors.js';
-import { DEFAULT_CONTENT_CHECK, type ContentCheckMode } from './content-check.js';
+import { CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, checkContent, type ContentCheckMode } from './content-check.js';
 import { resolveEnforcement } from './enforcement.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { MultipartGrants } from './multipart.js';
@@ -49,6 +49,7 @@ export class PortablePresigner implements Presigner {
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #contentCheck: ContentCheckMode;
+  readonly #contentCheckAllowed: readonly string[];
   readonly #clock: () => Date;
   readonly #multipart: MultipartGrants;
   /** The size rule of single grants, made once (it is on the hot path). */
@@ -62,6 +63,7 @@ export class PortablePresigner implements Presigner {
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
     this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
+    this.#contentCheckAllowed = policy.contentCheckAllowed ?? [];
     this.#clock = policy.clock ?? (() => new Date());
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
@@ -145,6 +147,8 @@ export class PortablePresigner implements Presigner {
     if (!sameContentType(info.contentType, constraints.contentType)) {
       violations.push({ constraint: 'contentType', expected: constraints.contentType, actual: info.contentType || '(none)' });
     }
+    const content = await this.#checkContent(key, constraints, info.size);
+    if (content) violations.push(content);
     const declared = constraints.checksum;
     const sizeBroken = violations.some((v) => v.constraint === 'size');
     if (declared) {
@@ -202,6 +206,17 @@ export class PortablePresigner implements Presigner {
       throw new InvalidRequestError('method', `${this.provider} cannot grant a ${requested} upload for these constraints (it can: ${supported.join(', ') || 'none'})`);
     }
     return requested;
+  }
+
+  /**
+   * The content check on the object's first bytes: one ranged read of at most
+   * CONTENT_CHECK_WINDOW bytes, whatever the object's size, and only when the grant asks for it.
+   */
+  async #checkContent(key: string, constraints: GrantConstraints, size: number): Promise<Violation | undefined> {
+    if (!constraints.contentCheck) return undefined;
+    const length = Math.min(size, CONTENT_CHECK_WINDOW);
+    const head = length === 0 ? new Uint8Array(0) : await this.#call('read', key, () => this.#driver.readRange(key, 0, length));
+    return checkContent(constraints.contentType, head, constraints.contentCheck, this.#contentCheckAllowed);
   }
 
   async #hashObject(key: string, algorithm: 'sha256' | 'md5'): Promise<string> {

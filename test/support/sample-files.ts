@@ -181,3 +181,9 @@ export function makePe(): Buffer {
   file.writeUInt16LE(0x20b, 0x98); // PE32+
   return file;
 }
+
+/** Write a real file's first bytes over the start of `data` (in place), so random test data passes the content check. */
+export function stamp<T extends Uint8Array>(data: T, header: Uint8Array): T {
+  data.set(header.subarray(0, data.length), 0);
+  return data;
+}
