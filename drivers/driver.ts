@@ -37,8 +37,8 @@ export interface SignDownloadRequest {
   readonly key: string;
   readonly expiresIn: number;
   readonly now: Date;
-  /** Content-Disposition: attachment with this file name. */
-  readonly filename?: string;
+  /** The whole Content-Disposition value the response must carry (made by the portable layer: ASCII, no CR/LF). */
+  readonly contentDisposition?: string;
   /** Response Content-Type override. */
   readonly contentType?: string;
 }

@@ -10,7 +10,8 @@ import {
   UpgrantError,
   UploadRejectedError,
 } from './errors.js';
-import { CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, checkContent, type ContentCheckMode } from './content-check.js';
+import { CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, checkContent, isActiveContentType, type ContentCheckMode } from './content-check.js';
+import { contentDisposition } from './content-disposition.js';
 import { resolveEnforcement } from './enforcement.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { MultipartGrants } from './multipart.js';
@@ -116,14 +117,17 @@ export class PortablePresigner implements Presigner {
     if (request.filename !== undefined && (typeof request.filename !== 'string' || /[\r\n]/.test(request.filename))) {
       throw new InvalidRequestError('filename', 'must be a file name without CR or LF');
     }
-    const contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    let contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    const disposition = request.disposition ?? 'attachment';
+    if (disposition !== 'attachment' && disposition !== 'inline') throw new InvalidRequestError('disposition', 'must be "attachment" or "inline"');
+    if (disposition === 'inline') contentType = await this.#inlineType(key, contentType);
     const now = this.#clock();
     const signed = await this.#call('sign download', key, () =>
       this.#driver.signDownload({
         key,
         expiresIn,
         now,
-        ...(request.filename ? { filename: request.filename } : {}),
+        contentDisposition: contentDisposition(disposition, request.filename || undefined),
         ...(contentType ? { contentType } : {}),
       }),
     );
@@ -217,6 +221,28 @@ export class PortablePresigner implements Presigner {
     const length = Math.min(size, CONTENT_CHECK_WINDOW);
     const head = length === 0 ? new Uint8Array(0) : await this.#call('read', key, () => this.#driver.readRange(key, 0, length));
     return checkContent(constraints.contentType, head, constraints.contentCheck, this.#contentCheckAllowed);
+  }
+
+  /**
+   * The type an inline download will be served with: the override, else the stored type, pinned
+   * into the grant so the decision holds for what is served. Active content (or no usable type,
+   * which a browser would sniff) is never inline.
+   */
+  async #inlineType(key: string, override: string | undefined): Promise<string> {
+    let served = override;
+    if (served === undefined) {
+      const info = await this.#call('head', key, () => this.#driver.head(key));
+      if (!info) throw new ObjectNotFoundError(this.bucket, key);
+      try {
+        served = normalizeContentType(info.contentType);
+      } catch {
+        throw new InvalidRequestError('disposition', `the object has no usable content type ("${info.contentType}"): it is served as an attachment only`);
+      }
+    }
+    if (isActiveContentType(served)) {
+      throw new InvalidRequestError('disposition', `${essence(served)} is active content (a browser would run it): it is served as an attachment only`);
+    }
+    return served;
   }
 
   async #hashObject(key: string, algorithm: 'sha256' | 'md5'): Promise<string> {

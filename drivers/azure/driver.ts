@@ -152,7 +152,7 @@ export class AzureDriver implements Driver {
       permissions: 'r',
       now: request.now,
       expiresIn: request.expiresIn,
-      ...(request.filename !== undefined ? { contentDisposition: attachment(request.filename) } : {}),
+      ...(request.contentDisposition !== undefined ? { contentDisposition: request.contentDisposition } : {}),
       ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
     });
     return { url: `${this.#blobUrl(request.key)}?${query}`, headers: {} };
@@ -233,11 +233,4 @@ export class AzureDriver implements Driver {
   #map(error: unknown): unknown {
     return mapAzureError(error, this.bucket, this.#signing.kind === 'userDelegation');
   }
-}
-
-/** Content-Disposition for a download: an ASCII fallback name plus the exact UTF-8 name (RFC 6266). */
-export function attachment(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

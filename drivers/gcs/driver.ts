@@ -107,7 +107,7 @@ export class GcsDriver implements Driver {
   /** Implements Driver.signDownload: response overrides travel as signed query parameters. */
   async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
     const queryParameters: Record<string, string> = {};
-    if (request.filename !== undefined) queryParameters['response-content-disposition'] = attachment(request.filename);
+    if (request.contentDisposition !== undefined) queryParameters['response-content-disposition'] = request.contentDisposition;
     if (request.contentType !== undefined) queryParameters['response-content-type'] = request.contentType;
     const url = await signUrlV4({
       ...this.#endpoint,
@@ -171,11 +171,4 @@ export function uploadHeaders(constraints: GrantConstraints): Record<string, str
     ...(constraints.createOnly ? { 'x-goog-if-generation-match': '0' } : {}),
     ...(constraints.checksum?.algorithm === 'md5' ? { 'content-md5': constraints.checksum.value } : {}),
   };
-}
-
-/** Content-Disposition: attachment with an ASCII fallback and the exact UTF-8 name (RFC 6266). */
-function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const exact = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }

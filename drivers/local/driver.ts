@@ -89,7 +89,7 @@ export class LocalDriver implements Driver {
       bucket: this.bucket,
       key: request.key,
       expires: expiresAt(request.now, request.expiresIn),
-      ...(request.filename ? { disposition: request.filename } : {}),
+      ...(request.contentDisposition ? { disposition: request.contentDisposition } : {}),
       ...(request.contentType ? { responseType: request.contentType } : {}),
     });
     return { url: `${this.#objectUrl(request.key)}?${query}`, headers: {} };

@@ -38,7 +38,6 @@ import type {
 } from '../driver.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { CredentialCache } from './credentials.js';
-import { attachmentDisposition } from './disposition.js';
 import type { S3Endpoint } from './endpoint.js';
 import { isNotFound, mapError } from './errors.js';
 import { S3Multipart } from './multipart.js';
@@ -170,7 +169,7 @@ export class S3Driver implements Driver {
   async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
     const credentials = await this.#credentials.get();
     const query: [string, string][] = [];
-    if (request.filename !== undefined) query.push(['response-content-disposition', attachmentDisposition(request.filename)]);
+    if (request.contentDisposition !== undefined) query.push(['response-content-disposition', request.contentDisposition]);
     if (request.contentType !== undefined) query.push(['response-content-type', request.contentType]);
     const path = this.#endpoint.objectPath(request.key);
     const signed = this.#signer.presign({

@@ -31,6 +31,8 @@ export interface DemoServerOptions {
   maxUploadSize?: number;
   /** Exact sizes above this get multipart grants (default the API's, 64 MiB). */
   multipartThreshold?: number;
+  /** Grant HTML, SVG, XML and JavaScript uploads (refused by default). */
+  allowActiveContent?: boolean;
 }
 
 export interface DemoServer {
@@ -60,7 +62,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     } else if (pathname === '/api/info' && req.method === 'GET') {
       send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
     } else if (pathname.startsWith('/api/')) {
-      void handleApi(presigner, req, res, pathname, options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold });
+      void handleApi(presigner, req, res, pathname, {
+        ...(options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold }),
+        ...(options.allowActiveContent ? { allowActiveContent: true } : {}),
+      });
     } else if (pathname === '/' && read) {
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : page);
