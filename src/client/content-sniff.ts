@@ -159,8 +159,11 @@ export function judgeContent(
   const detected = markup ?? (detection.detected === undefined ? sniffExecutable(head) : canonical(detection.detected));
 
   if (isTextType(declared)) {
-    if (detected !== undefined && !isTextual(detected)) return mismatch(detected);
-    if (mode === 'strict' && !looksLikeText(head)) return mismatch('binary data');
+    // Some signatures are two or three letters ("MZ", "BM", "ID3") that plain text can start
+    // with: a binary format under a text type counts when the bytes are not text as well (PDF,
+    // which can be all ASCII, always counts).
+    if (detected !== undefined && !isTextual(detected) && (detected === 'application/pdf' || !isPlausibleText(head))) return mismatch(detected);
+    if (mode === 'strict' && !isPlausibleText(head)) return mismatch('binary data');
     return undefined;
   }
   if (markup) return mismatch(markup);
@@ -227,10 +230,21 @@ export function sniffExecutable(head: Uint8Array): string | undefined {
   return undefined;
 }
 
-/** No NUL byte in the window (the usual test for text), unless UTF-16 says so with its BOM. */
-function looksLikeText(head: Uint8Array): boolean {
+/**
+ * Could the window be text: UTF-16 after its BOM, or valid UTF-8 (a sequence cut at the window's
+ * end is fine) without control bytes other than tab, line breaks, form feed and escape.
+ */
+function isPlausibleText(head: Uint8Array): boolean {
   if ((head[0] === 0xfe && head[1] === 0xff) || (head[0] === 0xff && head[1] === 0xfe)) return true;
-  return !head.includes(0);
+  for (const b of head) {
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0c && b !== 0x0d && b !== 0x1b) || b === 0x7f) return false;
+  }
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[], at = 0): boolean {

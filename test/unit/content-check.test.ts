@@ -98,6 +98,14 @@ describe('content check (verifyUpload)', () => {
     expect((await checkContent('application/x-custom', makeHtml(), 'strict', ['application/*']))?.actual).to.equal('text/html');
   });
 
+  it('text that merely starts like a weak signature ("MZ", "BM", "ID3") is still text', async () => {
+    for (const text of ['MZ,name,value\n1,2,3\n', 'BMW,320i,2019\n', 'ID3 tags, explained\n']) {
+      expect(await checkContent('text/csv', Buffer.from(text), 'known'), text).to.equal(undefined);
+    }
+    // The same letters with the binary that follows them in a real file are not.
+    expect((await checkContent('text/plain', makePe(), 'known'))?.actual).to.equal('application/x-msdownload');
+  });
+
   it('strict wants text to look like text', async () => {
     expect(await checkContent('text/plain', Buffer.from('words'), 'strict')).to.equal(undefined);
     expect((await checkContent('text/plain', Buffer.from('ab\0cd'), 'strict'))?.actual).to.equal('binary data');
