@@ -121,7 +121,8 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
       const response = await fetch(json['url'] as string);
       expect(response.status).to.equal(200);
       expect(response.headers.get('content-disposition')).to.match(/^attachment; filename="page\.html"/);
-      if (provider.nosniff) expect(response.headers.get('x-content-type-options')).to.equal('nosniff');
+      // Azure (Azurite) has no SAS parameter for nosniff and sends none: measured here, said in docs/security.md.
+      expect(response.headers.get('x-content-type-options')).to.equal(provider.nosniff ? 'nosniff' : null);
       expect(await response.text()).to.equal(body.toString('utf8'));
     });
   });
