@@ -37,8 +37,8 @@ export interface SignDownloadRequest {
   readonly key: string;
   readonly expiresIn: number;
   readonly now: Date;
-  /** Content-Disposition: attachment with this file name. */
-  readonly filename?: string;
+  /** The whole Content-Disposition value the response must carry (made by the portable layer: ASCII, no CR/LF). */
+  readonly contentDisposition?: string;
   /** Response Content-Type override. */
   readonly contentType?: string;
 }
@@ -98,6 +98,12 @@ export interface Driver {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** The stored object's bytes, for hashing when the storage cannot report the declared checksum. */
   read(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * At most `length` bytes of the object from `offset` (fewer past its end; none from an empty
+   * object): the content check reads the head of an object of any size with one ranged request.
+   * The portable layer guarantees `offset >= 0` and `length >= 1`, both safe integers.
+   */
+  readRange(key: string, offset: number, length: number): Promise<Uint8Array>;
   /** Delete the object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
 

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { isS3CompatName, S3_COMPAT_NAMES, type S3CompatName } from '../drivers/s3/compat.js';
 import { createPresigner, type PresignerConfig } from './create-presigner.js';
+import { CONTENT_MODES, type ContentCheckMode } from './content-check.js';
 import { ConfigError } from './errors.js';
 import type { PolicyOptions, Presigner, ProviderName } from './types.js';
 import { MAX_GRANT_EXPIRY, validateBucketName, validateTypePattern } from './validate.js';
@@ -97,14 +98,7 @@ function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
       throw new ConfigError('UPGRANT_MAX_EXPIRES', `"${maxExpires}" must be whole seconds from 1 to ${MAX_GRANT_EXPIRY} (7 days)`);
     }
   }
-  const types = value(env, 'UPGRANT_ALLOWED_TYPES');
-  const allowedTypes = types?.split(',').map((t) => {
-    try {
-      return validateTypePattern(t, 'UPGRANT_ALLOWED_TYPES');
-    } catch {
-      throw new ConfigError('UPGRANT_ALLOWED_TYPES', `"${t.trim()}" is not type/subtype or type/*; expected a comma-separated list such as image/*,application/pdf`);
-    }
-  });
+  const allowedTypes = readTypeList(env, 'UPGRANT_ALLOWED_TYPES');
   return {
     secret: readSecret(env, provider),
     ...optional('previousSecrets', readPreviousSecrets(env)),
@@ -112,7 +106,31 @@ function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
     ...optional('strict', readFlag(env, 'UPGRANT_STRICT')),
     ...optional('maxExpiresIn', maxExpiresIn),
     ...optional('allowedTypes', allowedTypes),
+    ...optional('contentCheck', readContentCheck(env)),
+    ...optional('contentCheckAllowed', readTypeList(env, 'UPGRANT_CONTENT_CHECK_ALLOW')),
   };
+}
+
+/** A comma-separated list of `type/subtype` or `type/*`. */
+function readTypeList(env: Env, name: string): string[] | undefined {
+  return value(env, name)
+    ?.split(',')
+    .map((t) => {
+      try {
+        return validateTypePattern(t, name);
+      } catch {
+        throw new ConfigError(name, `"${t.trim()}" is not type/subtype or type/*; expected a comma-separated list such as image/*,application/pdf`);
+      }
+    });
+}
+
+function readContentCheck(env: Env): ContentCheckMode | undefined {
+  const raw = value(env, 'UPGRANT_CONTENT_CHECK')?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (!(CONTENT_MODES as readonly string[]).includes(raw)) {
+    throw new ConfigError('UPGRANT_CONTENT_CHECK', `"${raw}" is not a content check mode; expected one of ${CONTENT_MODES.join(', ')}`);
+  }
+  return raw as ContentCheckMode;
 }
 
 function readSecret(env: Env, provider: ProviderName): string {

@@ -4,6 +4,7 @@ export { loadConfig, presignerFromEnv, type Env } from './config.js';
 export { PRESIGNER, DRIVER, POLICY, presignerModule, presignerOnDriverModule } from './container.js';
 export { keyFor, safeFileName } from './key-for.js';
 export { PortablePresigner } from './presigner.js';
+export { checkContent, CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, isActiveContentType } from './content-check.js';
 export { DEFAULT_GRANT_EXPIRY, MAX_GRANT_EXPIRY, MAX_KEY_BYTES } from './validate.js';
 export {
   UpgrantError,

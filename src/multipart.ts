@@ -3,6 +3,7 @@
 // token, and checking the part list a client hands back before the driver assembles the object.
 // PortablePresigner delegates its three multipart methods here.
 import type { Driver, MultipartDriver, MultipartSession } from '../drivers/driver.js';
+import { DEFAULT_CONTENT_CHECK, type ContentCheckMode } from './content-check.js';
 import { InvalidRequestError, ProviderError, UnsupportedConstraintError, UpgrantError } from './errors.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { checkReportWindow, TokenSealer, type SealedGrant } from './token.js';
@@ -74,6 +75,7 @@ export class MultipartGrants {
   readonly #strict: boolean;
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
+  readonly #contentCheck: ContentCheckMode;
   readonly #clock: () => Date;
   readonly #verifyGrace: number;
 
@@ -84,6 +86,7 @@ export class MultipartGrants {
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = maxExpiresIn;
     this.#allowedTypes = policy.allowedTypes;
+    this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
     this.#clock = policy.clock ?? (() => new Date());
     this.#verifyGrace = verifyGrace;
   }
@@ -97,7 +100,7 @@ export class MultipartGrants {
       const exact = validateSize({ size: r.size }, multipart.limits.maxObjectSize);
       if (exact.maxSize < 1) throw new InvalidRequestError('size', 'a multipart upload has at least one byte');
       return exact;
-    });
+    }, this.#contentCheck);
     const size = constraints.maxSize;
     const partSize = choosePartSize(size, request.partSize, multipart.limits);
     const partSizes = planParts(size, partSize);

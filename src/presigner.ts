@@ -10,6 +10,8 @@ import {
   UpgrantError,
   UploadRejectedError,
 } from './errors.js';
+import { CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, checkContent, isActiveContentType, type ContentCheckMode } from './content-check.js';
+import { contentDisposition } from './content-disposition.js';
 import { resolveEnforcement } from './enforcement.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
@@ -48,6 +50,8 @@ export class PortablePresigner implements Presigner {
   readonly #strict: boolean;
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
+  readonly #contentCheck: ContentCheckMode;
+  readonly #contentCheckAllowed: readonly string[];
   readonly #clock: () => Date;
   readonly #verifyGrace: number;
   readonly #multipart: MultipartGrants;
@@ -62,6 +66,8 @@ export class PortablePresigner implements Presigner {
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
+    this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
+    this.#contentCheckAllowed = policy.contentCheckAllowed ?? [];
     this.#clock = policy.clock ?? (() => new Date());
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#verifyGrace);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
@@ -76,7 +82,7 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
-    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf);
+    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#contentCheck);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const method = this.#chooseMethod(request.method, constraints);
     const enforcement = resolveEnforcement(this.provider, this.#driver.enforcement(method, constraints), constraints, this.#strict, `${method} grant`);
@@ -114,14 +120,17 @@ export class PortablePresigner implements Presigner {
     if (request.filename !== undefined && (typeof request.filename !== 'string' || /[\r\n]/.test(request.filename))) {
       throw new InvalidRequestError('filename', 'must be a file name without CR or LF');
     }
-    const contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    let contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    const disposition = request.disposition ?? 'attachment';
+    if (disposition !== 'attachment' && disposition !== 'inline') throw new InvalidRequestError('disposition', 'must be "attachment" or "inline"');
+    if (disposition === 'inline') contentType = await this.#inlineType(key, contentType);
     const now = this.#clock();
     const signed = await this.#call('sign download', key, () =>
       this.#driver.signDownload({
         key,
         expiresIn,
         now,
-        ...(request.filename ? { filename: request.filename } : {}),
+        contentDisposition: contentDisposition(disposition, request.filename || undefined),
         ...(contentType ? { contentType } : {}),
       }),
     );
@@ -147,6 +156,8 @@ export class PortablePresigner implements Presigner {
     if (!sameContentType(info.contentType, constraints.contentType)) {
       violations.push({ constraint: 'contentType', expected: constraints.contentType, actual: info.contentType || '(none)' });
     }
+    const content = await this.#checkContent(key, constraints, info.size);
+    if (content) violations.push(content);
     const declared = constraints.checksum;
     const sizeBroken = violations.some((v) => v.constraint === 'size');
     if (declared) {
@@ -204,6 +215,39 @@ export class PortablePresigner implements Presigner {
       throw new InvalidRequestError('method', `${this.provider} cannot grant a ${requested} upload for these constraints (it can: ${supported.join(', ') || 'none'})`);
     }
     return requested;
+  }
+
+  /**
+   * The content check on the object's first bytes: one ranged read of at most
+   * CONTENT_CHECK_WINDOW bytes, whatever the object's size, and only when the grant asks for it.
+   */
+  async #checkContent(key: string, constraints: GrantConstraints, size: number): Promise<Violation | undefined> {
+    if (!constraints.contentCheck) return undefined;
+    const length = Math.min(size, CONTENT_CHECK_WINDOW);
+    const head = length === 0 ? new Uint8Array(0) : await this.#call('read', key, () => this.#driver.readRange(key, 0, length));
+    return checkContent(constraints.contentType, head, constraints.contentCheck, this.#contentCheckAllowed);
+  }
+
+  /**
+   * The type an inline download will be served with: the override, else the stored type, pinned
+   * into the grant so the decision holds for what is served. Active content (or no usable type,
+   * which a browser would sniff) is never inline.
+   */
+  async #inlineType(key: string, override: string | undefined): Promise<string> {
+    let served = override;
+    if (served === undefined) {
+      const info = await this.#call('head', key, () => this.#driver.head(key));
+      if (!info) throw new ObjectNotFoundError(this.bucket, key);
+      try {
+        served = normalizeContentType(info.contentType);
+      } catch {
+        throw new InvalidRequestError('disposition', `the object has no usable content type ("${info.contentType}"): it is served as an attachment only`);
+      }
+    }
+    if (isActiveContentType(served)) {
+      throw new InvalidRequestError('disposition', `${essence(served)} is active content (a browser would run it): it is served as an attachment only`);
+    }
+    return served;
   }
 
   async #hashObject(key: string, algorithm: 'sha256' | 'md5'): Promise<string> {

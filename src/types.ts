@@ -2,6 +2,14 @@
 // Every driver produces the same shapes, so app code never branches on the provider.
 import type { LifecycleResult } from '../drivers/driver.js';
 import type { LifecycleOptions } from './lifecycle.js';
+import type { ContentCheckMode } from './client/content-sniff.js';
+
+/**
+ * How verifyUpload checks the bytes against the granted type: `off`; `known` (default): types the
+ * detector recognises must match, text is never a binary format, binary never markup; `strict`:
+ * also refuse types the detector cannot recognise, unless listed in `contentCheckAllowed`.
+ */
+export type { ContentCheckMode };
 
 /** The storage backends upgrant can grant uploads to. */
 export type ProviderName = 'local' | 's3' | 'gcs' | 'azure';
@@ -43,6 +51,8 @@ export interface UploadGrantRequest {
   method?: UploadMethod;
   /** Allow replacing an existing object. Off by default: grants are create-only. */
   overwrite?: boolean;
+  /** Check the uploaded bytes against `contentType` in verifyUpload (default: the presigner's `contentCheck`). */
+  contentCheck?: ContentCheckMode;
 }
 
 /** The constraints a grant carries, after validation and defaults. */
@@ -53,7 +63,11 @@ export interface GrantConstraints {
   readonly maxSize: number;
   readonly checksum?: Checksum;
   readonly createOnly: boolean;
+  /** verifyUpload checks the first bytes against `contentType` this way; absent: not checked (`off`). */
+  readonly contentCheck?: Exclude<ContentCheckMode, 'off'>;
 }
+
+
 
 /**
  * Who keeps a promise: the storage service itself (`'storage'`), only `verifyUpload` after the
@@ -71,10 +85,12 @@ export interface Enforcement {
   readonly size: Enforcer;
   /** Present only when a checksum was declared. */
   readonly checksum?: Enforcer;
+  /** The bytes fit the type: 'verify' when verifyUpload checks them, 'none' when the check is off. */
+  readonly content: Enforcer;
 }
 
 /** The enforceable promises a driver can be asked about (key and bucket are always storage; expiry is, but for GCS upload sessions). */
-export type ConstraintName = 'expiry' | 'createOnly' | 'contentType' | 'size' | 'checksum';
+export type ConstraintName = 'expiry' | 'createOnly' | 'contentType' | 'size' | 'checksum' | 'content';
 
 export interface UploadGrant {
   readonly provider: ProviderName;
@@ -102,6 +118,12 @@ export interface DownloadGrantRequest {
   filename?: string;
   /** Override the Content-Type of the response. */
   contentType?: string;
+  /**
+   * `attachment` (default): the browser saves the file. `inline`: it may show it, for types that
+   * are not active content (HTML, SVG, XML, JavaScript are always attachment: asking for inline
+   * is an InvalidRequestError). The type is the `contentType` override, else the stored one.
+   */
+  disposition?: 'attachment' | 'inline';
 }
 
 export interface DownloadGrant {
@@ -123,7 +145,7 @@ export interface VerifiedObject {
 
 /** One broken promise found by `verifyUpload`. */
 export interface Violation {
-  readonly constraint: 'size' | 'contentType' | 'checksum';
+  readonly constraint: 'size' | 'contentType' | 'checksum' | 'content';
   readonly expected: string;
   readonly actual: string;
 }
@@ -164,6 +186,10 @@ export interface PolicyOptions {
   allowedTypes?: readonly string[];
   /** Time source, for tests and known-answer vectors. */
   clock?: () => Date;
+  /** How verifyUpload checks the bytes against the granted type (default `known`); a grant request may choose its own. */
+  contentCheck?: ContentCheckMode;
+  /** Strict content check: types (`type/subtype` or `type/*`) let through although the detector cannot recognise them. */
+  contentCheckAllowed?: readonly string[];
 }
 
 // ---- Multipart upload grants (large files: one grant, many parts, one object) ----
@@ -183,6 +209,8 @@ export interface MultipartUploadGrantRequest {
   /** Seconds until the part URLs expire: allow for the whole upload, resumes included. */
   expiresIn?: number;
   overwrite?: boolean;
+  /** As for single grants: the content check verifyUpload applies (default: the presigner's). */
+  contentCheck?: ContentCheckMode;
   /**
    * The origin of the page that will send the parts (`https://app.example`). GCS answers CORS on a
    * resumable session only for the origin it was started with, so browser uploads to GCS need it;

@@ -35,6 +35,7 @@ import type {
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
+import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
@@ -155,7 +156,7 @@ export class AzureDriver implements Driver {
       permissions: 'r',
       now: request.now,
       expiresIn: request.expiresIn,
-      ...(request.filename !== undefined ? { contentDisposition: attachment(request.filename) } : {}),
+      ...(request.contentDisposition !== undefined ? { contentDisposition: request.contentDisposition } : {}),
       ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
     });
     return { url: `${this.#blobUrl(request.key)}?${query}`, headers: {} };
@@ -186,6 +187,18 @@ export class AzureDriver implements Driver {
       if (!body) throw new Error('the download answered without a body');
       return body as unknown as AsyncIterable<Uint8Array>;
     } catch (error) {
+      throw this.#map(error);
+    }
+  }
+
+  /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const body = (await this.#container.getBlobClient(key).download(offset, length)).readableStreamBody;
+      return body ? await collectBytes(body as unknown as AsyncIterable<Uint8Array>) : new Uint8Array(0);
+    } catch (error) {
+      // 416: the range starts past the end (an empty blob).
+      if ((error as { statusCode?: unknown }).statusCode === 416) return new Uint8Array(0);
       throw this.#map(error);
     }
   }
@@ -224,11 +237,4 @@ export class AzureDriver implements Driver {
   #map(error: unknown): unknown {
     return mapAzureError(error, this.bucket, this.#signing.kind === 'userDelegation');
   }
-}
-
-/** Content-Disposition for a download: an ASCII fallback name plus the exact UTF-8 name (RFC 6266). */
-export function attachment(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

@@ -31,6 +31,7 @@ import type {
   SignedUpload,
 } from '../driver.js';
 import { ConfigError } from '../../src/errors.js';
+import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
@@ -113,7 +114,7 @@ export class GcsDriver implements Driver {
   /** Implements Driver.signDownload: response overrides travel as signed query parameters. */
   async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
     const queryParameters: Record<string, string> = {};
-    if (request.filename !== undefined) queryParameters['response-content-disposition'] = attachment(request.filename);
+    if (request.contentDisposition !== undefined) queryParameters['response-content-disposition'] = request.contentDisposition;
     if (request.contentType !== undefined) queryParameters['response-content-type'] = request.contentType;
     const url = await signUrlV4({
       ...this.#endpoint,
@@ -152,6 +153,17 @@ export class GcsDriver implements Driver {
     return this.#objects.file(key).createReadStream({ validation: false });
   }
 
+  /** Implements Driver.readRange: a media download with a Range header (start and end inclusive). */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      return await collectBytes(this.#objects.file(key).createReadStream({ validation: false, start: offset, end: offset + length - 1 }));
+    } catch (error) {
+      // 416: the range starts past the end (an empty object).
+      if ((error as { code?: unknown }).code === 416) return new Uint8Array(0);
+      throw error;
+    }
+  }
+
   /** Implements Driver.delete. */
   async delete(key: string): Promise<void> {
     await this.#objects.file(key).delete({ ignoreNotFound: true });
@@ -169,11 +181,4 @@ export function uploadHeaders(constraints: GrantConstraints): Record<string, str
     ...(constraints.createOnly ? { 'x-goog-if-generation-match': '0' } : {}),
     ...(constraints.checksum?.algorithm === 'md5' ? { 'content-md5': constraints.checksum.value } : {}),
   };
-}
-
-/** Content-Disposition: attachment with an ASCII fallback and the exact UTF-8 name (RFC 6266). */
-function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const exact = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }

@@ -10,6 +10,7 @@
 // Native types exposed: none.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { collectBytes } from '../../src/bytes.js';
 import { ConfigError } from '../../src/errors.js';
 import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
@@ -105,7 +106,7 @@ export class LocalDriver implements Driver {
       bucket: this.bucket,
       key: request.key,
       expires: expiresAt(request.now, request.expiresIn),
-      ...(request.filename ? { disposition: request.filename } : {}),
+      ...(request.contentDisposition ? { disposition: request.contentDisposition } : {}),
       ...(request.contentType ? { responseType: request.contentType } : {}),
     });
     return { url: `${this.#objectUrl(request.key)}?${query}`, headers: {} };
@@ -127,6 +128,14 @@ export class LocalDriver implements Driver {
   /** Implements Driver.read. */
   read(key: string): Promise<AsyncIterable<Uint8Array>> {
     return this.#store.open(this.bucket, key);
+  }
+
+  /** Implements Driver.readRange: a file read of exactly the range. */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const info = await this.#store.head(this.bucket, key);
+    if (!info) throw Object.assign(new Error(`no object "${key}"`), { code: 'ENOENT' });
+    if (offset >= info.size) return new Uint8Array(0);
+    return collectBytes(await this.#store.open(this.bucket, key, { start: offset, end: Math.min(info.size, offset + length) - 1 }));
   }
 
   /** Implements Driver.delete. */

@@ -34,6 +34,7 @@ export interface LocalGrant {
   readonly maxSize?: number;
   readonly checksum?: Checksum;
   readonly createOnly?: boolean;
+  /** The Content-Disposition value to answer with, as the portable layer made it. */
   readonly disposition?: string;
   readonly responseType?: string;
 }

@@ -42,7 +42,6 @@ import { ConfigError } from '../../src/errors.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import type { S3CompatProfile } from './compat.js';
 import { CredentialCache } from './credentials.js';
-import { attachmentDisposition } from './disposition.js';
 import type { S3Endpoint } from './endpoint.js';
 import { isNotFound, mapError } from './errors.js';
 import { S3Lifecycle } from './lifecycle.js';
@@ -179,7 +178,7 @@ export class S3Driver implements Driver {
   async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
     const credentials = await this.#credentials.get();
     const query: [string, string][] = [];
-    if (request.filename !== undefined) query.push(['response-content-disposition', attachmentDisposition(request.filename)]);
+    if (request.contentDisposition !== undefined) query.push(['response-content-disposition', request.contentDisposition]);
     if (request.contentType !== undefined) query.push(['response-content-type', request.contentType]);
     const path = this.#endpoint.objectPath(request.key);
     const signed = this.#signer.presign({
@@ -244,6 +243,18 @@ export class S3Driver implements Driver {
       if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
       return out.Body as AsyncIterable<Uint8Array>;
     } catch (error) {
+      throw mapError(error, this.bucket);
+    }
+  }
+
+  /** Implements Driver.readRange: a GET with a Range header; S3 answers 416 for a range past the end. */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+      if (!out.Body) return new Uint8Array(0);
+      return (await out.Body.transformToByteArray()).subarray(0, length);
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
       throw mapError(error, this.bucket);
     }
   }

@@ -13,7 +13,7 @@ const USAGE = `usage:
   upgrant grant <key | --filename NAME> --type TYPE (--size N | --max-size N [--min-size N])
                 [--sha256 B64 | --md5 B64] [--expires SECONDS] [--method PUT|POST]
   upgrant verify <token>
-  upgrant serve [--port N] [--host ADDRESS] [--max-size BYTES] [--multipart-threshold BYTES]
+  upgrant serve [--port N] [--host ADDRESS] [--max-size BYTES] [--multipart-threshold BYTES] [--allow-active-content]
   upgrant cors --origin URL [--origin URL ...]
 
 The provider and its settings come from the environment: UPGRANT_PROVIDER (local, s3, gcs, azure),
@@ -114,7 +114,7 @@ async function verify(args: string[]): Promise<number> {
 async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'max-size': { type: 'string' }, 'multipart-threshold': { type: 'string' } },
+    options: { port: { type: 'string' }, host: { type: 'string' }, 'max-size': { type: 'string' }, 'multipart-threshold': { type: 'string' }, 'allow-active-content': { type: 'boolean' } },
   });
   const maxUploadSize = integer(values['max-size'], 'max-size');
   const multipartThreshold = integer(values['multipart-threshold'], 'multipart-threshold');
@@ -143,6 +143,7 @@ async function serve(args: string[]): Promise<number> {
     ...(localHandler ? { localHandler } : {}),
     ...(maxUploadSize === undefined ? {} : { maxUploadSize }),
     ...(multipartThreshold === undefined ? {} : { multipartThreshold }),
+    ...(values['allow-active-content'] ? { allowActiveContent: true } : {}),
   });
   console.log(`upgrant demo on ${server.url} (provider ${presigner.provider}, bucket ${presigner.bucket})`);
   if (config.provider === 'local') console.log(`local receiver at ${config.baseUrl}, files under ${config.root}`);

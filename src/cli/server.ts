@@ -44,6 +44,8 @@ export interface DemoServerOptions {
   headersTimeoutMs?: number;
   /** Milliseconds a request (API or upload) body may stay silent before the connection is cut (default 60 000). */
   bodyIdleTimeoutMs?: number;
+  /** Grant HTML, SVG, XML and JavaScript uploads (refused by default). */
+  allowActiveContent?: boolean;
 }
 
 export interface DemoServer {
@@ -81,7 +83,10 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     } else if (pathname === '/api/info' && req.method === 'GET') {
       send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
     } else if (pathname.startsWith('/api/')) {
-      void handleApi(presigner, req, res, pathname, options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold });
+      void handleApi(presigner, req, res, pathname, {
+        ...(options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold }),
+        ...(options.allowActiveContent ? { allowActiveContent: true } : {}),
+      });
     } else if (pathname === '/' && read) {
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : page);

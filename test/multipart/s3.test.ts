@@ -15,6 +15,7 @@ import { cephOptions, listKeys, readObject, s3Client, swiftOptions } from '../s3
 import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
 import { emulatorsRequired, startSwift, swiftMissing } from '../support/swift.js';
 import { generated, sendPart, sendParts, sha256 } from './helpers.js';
+import { makeMp4, stamp } from '../support/sample-files.js';
 
 const SECRET = 'multipart-s3-secret-0123456789abcdef';
 const MIB = 1024 * 1024;
@@ -62,7 +63,7 @@ describe(`multipart: s3 driver on ${name}`, function () {
   });
 
   it('uploads 64 MiB in 8 parallel parts, completes, verifies (streaming the SHA-256) and reads back byte for byte', async () => {
-    const data = generated(64 * MIB, 31);
+    const data = stamp(generated(64 * MIB, 31), makeMp4());
     const grant = await presigner.createMultipartUploadGrant({ key: newKey(), contentType: 'video/mp4', size: data.length, checksum: { sha256: sha256(data) } });
     expect(grant.parts).to.have.length(8);
     expect(grant.enforcement).to.include({ contentType: 'storage', size: 'storage', checksum: 'verify', createOnly });

@@ -22,6 +22,7 @@ describe('the built package', () => {
     expect(importNames('upgrant')).to.include.members([
       'createPresigner', 'presignerFromEnv', 'loadConfig', 'PRESIGNER', 'presignerModule', 'keyFor',
       'InvalidRequestError', 'ConfigError', 'UnsupportedConstraintError', 'UploadRejectedError', 'GrantExpiredError', 'ProviderError',
+      'checkContent', 'CONTENT_CHECK_WINDOW', 'isActiveContentType',
     ]);
   });
 
@@ -50,7 +51,7 @@ describe('the built package', () => {
   });
 
   it("exports the browser client from 'upgrant/client', and its built files import no Node built-in", async () => {
-    expect(importNames('upgrant/client')).to.include.members(['uploadWithGrant', 'UploadError', 'sha256Base64', 'md5Base64', 'mapProviderError']);
+    expect(importNames('upgrant/client')).to.include.members(['uploadWithGrant', 'UploadError', 'sha256Base64', 'md5Base64', 'mapProviderError', 'checkFileContent', 'isActiveContentType']);
     const dir = path.join(ROOT, 'dist/src/client');
     for (const file of (await readdir(dir)).filter((f) => f.endsWith('.js'))) {
       const text = await readFile(path.join(dir, file), 'utf8');

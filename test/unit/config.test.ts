@@ -42,6 +42,8 @@ describe('configuration from the environment', () => {
     ['a max expiry over 7 days', { UPGRANT_MAX_EXPIRES: '604801' }, 'UPGRANT_MAX_EXPIRES'],
     ['a bad allowed type', { UPGRANT_ALLOWED_TYPES: 'image/*,pdf' }, 'UPGRANT_ALLOWED_TYPES'],
     ['a bad strict flag', { UPGRANT_STRICT: 'maybe' }, 'UPGRANT_STRICT'],
+    ['a bad content check mode', { UPGRANT_CONTENT_CHECK: 'paranoid' }, 'UPGRANT_CONTENT_CHECK'],
+    ['a bad content check allow-list', { UPGRANT_CONTENT_CHECK_ALLOW: 'application/x-a,zip' }, 'UPGRANT_CONTENT_CHECK_ALLOW'],
     ['a bad public URL', { UPGRANT_PUBLIC_URL: 'localhost:8787' }, 'UPGRANT_PUBLIC_URL'],
     ['a bad port', { PORT: '99999' }, 'PORT'],
     ['a bad S3 endpoint', { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'b-1', AWS_ENDPOINT_URL_S3: 'nope' }, 'AWS_ENDPOINT_URL_S3'],
@@ -79,6 +81,8 @@ describe('configuration from the environment', () => {
         UPGRANT_STRICT: '1',
         UPGRANT_MAX_EXPIRES: '600',
         UPGRANT_ALLOWED_TYPES: 'image/*, application/PDF',
+        UPGRANT_CONTENT_CHECK: 'Strict',
+        UPGRANT_CONTENT_CHECK_ALLOW: 'application/x-custom, font/*',
       }),
     ).to.deep.include({
       bucket: 'my-bucket',
@@ -92,6 +96,8 @@ describe('configuration from the environment', () => {
       strict: true,
       maxExpiresIn: 600,
       allowedTypes: ['image/*', 'application/pdf'],
+      contentCheck: 'strict',
+      contentCheckAllowed: ['application/x-custom', 'font/*'],
     });
   });
 
