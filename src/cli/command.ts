@@ -159,9 +159,15 @@ export function stringValue(values: FlagValues, name: string): string | undefine
  */
 export function messageForField(command: Command, error: InvalidRequestError): string | undefined {
   const reason = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
-  const matches = (fields: readonly string[] | undefined) => fields?.some((f) => error.field === f || error.field.startsWith(`${f}.`)) ?? false;
-  const flag = command.flags.find((f) => matches(f.fields));
-  const positional = flag ? undefined : command.positionals?.find((p) => matches(p.fields));
+  // An exact field first (checksum.md5 -> --md5), else its parent (checksum.sha256 under checksum).
+  const exact = (fields: readonly string[] | undefined) => fields?.includes(error.field) ?? false;
+  const parent = (fields: readonly string[] | undefined) => fields?.some((f) => error.field.startsWith(`${f}.`)) ?? false;
+  let flag: Flag | undefined;
+  let positional: Positional | undefined;
+  for (const matches of [exact, parent]) {
+    flag ??= command.flags.find((f) => matches(f.fields));
+    positional ??= flag ? undefined : command.positionals?.find((p) => matches(p.fields));
+  }
   if (!flag && !positional) return undefined;
   // The reason may name other fields too ("minSize goes with maxSize"): say those as flags as well.
   let text = reason;
