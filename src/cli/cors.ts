@@ -24,7 +24,14 @@ export const cors: Command = {
       io.stdout('The local receiver answers CORS itself (any origin may upload with a valid grant); nothing to set.');
       return 0;
     }
-    const { applyCors } = await importDriver(config.provider);
+    let driver: CorsModule;
+    try {
+      driver = await importDriver(config.provider);
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      throw new CliError(`UPGRANT_PROVIDER: provider ${config.provider} needs its SDK installed beside upgrant (${(error as Error).message.split('\n')[0]})`);
+    }
+    const { applyCors } = driver;
     io.stdout(JSON.stringify(await applyCors(config as never, origins), null, 2));
     return 0;
   },
