@@ -1,11 +1,14 @@
 // The `upgrant` command. Configuration comes from the environment (DESIGN section 4); an expected
 // failure prints one line, `upgrant NAME: what to fix`, naming the flag or variable, never a stack.
 //
-// Adding a command: write src/cli/NAME.ts exporting `command: Command` (command.ts: its flags,
-// each with the variable it maps to and the request fields it fills, its help and its run
-// function), then add ONE line to COMMANDS below. Parsing, --help, and mapping errors back to the
-// flag the user typed happen here for every command. A command prints through `io` (never
-// console), so tests run it in-process with their own environment.
+// Adding a command: write src/cli/NAME.ts with `export const NAME: Command = { ... }` (see
+// command.ts: its summary and usage, its flags, each with the variable it maps to and the request
+// fields it fills, and its run function; grant.ts is a small example), then add ONE line to
+// COMMANDS below:   NAME: async () => (await import('./NAME.js')).NAME,
+// Parsing, --help, and mapping errors back to the flag the user typed happen here for every
+// command. A command prints through `io` (never console) and reads `io.env` (never process.env),
+// so tests run it in-process with their own environment (test/cli/run.ts); throw CliError for a
+// mistake already phrased for the user, or the library's errors, which are mapped here.
 import { readFileSync } from 'node:fs';
 import { InvalidRequestError, UpgrantError } from '../errors.js';
 import { CliError, helpText, messageForField, parseCommandArgs, wantsHelp, type CliIo, type Command } from './command.js';
