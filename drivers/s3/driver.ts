@@ -25,7 +25,7 @@
 // # Native types
 // The @aws-sdk/client-s3 S3Client (options.client, or one built from the options) serves
 // head/read/delete; signing never touches it.
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type {
   Driver,
   DriverEnforcement,
@@ -36,11 +36,13 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
+import { ConfigError } from '../../src/errors.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { CredentialCache } from './credentials.js';
 import { attachmentDisposition } from './disposition.js';
 import type { S3Endpoint } from './endpoint.js';
 import { isNotFound, mapError } from './errors.js';
+import { S3Lifecycle } from './lifecycle.js';
 import { S3Multipart } from './multipart.js';
 import type { S3DriverOptions } from './options.js';
 import { signPostPolicy } from './post-policy.js';
@@ -94,6 +96,11 @@ export class S3Driver implements Driver {
       credentials,
       conditionalWrites: this.#conditionalWrites,
     });
+  }
+
+  /** Implements Driver.lifecycle: rules for the staging prefix (lifecycle.ts). */
+  get lifecycle(): S3Lifecycle {
+    return new S3Lifecycle(this.#client, this.bucket);
   }
 
   /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */
@@ -191,7 +198,10 @@ export class S3Driver implements Driver {
     try {
       out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error)) {
+        await this.#assertBucket();
+        return undefined;
+      }
       throw mapError(error, this.bucket);
     }
     const etag = out.ETag?.replace(/^"|"$/g, '');
@@ -204,6 +214,22 @@ export class S3Driver implements Driver {
       ...(sha256 ? { sha256 } : {}),
       ...(etag ? { etag } : {}),
     };
+  }
+
+  /**
+   * A HEAD answer has no body, so a 404 cannot say whether the key or the bucket is missing:
+   * ask the bucket, and name it when it is the one missing (only on a miss, never on a hit).
+   */
+  async #assertBucket(): Promise<void> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchBucket') {
+        throw Object.assign(new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist on this endpoint`), { cause: error });
+      }
+      // Anything else (e.g. no s3:ListBucket permission): the object is simply not there.
+    }
   }
 
   /** Implements Driver.read. */

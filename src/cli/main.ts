@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   verify: async () => (await import('./verify.js')).verify,
   serve: async () => (await import('./serve.js')).serve,
   cors: async () => (await import('./cors.js')).cors,
+  lifecycle: async () => (await import('./lifecycle.js')).lifecycle,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

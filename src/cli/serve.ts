@@ -1,7 +1,7 @@
 // `upgrant serve`: the demo page, its JSON API and, on the local provider, the receiver, on one port.
 import { isIP } from 'node:net';
 import { localRequestHandler } from '../../drivers/local/receiver.js';
-import { DEFAULT_PORT, LOCAL_MOUNT_PATH, loadConfig, presignerFromEnv } from '../config.js';
+import { DEFAULT_PORT, LOCAL_MOUNT_PATH, loadConfig, presignerFromEnv, readServeSettings } from '../config.js';
 import { createPresigner, type LocalPresignerConfig } from '../create-presigner.js';
 import { ConfigError } from '../errors.js';
 import type { Presigner } from '../types.js';
@@ -24,6 +24,7 @@ export const serve: Command = {
     `answers under ${LOCAL_MOUNT_PATH}, or under the path of UPGRANT_PUBLIC_URL when that is set (the URL clients`,
     'use for uploads: http://HOST:PORT and http://HOST:PORT/storage both work); set it when clients reach the',
     'server by another address than this machine\'s loopback.',
+    'Also read: UPGRANT_ALLOWED_HOSTS (more Host names to answer), UPGRANT_BODY_TIMEOUT, UPGRANT_HEADERS_TIMEOUT.',
   ].join('\n'),
 
   async run({ values }, io) {
@@ -33,6 +34,7 @@ export const serve: Command = {
     const multipartThreshold = positive(values, 'multipart-threshold');
     const { env, devSecret } = commandEnv({ ...io.env, PORT: String(port) });
     const config = loadConfig(env);
+    const settings = readServeSettings(env);
     const publicUrl = config.provider === 'local' && isSet(env['UPGRANT_PUBLIC_URL']) ? config.baseUrl : undefined;
     const mount = receiverMount(publicUrl, config.provider === 'local' ? (config.bucket ?? 'local') : undefined);
 
@@ -40,13 +42,26 @@ export const serve: Command = {
     let server;
     try {
       server = await startDemoServerFor(
-        { host, port, ...(maxUploadSize === undefined ? {} : { maxUploadSize }), ...(multipartThreshold === undefined ? {} : { multipartThreshold }) },
+        {
+          host,
+          port,
+          ...pick(settings, 'bodyIdleTimeoutMs', 'headersTimeoutMs', 'allowedHosts'),
+          ...(publicUrl === undefined ? {} : { publicUrl }),
+          ...(maxUploadSize === undefined ? {} : { maxUploadSize }),
+          ...(multipartThreshold === undefined ? {} : { multipartThreshold }),
+        },
         async (url): Promise<DemoBackend> => {
           if (config.provider !== 'local' || !mount) return { presigner: (presigner = await presignerFromEnv(env)) };
           // Grants name the port really bound (--port 0) unless the public URL says otherwise.
           const local: LocalPresignerConfig = { ...config, baseUrl: publicUrl ?? `${url}${LOCAL_MOUNT_PATH}` };
           presigner = await createPresigner(local);
-          const localHandler = localRequestHandler({ root: local.root, secret: local.secret, basePath: mount.basePath, ...(local.clock ? { clock: local.clock } : {}) });
+          const localHandler = localRequestHandler({
+            root: local.root,
+            secret: local.secret,
+            basePath: mount.basePath,
+            ...pick(local, 'previousSecrets', 'clock', 'maxExpiresIn', 'verifyGrace'),
+            ...pick(settings, 'bodyIdleTimeoutMs'),
+          });
           return { presigner, localHandler, localPrefix: mount.prefix };
         },
       );
@@ -136,6 +151,13 @@ function stopped(signal: AbortSignal | undefined): Promise<void> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+}
+
+/** The named properties that are set (exactOptionalPropertyTypes wants no explicit undefined). */
+function pick<T extends object, K extends keyof T>(from: T, ...names: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const name of names) if (from[name] !== undefined) out[name] = from[name];
+  return out;
 }
 
 function isSet(value: string | undefined): boolean {

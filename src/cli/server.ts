@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverTimeouts } from '../../drivers/local/listen.js';
 import type { LocalRequestHandler } from '../../drivers/local/receiver.js';
 import { LOCAL_MOUNT_PATH } from '../config.js';
 import { ConfigError, InvalidRequestError } from '../errors.js';
@@ -29,6 +30,18 @@ export interface DemoListenOptions {
   maxUploadSize?: number;
   /** Exact sizes above this get multipart grants (default the API's, 64 MiB). */
   multipartThreshold?: number;
+  /**
+   * Host header values answered (host or host:port, any case); others get 421, so a page on
+   * another name (DNS rebinding) cannot drive the API. Always allowed: the bound address and,
+   * for a loopback bind, localhost / 127.0.0.1 / [::1] on the port, plus `publicUrl`'s host.
+   */
+  allowedHosts?: readonly string[];
+  /** The URL clients reach the storage by (UPGRANT_PUBLIC_URL); its host is allowed. */
+  publicUrl?: string;
+  /** Milliseconds a client has to send its request headers (default 20 000). */
+  headersTimeoutMs?: number;
+  /** Milliseconds a request (API or upload) body may stay silent before the connection is cut (default 60 000). */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** What the demo serves: the presigner behind its API, and on the local provider the receiver. */
@@ -70,7 +83,20 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
  */
 export async function startDemoServerFor(options: DemoListenOptions, backend: (url: string) => Promise<DemoBackend>): Promise<DemoServer> {
   let handle: RequestListener | undefined;
-  const server = createServer((req, res) => (handle ? handle(req, res) : send(res, 503, { error: { code: 'starting', message: 'the demo is starting' } })));
+  let served: DemoBackend | undefined;
+  const hosts = new Set<string>();
+  const server = createServer(serverTimeouts(options.headersTimeoutMs), (req, res) => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) {
+      res.setHeader('connection', 'close');
+      send(res, 421, { error: { code: 'misdirected', message: 'this server does not answer for that Host; allow it with UPGRANT_ALLOWED_HOSTS' } });
+      return;
+    }
+    if (handle) handle(req, res);
+    else send(res, 503, { error: { code: 'starting', message: 'the demo is starting' } });
+  });
+  // Sockets silent this long are closed (the API's JSON bodies; the receiver sets its own per upload).
+  server.timeout = options.bodyIdleTimeoutMs ?? DEFAULT_IDLE_MS;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -80,15 +106,19 @@ export async function startDemoServerFor(options: DemoListenOptions, backend: (u
     });
   });
   const { port } = server.address() as AddressInfo;
+  for (const allowed of defaultHosts(host, port, options.publicUrl)) hosts.add(allowed);
+  for (const allowed of options.allowedHosts ?? []) hosts.add(allowed.toLowerCase());
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const close = () =>
     new Promise<void>((resolve, reject) => {
+      served?.localHandler?.close();
       server.close((error) => (error ? reject(error) : resolve()));
       server.closeAllConnections();
     });
   const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
   try {
-    handle = demoHandler(options, await backend(url));
+    served = await backend(url);
+    handle = demoHandler(options, served);
   } catch (error) {
     await close();
     throw error;
@@ -122,6 +152,26 @@ function demoHandler(options: DemoListenOptions, backend: DemoBackend): RequestL
       send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
     }
   };
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '::ffff:127.0.0.1', '0.0.0.0', '::']);
+
+/**
+ * Host header values for the bound address (the loopback names when bound to loopback or to every
+ * interface, where other names must be listed in allowedHosts) and the public URL.
+ */
+function defaultHosts(host: string, port: number, publicUrl: string | undefined): string[] {
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  const names = LOOPBACK.has(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [bracket(host.toLowerCase())];
+  const out = names.map((name) => `${name}:${port}`);
+  // A client on the default port may leave it out.
+  if (port === 80) out.push(...names);
+  if (publicUrl) {
+    const url = new URL(publicUrl);
+    out.push(url.host.toLowerCase());
+  }
+  return out;
 }
 
 /** The API refuses grants above the demo's limit; everything else passes through, bound to the original. */

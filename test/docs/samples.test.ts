@@ -21,6 +21,8 @@ const run = promisify(execFile);
 const SECRET = 'docs-samples-test-secret-0123456789abcdef';
 const CODE = new Set(['ts', 'typescript', 'js', 'javascript', 'mjs']);
 const SHELL = new Set(['sh', 'bash', 'shell', 'console']);
+/** Not code: wire formats shown as text, and diagrams. */
+const TEXT = new Set(['', 'text', 'mermaid']);
 
 /** The commands, loaded the way main.ts does; a new command module is found by its file name. */
 async function commands(): Promise<Map<string, Command>> {
@@ -74,7 +76,7 @@ describe('code samples in README.md and docs/', function () {
   it('treats every block: run, typechecked, parsed, or annotated with why not', () => {
     const unhandled: string[] = [];
     for (const s of samples) {
-      if (s.kind === 'skip' || s.lang === '' || s.lang === 'text') continue;
+      if (s.kind === 'skip' || TEXT.has(s.lang)) continue;
       if (CODE.has(s.lang) || s.lang === 'json') continue;
       if (SHELL.has(s.lang)) {
         if (s.kind || shellCommands(s.code).some((c) => upgrantInvocation(c))) continue;
@@ -88,7 +90,7 @@ describe('code samples in README.md and docs/', function () {
     const summary = {
       blocks: samples.length,
       skipped: count((s) => s.kind === 'skip'),
-      text: count((s) => s.lang === '' || s.lang === 'text'),
+      text: count((s) => TEXT.has(s.lang)),
       typecheckOnly: count((s) => s.kind === 'typecheck-only'),
       run: count((s) => CODE.has(s.lang) && !s.kind) + count((s) => s.kind === 'demo' || s.kind === 'azurite'),
     };
@@ -196,6 +198,14 @@ process.exit(0);
         const [name, ...args] = upgrantInvocation(text)?.args ?? [];
         const command = cliCommands.get(name ?? '');
         if (!command) continue; // `upgrant <command> --help`, an error line quoted, ...
+        if (/[[<|(]/.test(text)) {
+          // A synopsis in the prose (`upgrant lifecycle [--days N]`): its flags must exist.
+          for (const m of text.matchAll(/--([a-z][a-z0-9-]*)/g)) {
+            if (m[1] !== 'help' && !command.flags.some((f) => f.name === m[1])) problems.push(`${file}:${line}: \`${text}\`: upgrant ${name} has no --${m[1]}`);
+          }
+          checked++;
+          continue;
+        }
         try {
           parseCommandArgs(command, args);
           checked++;
