@@ -12,7 +12,7 @@ import { createPresigner } from '../src/create-presigner.js';
 export const BENCH_SECRET = 'bench-endpoint-secret-0123456789abcdef';
 
 async function demo(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  // The same wiring as `upgrant serve` on the local provider (src/cli/main.ts).
+  // The same wiring as `upgrant serve` on the local provider (src/cli/serve.ts).
   const presigner = await createPresigner({ provider: 'local', secret: BENCH_SECRET, root, baseUrl: `http://127.0.0.1:8787${LOCAL_MOUNT_PATH}` });
   const localHandler = localRequestHandler({ root, secret: BENCH_SECRET, basePath: LOCAL_MOUNT_PATH });
   const server = await startDemoServer({ presigner, localHandler });

@@ -300,7 +300,35 @@ function readAzureCredentials(env: Env): { connectionString?: string; accountNam
   return { accountName, ...optional('accountKey', accountKey) };
 }
 
-/** `presignerFromEnv(env)`: loadConfig + createPresigner. */
-export function presignerFromEnv(env: Env = process.env): Promise<Presigner> {
-  return createPresigner(loadConfig(env));
+/** `presignerFromEnv(env)`: loadConfig + createPresigner, with driver errors named by their variable. */
+export async function presignerFromEnv(env: Env = process.env): Promise<Presigner> {
+  const config = loadConfig(env);
+  try {
+    return await createPresigner(config);
+  } catch (error) {
+    throw inVariableTerms(error);
+  }
+}
+
+/**
+ * Driver options loadConfig fills from a variable. A driver names the option it was given
+ * (`keyFilename`); someone who configured by environment set the variable, so that is what to name.
+ */
+const OPTION_VARIABLES: Readonly<Record<string, string>> = {
+  keyFilename: 'GOOGLE_APPLICATION_CREDENTIALS',
+  signerEmail: 'UPGRANT_GCS_SIGNER_EMAIL',
+  apiEndpoint: 'STORAGE_EMULATOR_HOST',
+  projectId: 'GOOGLE_CLOUD_PROJECT',
+  hmacKey: 'UPGRANT_GCS_HMAC_SECRET',
+  'hmacKey.accessId': 'UPGRANT_GCS_HMAC_ACCESS_ID',
+  'hmacKey.secret': 'UPGRANT_GCS_HMAC_SECRET',
+};
+
+function inVariableTerms(error: unknown): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  const variable = OPTION_VARIABLES[error.variable];
+  if (variable === undefined) return error;
+  const renamed = new ConfigError(variable, error.message.slice(error.variable.length + 2));
+  renamed.cause = error;
+  return renamed;
 }

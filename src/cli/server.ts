@@ -1,9 +1,9 @@
 // The demo server: the JSON API, the demo page with the built upgrant/client modules it imports,
-// and (on the local provider) the receiver mounted under /storage, all on one port. Plain
+// and (on the local provider) the receiver, under /storage or the path UPGRANT_PUBLIC_URL names, all on one port. Plain
 // node:http: nothing here needs a framework, and the page needs no bundler (see page.ts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -16,14 +16,12 @@ import type { Presigner } from '../types.js';
 import { handleApi, send } from './api.js';
 import { CLIENT_PATH, demoPage, HASH_WASM_PATH } from './page.js';
 
-export interface DemoServerOptions {
-  presigner: Presigner;
+/** How the demo listens and what policy it applies, whatever it serves. */
+export interface DemoListenOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
-  /** The local receiver, mounted under /storage when the provider is local. */
-  localHandler?: LocalRequestHandler;
   /**
    * Largest file the demo grants, in bytes. The API refuses grant requests above it, /api/info
    * advertises it, and the page then asks for range grants (maxSize) instead of exact sizes, so a
@@ -48,10 +46,25 @@ export interface DemoServerOptions {
   allowActiveContent?: boolean;
 }
 
+/** What the demo serves: the presigner behind its API, and on the local provider the receiver. */
+export interface DemoBackend {
+  presigner: Presigner;
+  /** The local receiver, given the requests under `localPrefix`. */
+  localHandler?: LocalRequestHandler;
+  /** Path prefix of the receiver's requests, ending in "/" (default "/storage/"). */
+  localPrefix?: string;
+}
+
+export interface DemoServerOptions extends DemoListenOptions, DemoBackend {}
+
 export interface DemoServer {
+  /** The server's own address, reachable from this machine (a wildcard host becomes loopback). */
   readonly url: string;
   close(): Promise<void>;
 }
+
+/** Paths the demo itself answers; a receiver prefix must stay clear of them. */
+export const DEMO_PATHS: readonly string[] = ['/api/', '/assets/', '/healthz'];
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -63,12 +76,17 @@ const PAGE_HEADERS = {
 };
 
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  const { localHandler } = options;
-  const presigner = options.maxUploadSize === undefined ? options.presigner : withSizeLimit(options.presigner, options.maxUploadSize);
-  const page = demoPage();
-  const assets = new Assets();
+  return startDemoServerFor(options, async () => options);
+}
+
+/**
+ * Listen first, then build what to serve from the address really bound (`--port 0` grants for
+ * the port the system chose). A backend that fails closes the server again.
+ */
+export async function startDemoServerFor(options: DemoListenOptions, backend: (url: string) => Promise<DemoBackend>): Promise<DemoServer> {
+  let handle: RequestListener | undefined;
+  let served: DemoBackend | undefined;
   const hosts = new Set<string>();
-  const idleMs = options.bodyIdleTimeoutMs ?? DEFAULT_IDLE_MS;
   const server = createServer(serverTimeouts(options.headersTimeoutMs), (req, res) => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (!hosts.has(host)) {
@@ -76,9 +94,50 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       send(res, 421, { error: { code: 'misdirected', message: 'this server does not answer for that Host; allow it with UPGRANT_ALLOWED_HOSTS' } });
       return;
     }
+    if (handle) handle(req, res);
+    else send(res, 503, { error: { code: 'starting', message: 'the demo is starting' } });
+  });
+  // Sockets silent this long are closed (the API's JSON bodies; the receiver sets its own per upload).
+  server.timeout = options.bodyIdleTimeoutMs ?? DEFAULT_IDLE_MS;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  for (const allowed of defaultHosts(host, port, options.publicUrl)) hosts.add(allowed);
+  for (const allowed of options.allowedHosts ?? []) hosts.add(allowed.toLowerCase());
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      served?.localHandler?.close();
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  try {
+    served = await backend(url);
+    handle = demoHandler(options, served);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, close };
+}
+
+function demoHandler(options: DemoListenOptions, backend: DemoBackend): RequestListener {
+  const { localHandler } = backend;
+  const localPrefix = backend.localPrefix ?? `${LOCAL_MOUNT_PATH}/`;
+  const presigner = options.maxUploadSize === undefined ? backend.presigner : withSizeLimit(backend.presigner, options.maxUploadSize);
+  const page = demoPage();
+  const assets = new Assets();
+  return (req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://demo').pathname;
     const read = req.method === 'GET' || req.method === 'HEAD';
-    if (localHandler && (pathname === LOCAL_MOUNT_PATH || pathname.startsWith(`${LOCAL_MOUNT_PATH}/`))) {
+    if (localHandler && (pathname.startsWith(localPrefix) || pathname === localPrefix.slice(0, -1))) {
       void localHandler(req, res);
     } else if (pathname === '/api/info' && req.method === 'GET') {
       send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
@@ -97,25 +156,6 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     } else {
       send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
     }
-  });
-  // Sockets silent this long are closed (the API's JSON bodies; the receiver sets its own per upload).
-  server.timeout = idleMs;
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  for (const allowed of defaultHosts(host, port, options.publicUrl)) hosts.add(allowed);
-  for (const allowed of options.allowedHosts ?? []) hosts.add(allowed.toLowerCase());
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        localHandler?.close();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
   };
 }
 

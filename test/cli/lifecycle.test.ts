@@ -56,7 +56,7 @@ describe('upgrant lifecycle (built package)', function () {
     for (const days of ['abc', '-3', '3', '0']) {
       const result = cli([`--days=${days}`], local);
       expect(result.code, `${days}: ${result.stdout}`).to.equal(2);
-      expect(result.stderr).to.match(/^upgrant: days: /);
+      expect(result.stderr).to.match(/^upgrant lifecycle: --days: /);
       expect(result.stderr.trim().split('\n')).to.have.length(1);
     }
   });
