@@ -18,3 +18,4 @@ export {
 } from './errors.js';
 export type * from './types.js';
 export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult } from '../drivers/driver.js';
+export * from './router/index.js';

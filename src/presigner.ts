@@ -11,6 +11,7 @@ import {
   UploadRejectedError,
 } from './errors.js';
 import { resolveEnforcement } from './enforcement.js';
+import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { MultipartGrants } from './multipart.js';
 import { TokenSealer } from './token.js';
@@ -19,6 +20,7 @@ import type {
   DownloadGrant,
   DownloadGrantRequest,
   GrantConstraints,
+  ListedPart,
   MultipartUploadGrant,
   MultipartUploadGrantRequest,
   PolicyOptions,
@@ -88,7 +90,8 @@ export class PortablePresigner implements Presigner {
       throw this.#wrap('sign upload', key, error);
     }
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
-    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt });
+    const context = validateContext(request.context);
+    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, ...(context !== undefined ? { context } : {}) });
     return {
       provider: this.provider,
       bucket: this.bucket,
@@ -165,6 +168,7 @@ export class PortablePresigner implements Presigner {
       contentType: info.contentType,
       ...(declared ? { checksum: declared } : {}),
       ...(info.etag ? { etag: info.etag } : {}),
+      ...(grant.context !== undefined ? { context: grant.context } : {}),
     };
   }
 
@@ -179,6 +183,10 @@ export class PortablePresigner implements Presigner {
 
   abortMultipartUpload(token: string): Promise<void> {
     return this.#multipart.abort(token);
+  }
+
+  listMultipartParts(token: string): Promise<readonly ListedPart[]> {
+    return this.#multipart.list(token);
   }
 
   close(): Promise<void> {

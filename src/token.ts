@@ -3,7 +3,7 @@
 // grant URL does not already show); only its integrity matters.
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { InvalidRequestError } from './errors.js';
-import type { GrantConstraints, ProviderName } from './types.js';
+import type { GrantConstraints, GrantContext, ProviderName } from './types.js';
 
 const VERSION = 'ug1';
 const MIN_SECRET_BYTES = 32;
@@ -15,6 +15,8 @@ export interface SealedGrant {
   readonly constraints: GrantConstraints;
   /** Unix seconds. */
   readonly expiresAt: number;
+  /** The app's context (upload routes: route and who asked), present only when given. */
+  readonly context?: GrantContext;
 }
 
 /** Derive a purpose-bound key, so a token MAC can never double as a local URL signature. */

@@ -21,6 +21,7 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
 import { ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
 
@@ -209,6 +210,21 @@ export class LocalMultipart implements MultipartDriver {
       throw error;
     }
     await rm(claimed, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  }
+
+  /** Implements MultipartDriver.listParts: the part files the receiver renamed into place (whole parts only). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const dir = uploadDir(this.#options.store.root, checkUploadId(session.uploadId));
+    const names = await readdir(dir).catch(() => undefined);
+    if (!names) throw new InvalidRequestError('token', 'no such upload here: it was completed or aborted already');
+    const parts: StoredPart[] = [];
+    for (const name of names) {
+      const match = /^part-(\d+)$/.exec(name);
+      if (!match) continue;
+      const size = await stat(path.join(dir, name)).then((s) => s.size, () => undefined);
+      if (size !== undefined) parts.push({ number: Number(match[1]), size });
+    }
+    return parts;
   }
 
   /** Remove uploads whose URLs expired long ago and that nobody completed or aborted. */
