@@ -1,7 +1,7 @@
 // upgrant: typed, expiring, single-use upload grants for S3, GCS, Azure Blob and a local directory.
 export { createPresigner, type PresignerConfig, type LocalPresignerConfig, type S3PresignerConfig, type GcsPresignerConfig, type AzurePresignerConfig } from './create-presigner.js';
 export { loadConfig, presignerFromEnv, type Env } from './config.js';
-export { PRESIGNER, DRIVER, POLICY, presignerModule, presignerOnDriverModule } from './container.js';
+export { PRESIGNER, DRIVER, POLICY, UPLOAD_ROUTER, presignerModule, presignerOnDriverModule, uploadRouterModule } from './container.js';
 export { keyFor, safeFileName } from './key-for.js';
 export { PortablePresigner } from './presigner.js';
 export { DEFAULT_GRANT_EXPIRY, MAX_GRANT_EXPIRY, MAX_KEY_BYTES } from './validate.js';

@@ -38,14 +38,22 @@ export interface Fixture {
   readonly receiver: LocalReceiver;
   readonly presigner: Presigner;
   readonly router: ReturnType<typeof makeRouter>;
+  /** What the router was made from (to make the same router elsewhere, e.g. in a DI container). */
+  readonly options: Options;
   readonly uploaded: { route: string; object: VerifiedObject; context: UserContext; metadata?: unknown }[];
   readonly grantCalls: () => number;
   read(key: string): Promise<Buffer | undefined>;
   close(): Promise<void>;
 }
 
-function makeRouter(presigner: Presigner, uploaded: Fixture['uploaded'], extra: Partial<UploadRouterOptions<ReturnType<typeof makeRoutes>, UserContext>>) {
-  return createUploadRouter({
+type Options = UploadRouterOptions<ReturnType<typeof makeRoutes>, UserContext>;
+
+function makeRouter(options: Options) {
+  return createUploadRouter(options);
+}
+
+function makeOptions(presigner: Presigner, uploaded: Fixture['uploaded'], extra: Partial<Options>): Options {
+  return {
     presigner,
     routes: makeRoutes(),
     authorize: (request) => {
@@ -60,7 +68,7 @@ function makeRouter(presigner: Presigner, uploaded: Fixture['uploaded'], extra: 
     },
     onError: () => undefined,
     ...extra,
-  });
+  };
 }
 
 export async function makeFixture(extra: Partial<UploadRouterOptions<ReturnType<typeof makeRoutes>, UserContext>> = {}): Promise<Fixture> {
@@ -81,12 +89,14 @@ export async function makeFixture(extra: Partial<UploadRouterOptions<ReturnType<
     },
   });
   const uploaded: Fixture['uploaded'] = [];
-  const router = makeRouter(counted, uploaded, extra);
+  const options = makeOptions(counted, uploaded, extra);
+  const router = makeRouter(options);
   return {
     root,
     receiver,
     presigner: counted,
     router,
+    options,
     uploaded,
     grantCalls: () => calls,
     read: (key) => readFile(path.join(root, 'local', ...key.split('/'))).catch(() => undefined),
