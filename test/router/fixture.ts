@@ -4,7 +4,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { listenLocal } from '../../drivers/local/index.js';
 import { createUploadRouter, refuse, uploadRoute, type UploadRouterOptions } from '../../src/index.js';
 import type { Presigner, VerifiedObject } from '../../src/types.js';
 
@@ -30,12 +30,13 @@ export function makeRoutes() {
       key: ({ context, id, filename, metadata }) => `videos/${context.userId}/${id}/${metadata.title.length}-${filename}`,
     }),
     doc: uploadRoute<UserContext>({ contentTypes: ['application/pdf'], checksum: 'required', maxSize: MIB }),
+    strict: uploadRoute<UserContext>({ contentTypes: ['image/png'], maxSize: MIB, strict: true }),
   };
 }
 
 export interface Fixture {
+  /** The local driver's directory ('' elsewhere). */
   readonly root: string;
-  readonly receiver: LocalReceiver;
   readonly presigner: Presigner;
   readonly router: ReturnType<typeof makeRouter>;
   /** What the router was made from (to make the same router elsewhere, e.g. in a DI container). */
@@ -71,11 +72,23 @@ function makeOptions(presigner: Presigner, uploaded: Fixture['uploaded'], extra:
   };
 }
 
-export async function makeFixture(extra: Partial<UploadRouterOptions<ReturnType<typeof makeRoutes>, UserContext>> = {}): Promise<Fixture> {
+export async function makeFixture(extra: Partial<Options> = {}): Promise<Fixture> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-router-'));
   const receiver = await listenLocal({ root, secret: SECRET, corsOrigins: ['http://127.0.0.1'] });
+  return fixtureOn(receiver.presigner, extra, {
+    root,
+    read: (key) => readFile(path.join(root, 'local', ...key.split('/'))).catch(() => undefined),
+    close: async () => {
+      await receiver.close();
+      await rm(root, { recursive: true, force: true });
+    },
+  });
+}
+
+/** The same router on any presigner; `read` reads an object back from its storage. */
+export function fixtureOn(presigner: Presigner, extra: Partial<Options>, storage: Pick<Fixture, 'read' | 'close' | 'root'>): Fixture {
   let calls = 0;
-  const counted = new Proxy(receiver.presigner, {
+  const counted = new Proxy(presigner, {
     get(target, name, receiverProxy) {
       const value = Reflect.get(target, name, receiverProxy) as unknown;
       if (typeof value !== 'function') return value;
@@ -90,21 +103,7 @@ export async function makeFixture(extra: Partial<UploadRouterOptions<ReturnType<
   });
   const uploaded: Fixture['uploaded'] = [];
   const options = makeOptions(counted, uploaded, extra);
-  const router = makeRouter(options);
-  return {
-    root,
-    receiver,
-    presigner: counted,
-    router,
-    options,
-    uploaded,
-    grantCalls: () => calls,
-    read: (key) => readFile(path.join(root, 'local', ...key.split('/'))).catch(() => undefined),
-    close: async () => {
-      await receiver.close();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
+  return { ...storage, presigner: counted, router: makeRouter(options), options, uploaded, grantCalls: () => calls };
 }
 
 /** Deterministic bytes (not all zero, so a misplaced part shows). */
