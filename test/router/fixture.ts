@@ -72,9 +72,10 @@ function makeOptions(presigner: Presigner, uploaded: Fixture['uploaded'], extra:
   };
 }
 
-export async function makeFixture(extra: Partial<Options> = {}): Promise<Fixture> {
+/** `storageOrigins`: pages that may send the bytes to the local receiver (CORS). */
+export async function makeFixture(extra: Partial<Options> = {}, storageOrigins: readonly string[] = []): Promise<Fixture> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-router-'));
-  const receiver = await listenLocal({ root, secret: SECRET, corsOrigins: ['http://127.0.0.1'] });
+  const receiver = await listenLocal({ root, secret: SECRET, corsOrigins: storageOrigins });
   return fixtureOn(receiver.presigner, extra, {
     root,
     read: (key) => readFile(path.join(root, 'local', ...key.split('/'))).catch(() => undefined),
