@@ -1,6 +1,6 @@
-// Serves the router test page from an origin of its own: the HTML and the page script bundled
-// with esbuild from test/e2e/router-page/<entry>.ts (upgrant/client from the sources, as an app's
-// bundler would take the package).
+// Serves the router test pages from an origin of their own: `/?entry=<name>` loads
+// test/e2e/router-page/<name>.ts bundled with esbuild (upgrant/client from the sources, Uppy from
+// node_modules, as an app's bundler would take the packages).
 import { build } from 'esbuild';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,22 +11,26 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function servePage(entry: string): Promise<PageServer> {
-  const bundled = await build({
-    entryPoints: [path.resolve('test/e2e/router-page', entry)],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  const script = bundled.outputFiles[0]!.text;
-  const html = '<!doctype html><meta charset="utf-8"><title>upgrant router test</title><body><script type="module" src="/page.js"></script></body>';
+export async function servePage(entries: readonly string[]): Promise<PageServer> {
+  const scripts = new Map<string, string>();
+  for (const entry of entries) {
+    const bundled = await build({
+      entryPoints: [path.resolve('test/e2e/router-page', `${entry}.ts`)],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      write: false,
+      logLevel: 'silent',
+    });
+    scripts.set(`/${entry}.js`, bundled.outputFiles[0]!.text);
+  }
   const server: Server = createServer((req, res) => {
-    const isScript = req.url === '/page.js';
-    const body = isScript ? script : html;
-    res.writeHead(200, { 'content-type': isScript ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    const url = new URL(req.url ?? '/', 'http://page');
+    const script = scripts.get(url.pathname);
+    const entry = url.searchParams.get('entry') ?? entries[0]!;
+    const body = script ?? `<!doctype html><meta charset="utf-8"><title>upgrant router test</title><body><script type="module" src="/${encodeURIComponent(entry)}.js"></script></body>`;
+    res.writeHead(200, { 'content-type': script ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(body);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

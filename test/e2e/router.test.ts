@@ -33,9 +33,9 @@ async function listenRouter(fixture: Fixture): Promise<{ url: string; server: Se
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/upload`, server };
 }
 
-async function openPage(browser: Browser, page: PageServer, api: string): Promise<Page> {
+async function openPage(browser: Browser, page: PageServer, api: string, entry = 'main'): Promise<Page> {
   const tab = await browser.newPage();
-  await tab.goto(`${page.origin}/?api=${encodeURIComponent(api)}`);
+  await tab.goto(`${page.origin}/?entry=${entry}&api=${encodeURIComponent(api)}`);
   await tab.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
   return tab;
 }
@@ -51,7 +51,7 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
     before(async function () {
       browser = await launchBrowser(`the router browser tests (${name})`);
       if (!browser) return this.skip();
-      page = await servePage('main.ts');
+      page = await servePage(['main', 'uppy']);
       const made = await makeTarget(page.origin);
       if (!made) return this.skip();
       target = made;
@@ -128,6 +128,21 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
       expect(result.status, JSON.stringify(result)).to.equal(200);
       expect(new Uint8Array((await target.fixture.read(result.completed.object!.key))!)).to.deep.equal(bytes(2 * MIB + 1, 9));
       if (name.startsWith('Azurite')) expect(result.parts.map((p) => p.etag)).to.deep.equal([null, null, null]);
+    });
+
+    it('Uppy 6 (@uppy/aws-s3) through the documented adapter: the file lands verified, byte for byte, onUploaded once', async () => {
+      const tab = await openPage(browser!, page, api.url, 'uppy');
+      const seen = target.fixture.uploaded.length;
+      const result = (await tab.evaluate(() => window.uppyTest.upload('uppy.png', 'image/png', 123_456, 21))) as { successful: string[]; failed: string[] };
+      expect(result, JSON.stringify(result)).to.deep.equal({ successful: ['uppy.png'], failed: [] });
+      const events = target.fixture.uploaded.slice(seen);
+      expect(events).to.have.length(1);
+      expect(events[0]!.context).to.deep.equal({ userId: 'uppy' });
+      expect(events[0]!.object.key).to.match(/^avatars\/uppy\/[0-9a-f]{32}\/uppy\.png$/);
+      expect(new Uint8Array((await target.fixture.read(events[0]!.object.key))!)).to.deep.equal(bytes(123_456, 21));
+      const refused = (await tab.evaluate(() => window.uppyTest.upload('big.png', 'image/png', 2 * 1024 * 1024, 1))) as { successful: string[]; failed: string[] };
+      expect(refused.successful).to.deep.equal([]);
+      expect(refused.failed.join()).to.include('too-large');
     });
   });
 }
