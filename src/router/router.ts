@@ -155,7 +155,9 @@ export function createUploadRouter<TRoutes extends RouteMap, TContext extends Up
       if (!(await route.options.download?.({ key, context }))) throw refuse(403, 'not allowed to download this object');
       return [200, await presigner.createDownloadGrant({ key, filename: key.split('/').pop() ?? 'download' })];
     }
-    if (act !== 'verify' && act !== 'download' && peekRoute(token) !== name) throw wrongRoute();
+    // Refuse another route's token before anything is done with it (verify may delete an object);
+    // verify() checks the route again on the MAC-checked context.
+    if (peekRoute(token) !== name) throw wrongRoute();
     switch (act) {
       case 'verify':
         return [200, { object: await verify(name, token, context) }];
