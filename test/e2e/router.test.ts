@@ -100,10 +100,12 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
       // The client sends part 2 right after saving part 1: wait until the route holds it.
       for (let i = 0; i < 500 && held.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(held.length, 'the second part is held').to.be.greaterThan(0);
-      await tab.unrouteAll({ behavior: 'ignoreErrors' });
+      // Reload with the held parts still held: they die with the page and never reach the storage
+      // (unrouting first would let a held part through, racing the resumed upload).
       await tab.reload();
       await tab.locator('body[data-ready="1"]').waitFor({ state: 'attached' });
       for (const route of held) await route.abort().catch(() => undefined);
+      await tab.unrouteAll({ behavior: 'ignoreErrors' });
 
       // What the storage holds now, as the router lists it (part 1, and part 2 if it got through before the reload).
       const token = await tab.evaluate(() => (JSON.parse(localStorage.getItem(Object.keys(localStorage).find((k) => k.startsWith('upgrant:'))!)!) as { grant: { token: string } }).grant.token);
