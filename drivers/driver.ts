@@ -106,6 +106,9 @@ export interface Driver {
 
   /** Multipart uploads for large files; absent when the driver cannot grant them. */
   readonly multipart?: MultipartDriver;
+
+  /** Bucket lifecycle rules for the staging prefix; absent when the store has none (local: the sweep covers it). */
+  readonly lifecycle?: LifecycleDriver;
 }
 
 /** A driver package's entry: each `drivers/<name>/index.ts` exports one as `createDriver`. */
@@ -208,4 +211,30 @@ export interface StoredPart {
   readonly number: number;
   readonly size: number;
   readonly etag?: string;
+}
+
+// ---- Lifecycle rules (optional) ----
+// The portable layer (src/lifecycle.ts) guarantees: `prefix` is the staging prefix (non-empty,
+// ends with "/"), `days` and `abortIncompleteMultipartDays` are whole numbers >= 1.
+
+/** Delete objects under `prefix` `days` after creation; abort multipart uploads left incomplete. */
+export interface LifecycleRule {
+  readonly prefix: string;
+  readonly days: number;
+  readonly abortIncompleteMultipartDays: number;
+}
+
+/**
+ * What applying the rule did: `applied` with the bucket's whole lifecycle configuration as the
+ * store returns it afterwards; `manual` when only the management plane can set it (Azure), with
+ * the policy to apply by hand; `none` when the store has no lifecycle rules at all (local).
+ */
+export type LifecycleResult =
+  | { readonly kind: 'applied'; readonly provider: ProviderName; readonly bucket: string; readonly rules: unknown }
+  | { readonly kind: 'manual'; readonly provider: ProviderName; readonly bucket: string; readonly policy: unknown; readonly instructions: string }
+  | { readonly kind: 'none'; readonly provider: ProviderName; readonly bucket: string; readonly instructions: string };
+
+export interface LifecycleDriver {
+  /** Set (or replace) upgrant's rule for this prefix, keeping every other rule of the bucket. */
+  apply(rule: LifecycleRule): Promise<LifecycleResult>;
 }

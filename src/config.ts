@@ -3,6 +3,7 @@
 // and says what is expected, never an SDK stack trace later on.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { isS3CompatName, S3_COMPAT_NAMES, type S3CompatName } from '../drivers/s3/compat.js';
 import { createPresigner, type PresignerConfig } from './create-presigner.js';
 import { ConfigError } from './errors.js';
 import type { PolicyOptions, Presigner, ProviderName } from './types.js';
@@ -39,6 +40,7 @@ export function loadConfig(env: Env = process.env): PresignerConfig {
         ...optional('region', value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION')),
         ...optional('endpoint', readUrl(env, 'AWS_ENDPOINT_URL_S3') ?? readUrl(env, 'AWS_ENDPOINT_URL')),
         ...optional('forcePathStyle', readFlag(env, 'UPGRANT_S3_FORCE_PATH_STYLE')),
+        ...optional('compat', readS3Compat(env)),
         ...optional('conditionalWrites', readFlag(env, 'UPGRANT_S3_CONDITIONAL_WRITES')),
         ...optional('sha256Checksums', readFlag(env, 'UPGRANT_S3_SHA256_CHECKSUMS')),
         ...optional('postUploads', readFlag(env, 'UPGRANT_S3_POST_UPLOADS')),
@@ -105,6 +107,8 @@ function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
   });
   return {
     secret: readSecret(env, provider),
+    ...optional('previousSecrets', readPreviousSecrets(env)),
+    ...optional('verifyGrace', readSeconds(env, 'UPGRANT_VERIFY_GRACE', 0, MAX_GRANT_EXPIRY)),
     ...optional('strict', readFlag(env, 'UPGRANT_STRICT')),
     ...optional('maxExpiresIn', maxExpiresIn),
     ...optional('allowedTypes', allowedTypes),
@@ -132,6 +136,56 @@ function readSecret(env: Env, provider: ProviderName): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** UPGRANT_PREVIOUS_SECRETS: comma-separated, each at least 32 bytes (a secret has no commas). */
+function readPreviousSecrets(env: Env): string[] | undefined {
+  const raw = value(env, 'UPGRANT_PREVIOUS_SECRETS');
+  if (raw === undefined) return undefined;
+  const secrets = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const [i, secret] of secrets.entries()) {
+    if (Buffer.byteLength(secret, 'utf8') < 32) {
+      throw new ConfigError('UPGRANT_PREVIOUS_SECRETS', `entry ${i + 1} is under 32 bytes; list the secrets of before the rotation, comma-separated`);
+    }
+  }
+  return secrets;
+}
+
+/** Whole seconds within [min, max], or undefined when unset. */
+function readSeconds(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^(0|[1-9]\d*)$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `"${raw}" must be whole seconds from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+/** Settings of `upgrant serve` itself (not of the presigner): timeouts and the Host allow-list. */
+export interface ServeSettings {
+  /** Milliseconds a request body may stay silent before the request is cut (UPGRANT_BODY_TIMEOUT, seconds). */
+  bodyIdleTimeoutMs?: number;
+  /** Milliseconds a client has to send the request headers (UPGRANT_HEADERS_TIMEOUT, seconds). */
+  headersTimeoutMs?: number;
+  /** Extra Host header values the demo server answers (UPGRANT_ALLOWED_HOSTS, comma-separated host[:port]). */
+  allowedHosts?: string[];
+}
+
+export function readServeSettings(env: Env = process.env): ServeSettings {
+  const body = readSeconds(env, 'UPGRANT_BODY_TIMEOUT', 1, 3600);
+  const headers = readSeconds(env, 'UPGRANT_HEADERS_TIMEOUT', 1, 3600);
+  const hosts = value(env, 'UPGRANT_ALLOWED_HOSTS');
+  const allowedHosts = hosts?.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  for (const host of allowedHosts ?? []) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
+      throw new ConfigError('UPGRANT_ALLOWED_HOSTS', `"${host}" is not host or host:port, e.g. demo.example.com or 127.0.0.1:8787`);
+    }
+  }
+  return {
+    ...optional('bodyIdleTimeoutMs', body === undefined ? undefined : body * 1000),
+    ...optional('headersTimeoutMs', headers === undefined ? undefined : headers * 1000),
+    ...optional('allowedHosts', allowedHosts),
+  };
+}
+
 function readBucket(env: Env, required: boolean): string | undefined {
   const bucket = value(env, 'UPGRANT_BUCKET');
   if (bucket === undefined) {
@@ -152,6 +206,15 @@ function readFlag(env: Env, name: string): boolean | undefined {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(name, `"${raw}" is not a flag; expected 1 or 0`);
+}
+
+/** UPGRANT_S3_COMPAT: which S3-compatible store (drivers/s3/compat.ts); the UPGRANT_S3_* flags override single capabilities. */
+function readS3Compat(env: Env): S3CompatName | undefined {
+  const raw = value(env, 'UPGRANT_S3_COMPAT')?.toLowerCase();
+  if (raw !== undefined && !isS3CompatName(raw)) {
+    throw new ConfigError('UPGRANT_S3_COMPAT', `"${raw}" is not an S3-compatible profile; expected one of ${S3_COMPAT_NAMES.join(', ')}`);
+  }
+  return raw;
 }
 
 function readUrl(env: Env, name: string): string | undefined {

@@ -17,5 +17,8 @@ export {
   type UpgrantErrorCode,
 } from './errors.js';
 export type * from './types.js';
-export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult } from '../drivers/driver.js';
+export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule } from '../drivers/driver.js';
+export { parseStorageEvent, eventGridValidationResponse, MAX_EVENT_BYTES, type StorageObjectEvent, type LocalUploadEvent } from './storage-events.js';
+export { DEFAULT_STAGING_PREFIX } from './staging-prefix.js';
+export { DEFAULT_LIFECYCLE_DAYS, type LifecycleOptions } from './lifecycle.js';
 export * from './router/index.js';

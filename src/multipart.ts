@@ -6,7 +6,7 @@ import type { Driver, MultipartDriver, MultipartSession } from '../drivers/drive
 import { InvalidRequestError, ProviderError, UnsupportedConstraintError, UpgrantError } from './errors.js';
 import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
-import { TokenSealer, type SealedGrant } from './token.js';
+import { checkReportWindow, TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
   ListedPart,
@@ -77,15 +77,17 @@ export class MultipartGrants {
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
+  readonly #verifyGrace: number;
 
   /** Shares the presigner's sealer, so single and multipart tokens come from one derived key. */
-  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer) {
+  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer, verifyGrace: number) {
     this.#driver = driver;
     this.#sealer = sealer;
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = maxExpiresIn;
     this.#allowedTypes = policy.allowedTypes;
     this.#clock = policy.clock ?? (() => new Date());
+    this.#verifyGrace = verifyGrace;
   }
 
   async create(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
@@ -179,6 +181,7 @@ export class MultipartGrants {
     if (grant.provider !== this.#driver.name || grant.bucket !== this.#driver.bucket) {
       throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
     }
+    checkReportWindow(grant, this.#clock(), this.#verifyGrace);
     const mp = grant.multipart;
     if (typeof mp !== 'object' || mp === null || typeof mp.uploadId !== 'string' || !Number.isSafeInteger(mp.partSize) || !Number.isSafeInteger(mp.partCount)) {
       throw new InvalidRequestError('token', 'is not a multipart grant token');

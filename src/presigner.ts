@@ -1,7 +1,7 @@
 // The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
 import { createHash } from 'node:crypto';
-import type { Driver, SignedUpload } from '../drivers/driver.js';
+import type { Driver, LifecycleResult, SignedUpload } from '../drivers/driver.js';
 import {
   InvalidRequestError,
   ObjectNotFoundError,
@@ -13,8 +13,9 @@ import {
 import { resolveEnforcement } from './enforcement.js';
 import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
+import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
-import { TokenSealer } from './token.js';
+import { checkReportWindow, DEFAULT_VERIFY_GRACE, TokenSealer } from './token.js';
 import type {
   CompletedUpload,
   DownloadGrant,
@@ -50,6 +51,7 @@ export class PortablePresigner implements Presigner {
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
   readonly #clock: () => Date;
+  readonly #verifyGrace: number;
   readonly #multipart: MultipartGrants;
   /** The size rule of single grants, made once (it is on the hot path). */
   readonly #sizeOf: (request: UploadGrantRequest) => SizeRange;
@@ -57,12 +59,13 @@ export class PortablePresigner implements Presigner {
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
     this.#driver = driver;
-    this.#sealer = new TokenSealer(policy.secret);
+    this.#sealer = new TokenSealer(policy.secret, policy.previousSecrets);
+    this.#verifyGrace = validateVerifyGrace(policy.verifyGrace);
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
     this.#clock = policy.clock ?? (() => new Date());
-    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer);
+    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#verifyGrace);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
   }
 
@@ -125,7 +128,8 @@ export class PortablePresigner implements Presigner {
         ...(contentType ? { contentType } : {}),
       }),
     );
-    return { url: signed.url, headers: signed.headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString() };
+    // On the second, as the URL's own expiry is (a URL signed at .900 lives until the whole second).
+    return { url: signed.url, headers: signed.headers, expiresAt: isoSeconds(Math.floor(now.getTime() / 1000) + expiresIn) };
   }
 
   async verifyUpload(token: string): Promise<VerifiedObject> {
@@ -133,6 +137,7 @@ export class PortablePresigner implements Presigner {
     if (grant.provider !== this.provider || grant.bucket !== this.bucket) {
       throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
     }
+    checkReportWindow(grant, this.#clock(), this.#verifyGrace);
     const { key, constraints } = grant;
     const info = await this.#call('head', key, () => this.#driver.head(key));
     if (!info) throw new ObjectNotFoundError(this.bucket, key);
@@ -227,6 +232,20 @@ export class PortablePresigner implements Presigner {
   #wrap(operation: string, key: string, error: unknown): unknown {
     return error instanceof UpgrantError ? error : new ProviderError(this.provider, operation, key, error);
   }
+
+  /** Bucket rules that delete stale staged objects and abort incomplete multipart uploads (src/lifecycle.ts). */
+  applyLifecycleRules(options?: LifecycleOptions): Promise<LifecycleResult> {
+    return applyLifecycleRules(this.#driver, options, this.#maxExpiresIn);
+  }
+}
+
+/** The verify grace: whole seconds from 0 to 7 days. */
+function validateVerifyGrace(value: unknown): number {
+  if (value === undefined) return DEFAULT_VERIFY_GRACE;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_GRANT_EXPIRY) {
+    throw new InvalidRequestError('verifyGrace', `must be whole seconds from 0 to ${MAX_GRANT_EXPIRY}`);
+  }
+  return value;
 }
 
 // Grants made in the same second share their expiry: format it once (Date#toISOString is a

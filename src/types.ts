@@ -1,5 +1,7 @@
 // The public vocabulary of upgrant: what an app asks for, and what it gets back.
 // Every driver produces the same shapes, so app code never branches on the provider.
+import type { LifecycleResult } from '../drivers/driver.js';
+import type { LifecycleOptions } from './lifecycle.js';
 
 /** The storage backends upgrant can grant uploads to. */
 export type ProviderName = 'local' | 's3' | 'gcs' | 'azure';
@@ -143,12 +145,24 @@ export interface Presigner extends MultipartPresigner {
   verifyUpload(token: string): Promise<VerifiedObject>;
   /** Release the driver's resources (sockets, timers). */
   close(): Promise<void>;
+  /** Bucket lifecycle rules for the staging prefix: delete stale staged objects, abort incomplete multipart uploads. */
+  applyLifecycleRules(options?: LifecycleOptions): Promise<LifecycleResult>;
 }
 
 /** Policy shared by every provider. */
 export interface PolicyOptions {
   /** Secret for sealing grant tokens, at least 32 bytes. */
   secret: string;
+  /**
+   * Secrets of before a rotation (UPGRANT_PREVIOUS_SECRETS): tokens and local URLs they signed
+   * still verify; everything new is signed with `secret`.
+   */
+  previousSecrets?: readonly string[];
+  /**
+   * Seconds after a grant's expiry that its token still verifies or completes a multipart upload
+   * (UPGRANT_VERIFY_GRACE, default 86400: one day). Uploads themselves stop at expiry.
+   */
+  verifyGrace?: number;
   /** Refuse constraints the storage cannot enforce instead of falling back to `verify`. */
   strict?: boolean;
   /** Upper bound for `expiresIn`, in seconds (at most 7 days). */

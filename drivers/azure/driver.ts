@@ -39,6 +39,7 @@ import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import { isNotFound, mapAzureError } from './errors.js';
+import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
 
@@ -85,6 +86,8 @@ export class AzureDriver implements Driver {
   readonly #container: ContainerClient;
   /** Implements Driver.multipart: Put Block under one SAS, Put Block List from the server (multipart.ts). */
   readonly multipart: AzureMultipart;
+  /** Implements Driver.lifecycle: the management policy to apply by hand (lifecycle.ts). */
+  readonly lifecycle: AzureLifecycle;
 
   constructor(parts: AzureDriverParts) {
     this.bucket = parts.container;
@@ -102,6 +105,7 @@ export class AzureDriver implements Driver {
       blobUrl: (key) => this.#blobUrl(key),
       sas: (key, permissions, now, expiresIn) => this.#sas({ key, permissions, now, expiresIn }),
     });
+    this.lifecycle = new AzureLifecycle(parts.accountName, parts.container);
     this.limits = {
       maxObjectSize: MAX_PUT_BLOB_BYTES,
       maxExpiresIn: parts.signing.kind === 'sharedKey' ? MAX_SHARED_KEY_GRANT_S : MAX_DELEGATED_GRANT_S,

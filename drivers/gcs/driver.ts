@@ -30,9 +30,11 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
+import { ConfigError } from '../../src/errors.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
+import { GcsLifecycle } from './lifecycle.js';
 import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
 import type { GcsSigner } from './signers.js';
 
@@ -55,6 +57,11 @@ export class GcsDriver implements Driver {
     this.#endpoint = endpoint;
     this.#objects = objects;
     this.multipart = new GcsMultipart(objects);
+  }
+
+  /** Implements Driver.lifecycle: bucket rules for the staging prefix (lifecycle.ts). */
+  get lifecycle(): GcsLifecycle {
+    return new GcsLifecycle(this.#objects);
   }
 
   /** Implements Driver.uploadMethods: a signed PUT binds exact sizes and ranges alike; POST is for forms. */
@@ -132,9 +139,12 @@ export class GcsDriver implements Driver {
         ...(metadata.etag ? { etag: metadata.etag } : {}),
       };
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
+      if (!isNotFound(error)) throw error;
     }
+    // A 404 for the object or for its bucket: name the bucket when it is the one missing.
+    const [bucketExists] = await this.#objects.exists();
+    if (!bucketExists) throw new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist`);
+    return undefined;
   }
 
   /** Implements Driver.read: the stored bytes, as GCS serves them (no transcoding checks needed here). */

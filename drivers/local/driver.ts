@@ -4,9 +4,12 @@
 // Config keys: root (UPGRANT_LOCAL_ROOT), baseUrl (UPGRANT_PUBLIC_URL), secret (UPGRANT_SECRET),
 // bucket (UPGRANT_BUCKET, default "local").
 // Key escaping: each "/"-separated key segment is percent-encoded in the URL path and is one path
-// segment on disk; validated keys cannot contain "..", backslashes or control characters, and the
-// store refuses symlinks, so a key never leaves the bucket directory.
+// segment on disk, so a segment over 255 bytes is refused at grant time (InvalidRequestError 'key');
+// validated keys cannot contain "..", backslashes or control characters, and the store checks every
+// path (symlinks resolved) against the bucket directory, so a key never leaves it.
 // Native types exposed: none.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { ConfigError } from '../../src/errors.js';
 import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
@@ -23,7 +26,7 @@ import type {
 import { LocalMultipart } from './multipart.js';
 import type { LocalDriverOptions } from './options.js';
 import { LocalUrlSigner } from './signature.js';
-import { LocalStore } from './store.js';
+import { checkSegments, LocalStore } from './store.js';
 
 export const DRIVER_NAME = 'local';
 export const DEFAULT_LOCAL_BUCKET = 'local';
@@ -47,9 +50,22 @@ export class LocalDriver implements Driver {
     if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
     this.bucket = validateLocalBucket(options.bucket ?? DEFAULT_LOCAL_BUCKET);
     this.#baseUrl = validateBaseUrl(options.baseUrl);
-    this.#signer = new LocalUrlSigner(validateSecret(options.secret));
+    this.#signer = new LocalUrlSigner(validateSecret(options.secret), options.previousSecrets);
     this.#store = new LocalStore(options.root);
-    this.multipart = new LocalMultipart({ store: this.#store, bucket: this.bucket, secret: options.secret, objectUrl: (key) => this.#objectUrl(key) });
+    // The bucket directory exists from the start, so a missing one later means a wrong root or
+    // a removed bucket (a ConfigError), not "never uploaded".
+    try {
+      mkdirSync(path.join(this.#store.root, this.bucket), { recursive: true });
+    } catch {
+      // Not writable here: head and the receiver report it when it matters.
+    }
+    this.multipart = new LocalMultipart({
+      store: this.#store,
+      bucket: this.bucket,
+      secret: options.secret,
+      ...(options.previousSecrets ? { previousSecrets: options.previousSecrets } : {}),
+      objectUrl: (key) => this.#objectUrl(key),
+    });
   }
 
   /** Implements Driver.uploadMethods: the receiver takes PUT, for exact sizes and ranges. */
@@ -65,6 +81,7 @@ export class LocalDriver implements Driver {
   /** Implements Driver.signUpload. */
   async signUpload(request: SignUploadRequest): Promise<SignedUpload> {
     const { constraints } = request;
+    checkSegments(request.key);
     const query = this.#signer.sign({
       method: 'PUT',
       bucket: this.bucket,
@@ -97,7 +114,12 @@ export class LocalDriver implements Driver {
   /** Implements Driver.head. */
   async head(key: string): Promise<ObjectInfo | undefined> {
     const info = await this.#store.head(this.bucket, key);
-    if (!info) return undefined;
+    if (!info) {
+      if (!(await this.#store.hasBucket(this.bucket))) {
+        throw new ConfigError('UPGRANT_BUCKET', `bucket directory "${this.bucket}" does not exist under UPGRANT_LOCAL_ROOT`);
+      }
+      return undefined;
+    }
     const { mtimeMs: _mtime, ...rest } = info;
     return rest;
   }

@@ -8,6 +8,8 @@ import { resolveSettings } from './settings.js';
 
 export { DRIVER_NAME, S3Driver } from './driver.js';
 export { applyCors, corsRules } from './cors.js';
+export { S3_COMPAT_NAMES, S3_COMPAT_PROFILES, isS3CompatName, resolveS3Compat } from './compat.js';
+export type { ChecksumSupport, ConditionalHeader, S3CompatName, S3CompatOverrides, S3CompatProfile } from './compat.js';
 export { s3DriverModule } from './module.js';
 export { SigV4Signer, UNSIGNED_PAYLOAD, amzDate, encodePath, uriEncode } from './sigv4.js';
 export type { PresignInput, Presigned, SigV4Credentials } from './sigv4.js';

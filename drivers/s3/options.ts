@@ -1,5 +1,6 @@
 // Options of the S3 driver (AWS S3 and S3-compatible stores).
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3CompatName } from './compat.js';
 
 export interface S3Credentials {
   readonly accessKeyId: string;
@@ -16,18 +17,30 @@ export interface S3DriverOptions {
   endpoint?: string;
   /** Path-style URLs (UPGRANT_S3_FORCE_PATH_STYLE=1), needed by most S3-compatible stores. */
   forcePathStyle?: boolean;
-  /** Whether the store honours `If-None-Match: *` (UPGRANT_S3_CONDITIONAL_WRITES); default true. */
+  /**
+   * Which store this is (UPGRANT_S3_COMPAT): `aws` (default), `ceph`, `swift`, `r2`, `b2`,
+   * `minio` or `gcs-xml`. Sets every capability at once (S3_COMPAT_PROFILES in compat.ts);
+   * the three switches below override single capabilities of the profile.
+   */
+  compat?: S3CompatName;
+  /**
+   * Whether the store honours `If-None-Match: *` (UPGRANT_S3_CONDITIONAL_WRITES); default: the
+   * profile's. false: no conditional write at all (create-only is 'none'); true: conditional PUT,
+   * CompleteMultipartUpload as the profile says.
+   */
   conditionalWrites?: boolean;
   /**
-   * Whether the store validates `x-amz-checksum-sha256` on PUT (AWS S3 does; OpenStack Swift's
-   * s3api and older compatible stores do not); default true. When false, a declared SHA-256 is
-   * not sent and verifyUpload hashes the stored object instead (enforcement 'verify').
+   * Whether the store validates `x-amz-checksum-sha256` on PUT (UPGRANT_S3_SHA256_CHECKSUMS;
+   * AWS S3 does; Ceph RGW and OpenStack Swift's s3api do not); default: the profile's. When
+   * false, a declared SHA-256 is not sent and verifyUpload hashes the stored object instead
+   * (enforcement 'verify').
    */
   sha256Checksums?: boolean;
   /**
-   * Whether the store accepts browser POST uploads (POST Object with a policy); default true.
-   * OpenStack Swift's s3api does not (412): then only exact-size PUT grants can be made, and a
-   * size range is refused when the grant is asked for instead of failing at upload time.
+   * Whether the store accepts browser POST uploads (POST Object with a policy;
+   * UPGRANT_S3_POST_UPLOADS); default: the profile's. Swift, R2 and B2 do not: then only
+   * exact-size PUT grants can be made, and a size range is refused when the grant is asked for
+   * instead of failing at upload time.
    */
   postUploads?: boolean;
   /** Explicit credentials; otherwise the AWS SDK's default chain (env, profile, SSO, roles). */

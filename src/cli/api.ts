@@ -8,10 +8,12 @@
 //   POST /api/uploads/verify  { token } -> 200 { object } | 422 { error: { code: 'rejected', violations } }
 //   POST /api/downloads       { key, expiresIn? } -> 200 { url, expiresAt }
 //   GET  /api/info            -> { provider, bucket }
-// Errors: { error: { code, message, field? } } with 400 (bad input), 404, 413, 422, 502.
+// Errors: { error: { code, message, field? } } with 400 (bad input), 404, 410 (token past its grant's
+// expiry + verify grace), 413, 421 (Host not allowed), 422, 502 (storage failed: detail only in the log).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ConfigError,
+  GrantExpiredError,
   InvalidRequestError,
   ObjectNotFoundError,
   ProviderError,
@@ -154,7 +156,12 @@ export function errorAnswer(error: unknown): [number, Json] {
   if (error instanceof UnsupportedConstraintError) return [400, { error: { code: error.code, message: error.message, field: error.constraint } }];
   if (error instanceof UploadRejectedError) return [422, { error: { code: 'rejected', message: error.message, violations: error.violations } }];
   if (error instanceof ObjectNotFoundError) return [404, { error: { code: error.code, message: error.message } }];
-  if (error instanceof ProviderError) return [502, { error: { code: error.code, message: error.message } }];
+  if (error instanceof ProviderError) {
+    // The SDK's or file system's message may hold server paths or internals: log it, answer less.
+    console.error(`upgrant demo server: ${error.message}`, error.cause);
+    return [502, { error: { code: error.code, message: `the storage failed to ${error.operation}${error.key === undefined ? '' : ` "${error.key}"`}; the server log has the detail` } }];
+  }
+  if (error instanceof GrantExpiredError) return [410, { error: { code: error.code, message: error.message } }];
   if (error instanceof ConfigError) return [500, { error: { code: error.code, message: error.message } }];
   console.error('upgrant demo server: unexpected error', error);
   return [500, { error: { code: 'internal', message: 'internal error' } }];

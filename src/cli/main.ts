@@ -2,10 +2,11 @@
 // (DESIGN section 4); errors print one line naming the field or variable, never a stack trace.
 import { parseArgs } from 'node:util';
 import { localRequestHandler } from '../../drivers/local/receiver.js';
-import { LOCAL_MOUNT_PATH, loadConfig, readPort } from '../config.js';
+import { LOCAL_MOUNT_PATH, loadConfig, readPort, readServeSettings } from '../config.js';
 import { createPresigner, type PresignerConfig } from '../create-presigner.js';
 import { InvalidRequestError, UpgrantError, UploadRejectedError } from '../errors.js';
 import type { ChecksumInput, UploadGrantRequest } from '../types.js';
+import { lifecycle } from './lifecycle.js';
 import { startDemoServer } from './server.js';
 
 const USAGE = `usage:
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
       return serve(rest);
     case 'cors':
       return cors(rest);
+    case 'lifecycle':
+      return lifecycle(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -119,15 +122,24 @@ async function serve(args: string[]): Promise<number> {
   const port = readPort(env);
   const host = values.host ?? '127.0.0.1';
   const config: PresignerConfig = loadConfig(env);
+  const settings = readServeSettings(env);
   const presigner = await createPresigner(config);
   const localHandler =
     config.provider === 'local'
-      ? localRequestHandler({ root: config.root, secret: config.secret, basePath: LOCAL_MOUNT_PATH, ...(config.clock ? { clock: config.clock } : {}) })
+      ? localRequestHandler({
+          root: config.root,
+          secret: config.secret,
+          basePath: LOCAL_MOUNT_PATH,
+          ...pick(config, 'previousSecrets', 'clock', 'maxExpiresIn', 'verifyGrace'),
+          ...pick(settings, 'bodyIdleTimeoutMs'),
+        })
       : undefined;
   const server = await startDemoServer({
     presigner,
     host,
     port,
+    ...pick(settings, 'bodyIdleTimeoutMs', 'headersTimeoutMs', 'allowedHosts'),
+    ...(config.provider === 'local' ? { publicUrl: config.baseUrl } : {}),
     ...(localHandler ? { localHandler } : {}),
     ...(maxUploadSize === undefined ? {} : { maxUploadSize }),
     ...(multipartThreshold === undefined ? {} : { multipartThreshold }),
@@ -140,6 +152,13 @@ async function serve(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** The named properties that are set (exactOptionalPropertyTypes wants no explicit undefined). */
+function pick<T extends object, K extends keyof T>(from: T, ...names: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const name of names) if (from[name] !== undefined) out[name] = from[name];
+  return out;
 }
 
 async function cors(args: string[]): Promise<number> {

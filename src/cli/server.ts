@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverTimeouts } from '../../drivers/local/listen.js';
 import type { LocalRequestHandler } from '../../drivers/local/receiver.js';
 import { LOCAL_MOUNT_PATH } from '../config.js';
 import { ConfigError, InvalidRequestError } from '../errors.js';
@@ -31,6 +32,18 @@ export interface DemoServerOptions {
   maxUploadSize?: number;
   /** Exact sizes above this get multipart grants (default the API's, 64 MiB). */
   multipartThreshold?: number;
+  /**
+   * Host header values answered (host or host:port, any case); others get 421, so a page on
+   * another name (DNS rebinding) cannot drive the API. Always allowed: the bound address and,
+   * for a loopback bind, localhost / 127.0.0.1 / [::1] on the port, plus `publicUrl`'s host.
+   */
+  allowedHosts?: readonly string[];
+  /** The URL clients reach the storage by (UPGRANT_PUBLIC_URL); its host is allowed. */
+  publicUrl?: string;
+  /** Milliseconds a client has to send its request headers (default 20 000). */
+  headersTimeoutMs?: number;
+  /** Milliseconds a request (API or upload) body may stay silent before the connection is cut (default 60 000). */
+  bodyIdleTimeoutMs?: number;
 }
 
 export interface DemoServer {
@@ -52,7 +65,15 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   const presigner = options.maxUploadSize === undefined ? options.presigner : withSizeLimit(options.presigner, options.maxUploadSize);
   const page = demoPage();
   const assets = new Assets();
-  const server = createServer((req, res) => {
+  const hosts = new Set<string>();
+  const idleMs = options.bodyIdleTimeoutMs ?? DEFAULT_IDLE_MS;
+  const server = createServer(serverTimeouts(options.headersTimeoutMs), (req, res) => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) {
+      res.setHeader('connection', 'close');
+      send(res, 421, { error: { code: 'misdirected', message: 'this server does not answer for that Host; allow it with UPGRANT_ALLOWED_HOSTS' } });
+      return;
+    }
     const pathname = new URL(req.url ?? '/', 'http://demo').pathname;
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (localHandler && (pathname === LOCAL_MOUNT_PATH || pathname.startsWith(`${LOCAL_MOUNT_PATH}/`))) {
@@ -72,20 +93,45 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
       send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
     }
   });
+  // Sockets silent this long are closed (the API's JSON bodies; the receiver sets its own per upload).
+  server.timeout = idleMs;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  for (const allowed of defaultHosts(host, port, options.publicUrl)) hosts.add(allowed);
+  for (const allowed of options.allowedHosts ?? []) hosts.add(allowed.toLowerCase());
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        localHandler?.close();
         server.close((error) => (error ? reject(error) : resolve()));
         server.closeAllConnections();
       }),
   };
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '::ffff:127.0.0.1', '0.0.0.0', '::']);
+
+/**
+ * Host header values for the bound address (the loopback names when bound to loopback or to every
+ * interface, where other names must be listed in allowedHosts) and the public URL.
+ */
+function defaultHosts(host: string, port: number, publicUrl: string | undefined): string[] {
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  const names = LOOPBACK.has(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [bracket(host.toLowerCase())];
+  const out = names.map((name) => `${name}:${port}`);
+  // A client on the default port may leave it out.
+  if (port === 80) out.push(...names);
+  if (publicUrl) {
+    const url = new URL(publicUrl);
+    out.push(url.host.toLowerCase());
+  }
+  return out;
 }
 
 /** The API refuses grants above the demo's limit; everything else passes through, bound to the original. */
