@@ -205,6 +205,18 @@ export interface MultipartDriver {
   complete(request: CompleteMultipartRequest): Promise<{ readonly etag?: string }>;
   /** Discard the upload and its parts; an unknown or finished upload is not an error. */
   abort(session: MultipartSession): Promise<void>;
+  /**
+   * The parts the storage holds for this upload (to resume after a reload): only whole parts of
+   * their granted size, in order, with the storage's ETag where it keeps one. Absent: cannot say.
+   */
+  listParts?(session: MultipartSession): Promise<readonly StoredPart[]>;
+}
+
+/** A part the storage holds. */
+export interface StoredPart {
+  readonly number: number;
+  readonly size: number;
+  readonly etag?: string;
 }
 
 // ---- Lifecycle rules (optional) ----

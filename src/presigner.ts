@@ -13,6 +13,7 @@ import {
 import { CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, checkContent, isActiveContentType, type ContentCheckMode } from './content-check.js';
 import { contentDisposition } from './content-disposition.js';
 import { resolveEnforcement } from './enforcement.js';
+import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
@@ -22,6 +23,7 @@ import type {
   DownloadGrant,
   DownloadGrantRequest,
   GrantConstraints,
+  ListedPart,
   MultipartUploadGrant,
   MultipartUploadGrantRequest,
   PolicyOptions,
@@ -97,7 +99,8 @@ export class PortablePresigner implements Presigner {
       throw this.#wrap('sign upload', key, error);
     }
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
-    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt });
+    const context = validateContext(request.context);
+    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, ...(context !== undefined ? { context } : {}) });
     return {
       provider: this.provider,
       bucket: this.bucket,
@@ -181,6 +184,7 @@ export class PortablePresigner implements Presigner {
       contentType: info.contentType,
       ...(declared ? { checksum: declared } : {}),
       ...(info.etag ? { etag: info.etag } : {}),
+      ...(grant.context !== undefined ? { context: grant.context } : {}),
     };
   }
 
@@ -195,6 +199,10 @@ export class PortablePresigner implements Presigner {
 
   abortMultipartUpload(token: string): Promise<void> {
     return this.#multipart.abort(token);
+  }
+
+  listMultipartParts(token: string): Promise<readonly ListedPart[]> {
+    return this.#multipart.list(token);
   }
 
   close(): Promise<void> {

@@ -8,7 +8,7 @@
 // secret lets someone mint a token, never name a path the grant rules would have refused.
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { GrantExpiredError, InvalidRequestError } from './errors.js';
-import type { GrantConstraints, ProviderName } from './types.js';
+import type { GrantConstraints, GrantContext, ProviderName } from './types.js';
 import { validateKey } from './validate.js';
 
 const VERSION = 'ug1';
@@ -27,6 +27,8 @@ export interface SealedGrant {
   readonly constraints: GrantConstraints;
   /** Unix seconds. */
   readonly expiresAt: number;
+  /** The app's context (upload routes: route and who asked), present only when given. */
+  readonly context?: GrantContext;
 }
 
 /** Derive a purpose-bound key, so a token MAC can never double as a local URL signature. */

@@ -28,6 +28,9 @@ export interface Checksum {
   readonly value: string;
 }
 
+/** JSON the app seals with a grant and gets back on the VerifiedObject (at most 4 KiB; readable by the client, never secret). */
+export type GrantContext = string | number | boolean | null | readonly GrantContext[] | { readonly [key: string]: GrantContext };
+
 /** What an app asks for. Exactly one of `key` / `filename`; exactly one of `size` / `maxSize`. */
 export interface UploadGrantRequest {
   /** The object key. Validated, never rewritten except Unicode NFC normalisation. */
@@ -53,6 +56,8 @@ export interface UploadGrantRequest {
   overwrite?: boolean;
   /** Check the uploaded bytes against `contentType` in verifyUpload (default: the presigner's `contentCheck`). */
   contentCheck?: ContentCheckMode;
+  /** Sealed with the grant, returned by verifyUpload as `object.context` (upload routes keep who asked here). */
+  context?: GrantContext;
 }
 
 /** The constraints a grant carries, after validation and defaults. */
@@ -141,6 +146,8 @@ export interface VerifiedObject {
   readonly contentType: string;
   readonly checksum?: Checksum;
   readonly etag?: string;
+  /** The context sealed with the grant, when the app gave one. */
+  readonly context?: GrantContext;
 }
 
 /** One broken promise found by `verifyUpload`. */
@@ -217,6 +224,8 @@ export interface MultipartUploadGrantRequest {
    * other providers ignore it (their bucket CORS rules apply).
    */
   origin?: string;
+  /** Sealed with the grant, returned by verifyUpload as `object.context`. */
+  context?: GrantContext;
 }
 
 /** One part of a multipart grant: send `size` bytes of the file, starting at `offset`. */
@@ -258,7 +267,7 @@ export interface MultipartUploadGrant {
 export interface UploadedPart {
   readonly number: number;
   /** The part response's ETag header. Azure, GCS and the local receiver check parts themselves; there any non-empty string will do. */
-  readonly etag?: string;
+  readonly etag?: string | null;
 }
 
 /** The object a completed multipart upload became (check it with verifyUpload, as for single uploads). */
@@ -277,4 +286,13 @@ export interface MultipartPresigner {
   completeMultipartUpload(token: string, parts: readonly UploadedPart[]): Promise<CompletedUpload>;
   /** Discard the upload and every part sent so far; a finished or unknown upload is not an error. */
   abortMultipartUpload(token: string): Promise<void>;
+  /** The parts the storage already holds (resume after a reload); UnsupportedConstraintError('multipart') where the driver cannot say. */
+  listMultipartParts(token: string): Promise<readonly ListedPart[]>;
+}
+
+/** A part the storage holds: its number, size and ETag (where the storage keeps one). */
+export interface ListedPart {
+  readonly number: number;
+  readonly size: number;
+  readonly etag?: string;
 }

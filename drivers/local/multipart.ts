@@ -10,7 +10,7 @@
 // Uploads nobody completed or aborted are removed by the receiver's periodic sweep (sweep.ts).
 import { createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InvalidRequestError, UploadRejectedError } from '../../src/errors.js';
@@ -24,6 +24,7 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
 import { canonicalInteger, canonicalQuery } from './signature.js';
 import { checkSegments, ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
@@ -222,6 +223,21 @@ export class LocalMultipart implements MultipartDriver {
       throw error;
     }
     await rm(claimed, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 });
+  }
+
+  /** Implements MultipartDriver.listParts: the part files the receiver renamed into place (whole parts only). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const dir = uploadDir(this.#options.store.root, checkUploadId(session.uploadId));
+    const names = await readdir(dir).catch(() => undefined);
+    if (!names) throw new InvalidRequestError('token', 'no such upload here: it was completed or aborted already');
+    const parts: StoredPart[] = [];
+    for (const name of names) {
+      const match = /^part-(\d+)$/.exec(name);
+      if (!match) continue;
+      const size = await stat(path.join(dir, name)).then((s) => s.size, () => undefined);
+      if (size !== undefined) parts.push({ number: Number(match[1]), size });
+    }
+    return parts;
   }
 }
 

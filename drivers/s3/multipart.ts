@@ -27,6 +27,7 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
 import type { CredentialCache } from './credentials.js';
 import type { S3Endpoint } from './endpoint.js';
@@ -155,6 +156,27 @@ export class S3Multipart implements MultipartDriver {
     } catch (error) {
       return errorCode(error) === 'NoSuchUpload' || isNotFound(error);
     }
+  }
+
+  /** Implements MultipartDriver.listParts: ListParts, page by page (1,000 parts a page). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const { bucket, client } = this.#s3;
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      for (let page = 0; page < 20; page++) {
+        const out = await client.send(new ListPartsCommand({ Bucket: bucket, Key: session.key, UploadId: session.uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }));
+        for (const p of out.Parts ?? []) {
+          if (p.PartNumber !== undefined && p.Size !== undefined) parts.push({ number: p.PartNumber, size: p.Size, ...(p.ETag ? { etag: p.ETag } : {}) });
+        }
+        if (!out.IsTruncated || !out.NextPartNumberMarker) break;
+        marker = out.NextPartNumberMarker;
+      }
+    } catch (error) {
+      if (errorCode(error) === 'NoSuchUpload') throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
+      throw mapError(error, bucket);
+    }
+    return parts;
   }
 
   async #exists(key: string): Promise<boolean> {

@@ -8,3 +8,4 @@ export { mapProviderError, isRetryableStatus, type ProviderAnswer, type MappedEr
 export { sha256Base64, md5Base64, toBase64, type ChecksumOptions } from './checksum.js';
 export { checkFileContent } from './check-content.js';
 export { isActiveContentType, type ContentCheckMode, type ContentMismatch } from './content-sniff.js';
+export { createUploadClient, UploadRouteError, type UploadClient, type UploadClientOptions, type RouteUploadOptions, type RouteUploadResult, type ResumeStore, type RouteNameOf, type RouteMetadataOf } from './route-client.js';

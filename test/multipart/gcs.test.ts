@@ -107,6 +107,8 @@ describe('multipart: gcs driver on the GCS stand-in (resumable sessions)', funct
     const first = await sendParts(grant, data, { only: [1] });
     const early = await presigner.completeMultipartUpload(grant.token, [...first, { number: 2 }]).catch((e: unknown) => e);
     expect(early).to.be.instanceOf(InvalidRequestError).with.property('message').that.matches(/holds 1048576 of the 2097152 bytes/);
+    // Resume after a reload: the session's persisted bytes, as whole parts.
+    expect(await presigner.listMultipartParts(grant.token)).to.deep.equal([{ number: 1, size: MIB }]);
     await presigner.completeMultipartUpload(grant.token, [...first, ...(await sendParts(grant, data, { only: [2] }))]);
     expect(sameBytes(read(grant.key), data)).to.equal(true);
   });
