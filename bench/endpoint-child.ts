@@ -1,5 +1,6 @@
 // The server under load, in its own process so autocannon does not share its event loop.
 // argv: "demo" ROOT: the demo server (JSON API + local receiver), as `upgrant serve` builds it;
+//       "router" ROOT: an upload router (one route, authorize answering a context) on node:http, local provider;
 //       "bare" BYTES: node:http answering every request with a 201 JSON body of BYTES bytes.
 // Sends { url } over IPC once listening; stops on { stop: true }.
 import { createServer } from 'node:http';
@@ -8,15 +9,36 @@ import { localRequestHandler } from '../drivers/local/receiver.js';
 import { startDemoServer } from '../src/cli/server.js';
 import { LOCAL_MOUNT_PATH } from '../src/config.js';
 import { createPresigner } from '../src/create-presigner.js';
+import { createUploadRouter, uploadRoute } from '../src/router/index.js';
 
 export const BENCH_SECRET = 'bench-endpoint-secret-0123456789abcdef';
 
 async function demo(root: string): Promise<{ url: string; close(): Promise<void> }> {
-  // The same wiring as `upgrant serve` on the local provider (src/cli/main.ts).
+  // The same wiring as `upgrant serve` on the local provider (src/cli/serve.ts).
   const presigner = await createPresigner({ provider: 'local', secret: BENCH_SECRET, root, baseUrl: `http://127.0.0.1:8787${LOCAL_MOUNT_PATH}` });
   const localHandler = localRequestHandler({ root, secret: BENCH_SECRET, basePath: LOCAL_MOUNT_PATH });
   const server = await startDemoServer({ presigner, localHandler });
   return { url: server.url, close: () => server.close() };
+}
+
+async function router(root: string): Promise<{ url: string; close(): Promise<void> }> {
+  const presigner = await createPresigner({ provider: 'local', secret: BENCH_SECRET, root, baseUrl: `http://127.0.0.1:8787${LOCAL_MOUNT_PATH}` });
+  const uploads = createUploadRouter({
+    presigner,
+    routes: { image: uploadRoute({ contentTypes: ['image/*'], maxSize: 5 * 1024 * 1024 }) },
+    authorize: (request) => (request.headers.get('authorization') === 'Bearer bench' ? { userId: 'bench' } : null),
+  });
+  const server = createServer((req, res) => void uploads.node(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
 }
 
 async function bare(bytes: number): Promise<{ url: string; close(): Promise<void> }> {
@@ -44,8 +66,8 @@ async function bare(bytes: number): Promise<{ url: string; close(): Promise<void
 
 async function main(): Promise<void> {
   const [mode, arg] = process.argv.slice(2);
-  if (!process.send || !arg || (mode !== 'demo' && mode !== 'bare')) throw new Error('usage: forked with demo ROOT | bare BYTES');
-  const server = mode === 'demo' ? await demo(arg) : await bare(Number(arg));
+  if (!process.send || !arg || (mode !== 'demo' && mode !== 'router' && mode !== 'bare')) throw new Error('usage: forked with demo ROOT | router ROOT | bare BYTES');
+  const server = mode === 'demo' ? await demo(arg) : mode === 'router' ? await router(arg) : await bare(Number(arg));
   process.on('message', (message: { stop?: boolean }) => {
     if (message.stop) void server.close().then(() => process.disconnect());
   });

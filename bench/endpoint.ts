@@ -29,8 +29,14 @@ export interface EndpointResult {
   readonly plan: EndpointPlan;
 }
 
-/** What the demo page sends for a 1 MiB photo. */
-const GRANT_BODY = JSON.stringify({ filename: 'holiday photo.jpg', contentType: 'image/jpeg', size: 1_048_576 });
+/** The server under load: the demo's POST /api/grants, or an upload route's grant endpoint. */
+export type EndpointSubject = 'demo' | 'router';
+
+/** The same request to each: a grant for one 1 MiB photo. */
+const REQUESTS: Record<EndpointSubject, { path: string; body: string; headers: Record<string, string> }> = {
+  demo: { path: '/api/grants', body: JSON.stringify({ filename: 'holiday photo.jpg', contentType: 'image/jpeg', size: 1_048_576 }), headers: {} },
+  router: { path: '/api/upload/image', body: JSON.stringify({ name: 'holiday photo.jpg', type: 'image/jpeg', size: 1_048_576 }), headers: { authorization: 'Bearer bench' } },
+};
 
 async function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = fork(fileURLToPath(new URL('./endpoint-child.ts', import.meta.url)), args, {
@@ -53,12 +59,13 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-async function load(url: string, connections: number, seconds: number): Promise<AutocannonResult> {
+async function load(url: string, connections: number, seconds: number, subject: EndpointSubject = 'demo'): Promise<AutocannonResult> {
+  const request = REQUESTS[subject];
   const result = await autocannon({
-    url: `${url}/api/grants`,
+    url: `${url}${request.path}`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: GRANT_BODY,
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: request.body,
     connections,
     duration: seconds,
   });
@@ -68,26 +75,27 @@ async function load(url: string, connections: number, seconds: number): Promise<
   return result;
 }
 
-export async function benchEndpoint(plan: EndpointPlan): Promise<EndpointResult> {
+export async function benchEndpoint(plan: EndpointPlan, subject: EndpointSubject = 'demo'): Promise<EndpointResult> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-bench-endpoint-'));
   const children: ChildProcess[] = [];
+  const request = REQUESTS[subject];
   try {
-    const demo = await start(['demo', root]);
+    const demo = await start([subject, root]);
     children.push(demo.child);
     // One grant first: it must work, and its size sets the bare server's answer.
-    const probe = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: GRANT_BODY });
+    const probe = await fetch(`${demo.url}${request.path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...request.headers }, body: request.body });
     const sample = await probe.text();
-    if (probe.status !== 201) throw new Error(`POST /api/grants answered ${probe.status}: ${sample}`);
+    if (probe.status !== 201) throw new Error(`POST ${request.path} answered ${probe.status}: ${sample}`);
     const responseBytes = Buffer.byteLength(sample);
     const bare = await start(['bare', String(responseBytes)]);
     children.push(bare.child);
 
-    await load(demo.url, plan.connections, plan.warmupSeconds);
+    await load(demo.url, plan.connections, plan.warmupSeconds, subject);
     await load(bare.url, plan.connections, plan.warmupSeconds);
     const demoRuns: AutocannonResult[] = [];
     const bareRuns: AutocannonResult[] = [];
     for (let round = 0; round < plan.rounds; round++) {
-      demoRuns.push(await load(demo.url, plan.connections, plan.seconds));
+      demoRuns.push(await load(demo.url, plan.connections, plan.seconds, subject));
       bareRuns.push(await load(bare.url, plan.connections, plan.seconds));
     }
     const rate = (r: AutocannonResult) => r.requests.total / r.duration;

@@ -8,6 +8,8 @@ export interface BenchResults {
   readonly grants: readonly GrantResult[];
   readonly receiver: ReceiverResult | undefined;
   readonly endpoint: EndpointResult | undefined;
+  /** An upload route's grant endpoint (src/router/) against the same bare server. */
+  readonly router?: EndpointResult | undefined;
 }
 
 /** The file `--json` writes: the shape issue 7 fixes (a section not run is null). */
@@ -15,12 +17,14 @@ export interface BenchJson {
   grants: { driver: DriverCase; opsPerSec: number; p50us: number; p99us: number; sdkOpsPerSec: number; floorOpsPerSec: number }[];
   receiver: { bytes: number; throughputMiBs: number; rawFsMiBs: number; rssGrowthMiB: number } | null;
   endpoint: { reqPerSec: number; bareReqPerSec: number } | null;
+  /** peerReqPerSec: @better-upload/server's handler for the same request; null until it is measured. */
+  router: { reqPerSec: number; bareReqPerSec: number; peerReqPerSec: number | null } | null;
 }
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 export function toJson(results: BenchResults): BenchJson {
-  const { receiver, endpoint } = results;
+  const { receiver, endpoint, router } = results;
   return {
     grants: results.grants.map((g) => ({
       driver: g.driver,
@@ -34,6 +38,7 @@ export function toJson(results: BenchResults): BenchJson {
       ? { bytes: receiver.bytes, throughputMiBs: round(receiver.throughputMiBs, 1), rawFsMiBs: round(receiver.rawFsMiBs, 1), rssGrowthMiB: round(receiver.rssGrowthMiB, 1) }
       : null,
     endpoint: endpoint ? { reqPerSec: Math.round(endpoint.reqPerSec), bareReqPerSec: Math.round(endpoint.bareReqPerSec) } : null,
+    router: router ? { reqPerSec: Math.round(router.reqPerSec), bareReqPerSec: Math.round(router.bareReqPerSec), peerReqPerSec: null } : null,
   };
 }
 
@@ -134,6 +139,24 @@ export function printReport(results: BenchResults & { keyForUs?: number | undefi
       ),
     );
     console.log(`  rounds: grants ${endpoint.rounds.reqPerSec.map((v) => n(v)).join(', ')} req/s; bare ${endpoint.rounds.bareReqPerSec.map((v) => n(v)).join(', ')} req/s`);
+  }
+  const { router } = results;
+  if (router) {
+    const ratio = router.reqPerSec / router.bareReqPerSec;
+    const goal = { text: '>= 50% of bare', met: ratio >= 0.5 };
+    if (!goal.met) failed++;
+    console.log(
+      `\nupload route POST /api/upload/image (authorize + route checks + grant), ${router.plan.connections} connections, median of ${router.plan.rounds} alternating runs of ${router.plan.seconds} s (answers of ${router.responseBytes} bytes; the peer's handler is not measured yet)`,
+    );
+    console.log(
+      table(
+        [
+          ['router req/s', 'bare req/s', 'ratio', 'p50/p99 ms', 'bare p50/p99 ms', 'goals'],
+          [n(router.reqPerSec), n(router.bareReqPerSec), `${n(100 * ratio)}%`, `${router.latencyP50ms}/${router.latencyP99ms}`, `${router.bareLatencyP50ms}/${router.bareLatencyP99ms}`, mark(goal)],
+        ],
+        (i) => i < 5,
+      ),
+    );
   }
   return failed;
 }

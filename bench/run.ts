@@ -1,4 +1,4 @@
-// npm run bench [-- --json FILE] [--quick] [--only grants,receiver,endpoint]
+// npm run bench [-- --json FILE] [--quick] [--only grants,receiver,endpoint,router]
 // Grant cost per driver against the SDK call and the crypto floor, the local receiver against a
 // raw fs copy, and the demo grant endpoint against a bare node:http server; one table with the
 // ratios and the goals of issue 7, and (with --json) the numbers in a file. Not part of npm test.
@@ -12,18 +12,20 @@ import { measureAll, type Plan } from './measure.js';
 import { benchReceiver, type ReceiverResult } from './receiver.js';
 import { printReport, toJson } from './report.js';
 
-const SECTIONS = ['grants', 'receiver', 'endpoint'] as const;
+const SECTIONS = ['grants', 'receiver', 'endpoint', 'router'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const FULL = {
   grants: { warmupMs: 500, rounds: 5, roundMs: 1000 } satisfies Plan,
   receiver: { bytes: 1024 ** 3, rounds: 5 },
   endpoint: { connections: 10, warmupSeconds: 1, seconds: 5, rounds: 3 } satisfies EndpointPlan,
+  router: { connections: 10, warmupSeconds: 1, seconds: 5, rounds: 3 } satisfies EndpointPlan,
 };
 const QUICK = {
   grants: { warmupMs: 200, rounds: 3, roundMs: 300 } satisfies Plan,
   receiver: { bytes: 64 * 1024 ** 2, rounds: 1 },
   endpoint: { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 } satisfies EndpointPlan,
+  router: { connections: 10, warmupSeconds: 1, seconds: 2, rounds: 1 } satisfies EndpointPlan,
 };
 
 async function main(): Promise<void> {
@@ -60,9 +62,16 @@ async function main(): Promise<void> {
     process.stdout.write(' done\n');
   }
 
-  const failed = printReport({ grants, receiver, endpoint, keyForUs });
+  let router: EndpointResult | undefined;
+  if (only.includes('router')) {
+    process.stdout.write(`router: ${plan.router.rounds} x ${plan.router.seconds} s per server, ${plan.router.connections} connections...`);
+    router = await benchEndpoint(plan.router, 'router');
+    process.stdout.write(' done\n');
+  }
+
+  const failed = printReport({ grants, receiver, endpoint, router, keyForUs });
   if (values.json) {
-    await writeFile(values.json, `${JSON.stringify(toJson({ grants, receiver, endpoint }), null, 2)}\n`);
+    await writeFile(values.json, `${JSON.stringify(toJson({ grants, receiver, endpoint, router }), null, 2)}\n`);
     console.log(`\nwrote ${values.json}`);
   }
   // A missed goal is a finding, not a crash: the exit code stays 0 so the numbers are kept.

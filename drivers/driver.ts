@@ -43,8 +43,8 @@ export interface SignDownloadRequest {
   readonly key: string;
   readonly expiresIn: number;
   readonly now: Date;
-  /** Content-Disposition: attachment with this file name. */
-  readonly filename?: string;
+  /** The whole Content-Disposition value the response must carry (made by the portable layer: ASCII, no CR/LF). */
+  readonly contentDisposition?: string;
   /** Response Content-Type override. */
   readonly contentType?: string;
 }
@@ -106,6 +106,12 @@ export interface Driver {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** The stored object's bytes, for hashing when the storage cannot report the declared checksum. */
   read(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * At most `length` bytes of the object from `offset` (fewer past its end; none from an empty
+   * object): the content check reads the head of an object of any size with one ranged request.
+   * The portable layer guarantees `offset >= 0` and `length >= 1`, both safe integers.
+   */
+  readRange(key: string, offset: number, length: number): Promise<Uint8Array>;
   /** Delete the object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
 
@@ -114,6 +120,9 @@ export interface Driver {
 
   /** Multipart uploads for large files; absent when the driver cannot grant them. */
   readonly multipart?: MultipartDriver;
+
+  /** Bucket lifecycle rules for the staging prefix; absent when the store has none (local: the sweep covers it). */
+  readonly lifecycle?: LifecycleDriver;
 
   /** Server-side operations staged uploads need; absent when the driver cannot stage. */
   readonly staging?: StagingDriver;
@@ -240,4 +249,42 @@ export interface MultipartDriver {
   complete(request: CompleteMultipartRequest): Promise<{ readonly etag?: string }>;
   /** Discard the upload and its parts; an unknown or finished upload is not an error. */
   abort(session: MultipartSession): Promise<void>;
+  /**
+   * The parts the storage holds for this upload (to resume after a reload): only whole parts of
+   * their granted size, in order, with the storage's ETag where it keeps one. Absent: cannot say.
+   */
+  listParts?(session: MultipartSession): Promise<readonly StoredPart[]>;
+}
+
+/** A part the storage holds. */
+export interface StoredPart {
+  readonly number: number;
+  readonly size: number;
+  readonly etag?: string;
+}
+
+// ---- Lifecycle rules (optional) ----
+// The portable layer (src/lifecycle.ts) guarantees: `prefix` is the staging prefix (non-empty,
+// ends with "/"), `days` and `abortIncompleteMultipartDays` are whole numbers >= 1.
+
+/** Delete objects under `prefix` `days` after creation; abort multipart uploads left incomplete. */
+export interface LifecycleRule {
+  readonly prefix: string;
+  readonly days: number;
+  readonly abortIncompleteMultipartDays: number;
+}
+
+/**
+ * What applying the rule did: `applied` with the bucket's whole lifecycle configuration as the
+ * store returns it afterwards; `manual` when only the management plane can set it (Azure), with
+ * the policy to apply by hand; `none` when the store has no lifecycle rules at all (local).
+ */
+export type LifecycleResult =
+  | { readonly kind: 'applied'; readonly provider: ProviderName; readonly bucket: string; readonly rules: unknown }
+  | { readonly kind: 'manual'; readonly provider: ProviderName; readonly bucket: string; readonly policy: unknown; readonly instructions: string }
+  | { readonly kind: 'none'; readonly provider: ProviderName; readonly bucket: string; readonly instructions: string };
+
+export interface LifecycleDriver {
+  /** Set (or replace) upgrant's rule for this prefix, keeping every other rule of the bucket. */
+  apply(rule: LifecycleRule): Promise<LifecycleResult>;
 }

@@ -2,6 +2,7 @@
 // direct uploads (src/presigner.ts) and staged ones (src/staging.ts).
 import { createHash } from 'node:crypto';
 import type { Driver, ObjectInfo } from '../drivers/driver.js';
+import { CONTENT_CHECK_WINDOW, checkContent } from './content-check.js';
 import type { GrantConstraints, Violation } from './types.js';
 import { essence, normalizeContentType } from './validate.js';
 
@@ -13,6 +14,8 @@ export async function findViolations(
   constraints: GrantConstraints,
   /** Wraps a driver call the way the presigner wraps every call (ProviderError). */
   call: <T>(operation: string, key: string, fn: () => Promise<T>) => Promise<T>,
+  /** Strict content check: types let through although the detector cannot recognise them. */
+  contentCheckAllowed: readonly string[],
 ): Promise<Violation[]> {
   const violations: Violation[] = [];
   if (info.size < constraints.minSize || info.size > constraints.maxSize) {
@@ -22,6 +25,8 @@ export async function findViolations(
   if (!sameContentType(info.contentType, constraints.contentType)) {
     violations.push({ constraint: 'contentType', expected: constraints.contentType, actual: info.contentType || '(none)' });
   }
+  const content = await checkObjectContent(driver, key, constraints, info.size, call, contentCheckAllowed);
+  if (content) violations.push(content);
   const declared = constraints.checksum;
   const sizeBroken = violations.some((v) => v.constraint === 'size');
   if (declared) {
@@ -34,6 +39,24 @@ export async function findViolations(
     }
   }
   return violations;
+}
+
+/**
+ * The content check on the object's first bytes: one ranged read of at most
+ * CONTENT_CHECK_WINDOW bytes, whatever the object's size, and only when the grant asks for it.
+ */
+async function checkObjectContent(
+  driver: Driver,
+  key: string,
+  constraints: GrantConstraints,
+  size: number,
+  call: <T>(operation: string, key: string, fn: () => Promise<T>) => Promise<T>,
+  allowed: readonly string[],
+): Promise<Violation | undefined> {
+  if (!constraints.contentCheck) return undefined;
+  const length = Math.min(size, CONTENT_CHECK_WINDOW);
+  const head = length === 0 ? new Uint8Array(0) : await call('read', key, () => driver.readRange(key, 0, length));
+  return checkContent(constraints.contentType, head, constraints.contentCheck, allowed);
 }
 
 async function hashObject(driver: Driver, key: string, algorithm: 'sha256' | 'md5'): Promise<string> {

@@ -3,7 +3,9 @@
 // and says what is expected, never an SDK stack trace later on.
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { isS3CompatName, S3_COMPAT_NAMES, type S3CompatName } from '../drivers/s3/compat.js';
 import { createPresigner, type PresignerConfig } from './create-presigner.js';
+import { CONTENT_MODES, type ContentCheckMode } from './content-check.js';
 import { ConfigError } from './errors.js';
 import { STAGING_POLICIES, validateStagingPrefix } from './staging.js';
 import type { PolicyOptions, Presigner, ProviderName, StagingPolicy } from './types.js';
@@ -40,6 +42,7 @@ export function loadConfig(env: Env = process.env): PresignerConfig {
         ...optional('region', value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION')),
         ...optional('endpoint', readUrl(env, 'AWS_ENDPOINT_URL_S3') ?? readUrl(env, 'AWS_ENDPOINT_URL')),
         ...optional('forcePathStyle', readFlag(env, 'UPGRANT_S3_FORCE_PATH_STYLE')),
+        ...optional('compat', readS3Compat(env)),
         ...optional('conditionalWrites', readFlag(env, 'UPGRANT_S3_CONDITIONAL_WRITES')),
         ...optional('sha256Checksums', readFlag(env, 'UPGRANT_S3_SHA256_CHECKSUMS')),
         ...optional('postUploads', readFlag(env, 'UPGRANT_S3_POST_UPLOADS')),
@@ -96,21 +99,18 @@ function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
       throw new ConfigError('UPGRANT_MAX_EXPIRES', `"${maxExpires}" must be whole seconds from 1 to ${MAX_GRANT_EXPIRY} (7 days)`);
     }
   }
-  const types = value(env, 'UPGRANT_ALLOWED_TYPES');
-  const allowedTypes = types?.split(',').map((t) => {
-    try {
-      return validateTypePattern(t, 'UPGRANT_ALLOWED_TYPES');
-    } catch {
-      throw new ConfigError('UPGRANT_ALLOWED_TYPES', `"${t.trim()}" is not type/subtype or type/*; expected a comma-separated list such as image/*,application/pdf`);
-    }
-  });
+  const allowedTypes = readTypeList(env, 'UPGRANT_ALLOWED_TYPES');
   return {
     secret: readSecret(env, provider),
+    ...optional('previousSecrets', readPreviousSecrets(env)),
+    ...optional('verifyGrace', readSeconds(env, 'UPGRANT_VERIFY_GRACE', 0, MAX_GRANT_EXPIRY)),
     ...optional('strict', readFlag(env, 'UPGRANT_STRICT')),
     ...optional('staging', readStaging(env)),
     ...optional('stagingPrefix', readStagingPrefix(env)),
     ...optional('maxExpiresIn', maxExpiresIn),
     ...optional('allowedTypes', allowedTypes),
+    ...optional('contentCheck', readContentCheck(env)),
+    ...optional('contentCheckAllowed', readTypeList(env, 'UPGRANT_CONTENT_CHECK_ALLOW')),
   };
 }
 
@@ -130,6 +130,28 @@ function readStagingPrefix(env: Env): string | undefined {
   } catch (error) {
     throw new ConfigError('UPGRANT_STAGING_PREFIX', `"${raw}" ${(error as Error).message.replace(/^UPGRANT_STAGING_PREFIX: /, '')}`);
   }
+}
+
+/** A comma-separated list of `type/subtype` or `type/*`. */
+function readTypeList(env: Env, name: string): string[] | undefined {
+  return value(env, name)
+    ?.split(',')
+    .map((t) => {
+      try {
+        return validateTypePattern(t, name);
+      } catch {
+        throw new ConfigError(name, `"${t.trim()}" is not type/subtype or type/*; expected a comma-separated list such as image/*,application/pdf`);
+      }
+    });
+}
+
+function readContentCheck(env: Env): ContentCheckMode | undefined {
+  const raw = value(env, 'UPGRANT_CONTENT_CHECK')?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (!(CONTENT_MODES as readonly string[]).includes(raw)) {
+    throw new ConfigError('UPGRANT_CONTENT_CHECK', `"${raw}" is not a content check mode; expected one of ${CONTENT_MODES.join(', ')}`);
+  }
+  return raw as ContentCheckMode;
 }
 
 function readSecret(env: Env, provider: ProviderName): string {
@@ -153,6 +175,56 @@ function readSecret(env: Env, provider: ProviderName): string {
   return randomBytes(32).toString('base64url');
 }
 
+/** UPGRANT_PREVIOUS_SECRETS: comma-separated, each at least 32 bytes (a secret has no commas). */
+function readPreviousSecrets(env: Env): string[] | undefined {
+  const raw = value(env, 'UPGRANT_PREVIOUS_SECRETS');
+  if (raw === undefined) return undefined;
+  const secrets = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const [i, secret] of secrets.entries()) {
+    if (Buffer.byteLength(secret, 'utf8') < 32) {
+      throw new ConfigError('UPGRANT_PREVIOUS_SECRETS', `entry ${i + 1} is under 32 bytes; list the secrets of before the rotation, comma-separated`);
+    }
+  }
+  return secrets;
+}
+
+/** Whole seconds within [min, max], or undefined when unset. */
+function readSeconds(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^(0|[1-9]\d*)$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `"${raw}" must be whole seconds from ${min} to ${max}`);
+  }
+  return Number(raw);
+}
+
+/** Settings of `upgrant serve` itself (not of the presigner): timeouts and the Host allow-list. */
+export interface ServeSettings {
+  /** Milliseconds a request body may stay silent before the request is cut (UPGRANT_BODY_TIMEOUT, seconds). */
+  bodyIdleTimeoutMs?: number;
+  /** Milliseconds a client has to send the request headers (UPGRANT_HEADERS_TIMEOUT, seconds). */
+  headersTimeoutMs?: number;
+  /** Extra Host header values the demo server answers (UPGRANT_ALLOWED_HOSTS, comma-separated host[:port]). */
+  allowedHosts?: string[];
+}
+
+export function readServeSettings(env: Env = process.env): ServeSettings {
+  const body = readSeconds(env, 'UPGRANT_BODY_TIMEOUT', 1, 3600);
+  const headers = readSeconds(env, 'UPGRANT_HEADERS_TIMEOUT', 1, 3600);
+  const hosts = value(env, 'UPGRANT_ALLOWED_HOSTS');
+  const allowedHosts = hosts?.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+  for (const host of allowedHosts ?? []) {
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
+      throw new ConfigError('UPGRANT_ALLOWED_HOSTS', `"${host}" is not host or host:port, e.g. demo.example.com or 127.0.0.1:8787`);
+    }
+  }
+  return {
+    ...optional('bodyIdleTimeoutMs', body === undefined ? undefined : body * 1000),
+    ...optional('headersTimeoutMs', headers === undefined ? undefined : headers * 1000),
+    ...optional('allowedHosts', allowedHosts),
+  };
+}
+
 function readBucket(env: Env, required: boolean): string | undefined {
   const bucket = value(env, 'UPGRANT_BUCKET');
   if (bucket === undefined) {
@@ -173,6 +245,15 @@ function readFlag(env: Env, name: string): boolean | undefined {
   if (['1', 'true', 'yes', 'on'].includes(v)) return true;
   if (['0', 'false', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(name, `"${raw}" is not a flag; expected 1 or 0`);
+}
+
+/** UPGRANT_S3_COMPAT: which S3-compatible store (drivers/s3/compat.ts); the UPGRANT_S3_* flags override single capabilities. */
+function readS3Compat(env: Env): S3CompatName | undefined {
+  const raw = value(env, 'UPGRANT_S3_COMPAT')?.toLowerCase();
+  if (raw !== undefined && !isS3CompatName(raw)) {
+    throw new ConfigError('UPGRANT_S3_COMPAT', `"${raw}" is not an S3-compatible profile; expected one of ${S3_COMPAT_NAMES.join(', ')}`);
+  }
+  return raw;
 }
 
 function readUrl(env: Env, name: string): string | undefined {
@@ -240,7 +321,35 @@ function readAzureCredentials(env: Env): { connectionString?: string; accountNam
   return { accountName, ...optional('accountKey', accountKey) };
 }
 
-/** `presignerFromEnv(env)`: loadConfig + createPresigner. */
-export function presignerFromEnv(env: Env = process.env): Promise<Presigner> {
-  return createPresigner(loadConfig(env));
+/** `presignerFromEnv(env)`: loadConfig + createPresigner, with driver errors named by their variable. */
+export async function presignerFromEnv(env: Env = process.env): Promise<Presigner> {
+  const config = loadConfig(env);
+  try {
+    return await createPresigner(config);
+  } catch (error) {
+    throw inVariableTerms(error);
+  }
+}
+
+/**
+ * Driver options loadConfig fills from a variable. A driver names the option it was given
+ * (`keyFilename`); someone who configured by environment set the variable, so that is what to name.
+ */
+const OPTION_VARIABLES: Readonly<Record<string, string>> = {
+  keyFilename: 'GOOGLE_APPLICATION_CREDENTIALS',
+  signerEmail: 'UPGRANT_GCS_SIGNER_EMAIL',
+  apiEndpoint: 'STORAGE_EMULATOR_HOST',
+  projectId: 'GOOGLE_CLOUD_PROJECT',
+  hmacKey: 'UPGRANT_GCS_HMAC_SECRET',
+  'hmacKey.accessId': 'UPGRANT_GCS_HMAC_ACCESS_ID',
+  'hmacKey.secret': 'UPGRANT_GCS_HMAC_SECRET',
+};
+
+function inVariableTerms(error: unknown): unknown {
+  if (!(error instanceof ConfigError)) return error;
+  const variable = OPTION_VARIABLES[error.variable];
+  if (variable === undefined) return error;
+  const renamed = new ConfigError(variable, error.message.slice(error.variable.length + 2));
+  renamed.cause = error;
+  return renamed;
 }

@@ -14,7 +14,7 @@ export function resolveEnforcement(
   grantKind: string,
 ): Enforcement {
   if (strict) {
-    const asked: ConstraintName[] = ['expiry', 'contentType', 'size'];
+    const asked: Exclude<ConstraintName, 'content'>[] = ['expiry', 'contentType', 'size'];
     if (constraints.createOnly) asked.push('createOnly');
     if (constraints.checksum) asked.push('checksum');
     for (const name of asked) {
@@ -33,5 +33,8 @@ export function resolveEnforcement(
     contentType: byDriver.contentType,
     size: byDriver.size,
     ...(constraints.checksum ? { checksum: byDriver.checksum } : {}),
+    // No storage looks at the bytes: only verifyUpload's content check does. Strict mode does
+    // not refuse it (it would refuse every grant); it is a check on top of the storage's.
+    content: constraints.contentCheck ? 'verify' : 'none',
   };
 }

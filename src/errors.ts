@@ -67,11 +67,14 @@ export class UploadRejectedError extends UpgrantError {
   }
 }
 
-/** The grant expired before it was used. */
+/** The grant expired before it was used, or its token is reported past the verify grace. */
 export class GrantExpiredError extends UpgrantError {
   readonly code = 'grant-expired' as const;
-  constructor(readonly expiresAt: string) {
-    super(`grant expired at ${expiresAt}`);
+  constructor(
+    readonly expiresAt: string,
+    message = `grant expired at ${expiresAt}`,
+  ) {
+    super(message);
   }
 }
 

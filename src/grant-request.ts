@@ -1,6 +1,8 @@
 // What every upload grant request shares, single or multipart: the key (given, or made from an
 // untrusted file name), the content type against the allow-list, the size by the caller's rule,
-// the checksum and the overwrite flag, turned into the GrantConstraints a grant carries.
+// the checksum, the overwrite flag and the content check, turned into the GrantConstraints a grant
+// carries (sealed in its token, so any instance verifies it the same way).
+import { CONTENT_MODES, type ContentCheckMode } from './content-check.js';
 import { InvalidRequestError } from './errors.js';
 import { keyFor } from './key-for.js';
 import type { ChecksumInput, GrantConstraints } from './types.js';
@@ -13,6 +15,7 @@ export interface GrantRequestFields {
   contentType: string;
   checksum?: ChecksumInput;
   overwrite?: boolean;
+  contentCheck?: ContentCheckMode;
 }
 
 export function resolveGrantRequest<R extends GrantRequestFields>(
@@ -20,6 +23,8 @@ export function resolveGrantRequest<R extends GrantRequestFields>(
   allowedTypes: readonly string[] | undefined,
   /** The size rule of this kind of grant (a range or exact size; multipart: exact only). */
   sizeOf: (request: R) => SizeRange,
+  /** The presigner's policy, for requests that do not choose. */
+  defaultContentCheck: ContentCheckMode,
   /** The staging prefix, which app keys may not use. */
   reservedPrefix?: string,
 ): { key: string; constraints: GrantConstraints } {
@@ -35,9 +40,18 @@ export function resolveGrantRequest<R extends GrantRequestFields>(
   if (request.overwrite !== undefined && typeof request.overwrite !== 'boolean') {
     throw new InvalidRequestError('overwrite', 'must be true or false');
   }
+  const contentCheck = request.contentCheck ?? defaultContentCheck;
+  if (!CONTENT_MODES.includes(contentCheck)) throw new InvalidRequestError('contentCheck', `must be one of ${CONTENT_MODES.join(', ')}`);
   return {
     key,
-    constraints: { contentType, minSize, maxSize, createOnly: request.overwrite !== true, ...(checksum ? { checksum } : {}) },
+    constraints: {
+      contentType,
+      minSize,
+      maxSize,
+      createOnly: request.overwrite !== true,
+      ...(checksum ? { checksum } : {}),
+      ...(contentCheck !== 'off' ? { contentCheck } : {}),
+    },
   };
 }
 

@@ -1,12 +1,13 @@
 // upgrant: typed, expiring, single-use upload grants for S3, GCS, Azure Blob and a local directory.
 export { createPresigner, type PresignerConfig, type LocalPresignerConfig, type S3PresignerConfig, type GcsPresignerConfig, type AzurePresignerConfig } from './create-presigner.js';
 export { loadConfig, presignerFromEnv, type Env } from './config.js';
-export { PRESIGNER, DRIVER, POLICY, presignerModule, presignerOnDriverModule } from './container.js';
+export { PRESIGNER, DRIVER, POLICY, UPLOAD_ROUTER, presignerModule, presignerOnDriverModule, uploadRouterModule } from './container.js';
 export { keyFor, safeFileName } from './key-for.js';
 export { PortablePresigner } from './presigner.js';
+export { checkContent, CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, isActiveContentType } from './content-check.js';
 export { DEFAULT_GRANT_EXPIRY, MAX_GRANT_EXPIRY, MAX_KEY_BYTES } from './validate.js';
-export { DEFAULT_STAGING_PREFIX } from './staging.js';
-export { parseStorageEvent, type StorageObjectEvent } from './storage-events.js';
+export { DEFAULT_STAGING_PREFIX } from './staging-prefix.js';
+export { parseStorageEvent, eventGridValidationResponse, MAX_EVENT_BYTES, type StorageObjectEvent, type LocalUploadEvent } from './storage-events.js';
 export {
   UpgrantError,
   InvalidRequestError,
@@ -19,4 +20,6 @@ export {
   type UpgrantErrorCode,
 } from './errors.js';
 export type * from './types.js';
-export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, StagingDriver, ListedPage } from '../drivers/driver.js';
+export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage } from '../drivers/driver.js';
+export { DEFAULT_LIFECYCLE_DAYS, type LifecycleOptions } from './lifecycle.js';
+export * from './router/index.js';

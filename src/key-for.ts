@@ -4,6 +4,12 @@ import { randomFillSync } from 'node:crypto';
 import { validateKey } from './validate.js';
 
 const MAX_NAME_CHARS = 100;
+/**
+ * The segment budget in UTF-8 bytes: a key segment is one file name on local disks (at most 255
+ * bytes), and 200 leaves room for anything a store appends to it.
+ */
+export const MAX_NAME_BYTES = 200;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 const ID_BYTES = 16;
 
 // randomBytes(16) costs a system call per grant (about 1.5 us, a tenth of a grant); ids are drawn
@@ -39,7 +45,24 @@ export function safeFileName(originalFilename: string): string {
   const dot = cleaned.lastIndexOf('.');
   const ext = dot > 0 ? cleaned.slice(dot).toLowerCase().slice(0, 16) : '';
   const stem = (dot > 0 ? cleaned.slice(0, dot) : cleaned).replace(/[-.]+$/, '') || 'file';
-  return Array.from(stem).slice(0, MAX_NAME_CHARS - ext.length).join('') + ext;
+  return withinBudget(stem, MAX_NAME_CHARS - ext.length, MAX_NAME_BYTES - Buffer.byteLength(ext, 'utf8')) + ext;
+}
+
+/** The longest prefix of whole characters (grapheme clusters: an emoji stays whole) within both limits. */
+function withinBudget(stem: string, maxChars: number, maxBytes: number): string {
+  if (stem.length <= maxChars && Buffer.byteLength(stem, 'utf8') <= maxBytes) return stem;
+  let out = '';
+  let chars = 0;
+  let bytes = 0;
+  for (const { segment } of graphemes.segment(stem)) {
+    const length = Array.from(segment).length;
+    const size = Buffer.byteLength(segment, 'utf8');
+    if (chars + length > maxChars || bytes + size > maxBytes) break;
+    out += segment;
+    chars += length;
+    bytes += size;
+  }
+  return out.replace(/[-.]+$/, '') || 'file';
 }
 
 /**

@@ -3,11 +3,14 @@
 // token, and checking the part list a client hands back before the driver assembles the object.
 // PortablePresigner delegates its three multipart methods here.
 import type { Driver, MultipartDriver, MultipartSession } from '../drivers/driver.js';
+import { DEFAULT_CONTENT_CHECK, type ContentCheckMode } from './content-check.js';
 import { InvalidRequestError, ProviderError, UnsupportedConstraintError, UpgrantError } from './errors.js';
+import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
-import { TokenSealer, type SealedGrant } from './token.js';
+import { checkReportWindow, TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
+  ListedPart,
   MultipartPartGrant,
   MultipartUploadGrant,
   MultipartUploadGrantRequest,
@@ -75,18 +78,22 @@ export class MultipartGrants {
   readonly #strict: boolean;
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
+  readonly #contentCheck: ContentCheckMode;
   readonly #clock: () => Date;
   readonly #staging: Staging;
+  readonly #verifyGrace: number;
 
   /** Shares the presigner's sealer, so single and multipart tokens come from one derived key. */
-  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer, staging: Staging) {
+  constructor(driver: Driver, policy: PolicyOptions, maxExpiresIn: number, sealer: TokenSealer, staging: Staging, verifyGrace: number) {
     this.#driver = driver;
     this.#sealer = sealer;
     this.#staging = staging;
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = maxExpiresIn;
     this.#allowedTypes = policy.allowedTypes;
+    this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
     this.#clock = policy.clock ?? (() => new Date());
+    this.#verifyGrace = verifyGrace;
   }
 
   async create(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
@@ -98,12 +105,13 @@ export class MultipartGrants {
       const exact = validateSize({ size: r.size }, multipart.limits.maxObjectSize);
       if (exact.maxSize < 1) throw new InvalidRequestError('size', 'a multipart upload has at least one byte');
       return exact;
-    }, this.#staging.prefix);
+    }, this.#contentCheck, this.#staging.prefix);
     const size = constraints.maxSize;
     const partSize = choosePartSize(size, request.partSize, multipart.limits);
     const partSizes = planParts(size, partSize);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const origin = validateOrigin(request.origin);
+    const context = validateContext(request.context);
     const byDriver = multipart.enforcement(constraints);
     const staged = this.#staging.decide(byDriver, constraints);
     const enforcement = resolveEnforcement(this.#driver.name, staged ? this.#staging.stagedEnforcement(byDriver) : byDriver, constraints, this.#strict, 'multipart grant');
@@ -112,7 +120,16 @@ export class MultipartGrants {
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
     const id = newGrantId(expiresAt);
     const staging = staged ? this.#staging.keyFor(id) : undefined;
-    const single: SealedGrant = { provider: this.#driver.name, bucket: this.#driver.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}) };
+    const single: SealedGrant = {
+      provider: this.#driver.name,
+      bucket: this.#driver.bucket,
+      key,
+      constraints,
+      expiresAt,
+      id,
+      ...(staging ? { staging } : {}),
+      ...(context !== undefined ? { context } : {}),
+    };
     // The record the object carries is the single-upload form of the grant (no upload id, which
     // is not known before start), so any instance can verify the assembled object from it alone.
     const record = this.#sealer.seal(single);
@@ -170,6 +187,14 @@ export class MultipartGrants {
     }
   }
 
+  async list(token: string): Promise<readonly ListedPart[]> {
+    const { multipart, session } = this.#open(token);
+    if (!multipart.listParts) throw new UnsupportedConstraintError(this.#driver.name, 'multipart', 'this driver cannot list the parts of an upload');
+    const listed = await this.#call('list parts', session.key, () => multipart.listParts!(session));
+    // Only whole parts of their granted size count: anything else is sent again.
+    return listed.filter((p) => session.partSizes[p.number - 1] === p.size).sort((a, b) => a.number - b.number);
+  }
+
   #multipartDriver(): MultipartDriver {
     const multipart = this.#driver.multipart;
     if (!multipart) throw new UnsupportedConstraintError(this.#driver.name, 'multipart', 'this driver cannot grant multipart uploads; give an exact size within its single-upload limit');
@@ -181,6 +206,7 @@ export class MultipartGrants {
     if (grant.provider !== this.#driver.name || grant.bucket !== this.#driver.bucket) {
       throw new InvalidRequestError('token', `was issued for ${grant.provider} bucket "${grant.bucket}", not this presigner's`);
     }
+    checkReportWindow(grant, this.#clock(), this.#verifyGrace);
     const mp = grant.multipart;
     if (typeof mp !== 'object' || mp === null || typeof mp.uploadId !== 'string' || !Number.isSafeInteger(mp.partSize) || !Number.isSafeInteger(mp.partCount)) {
       throw new InvalidRequestError('token', 'is not a multipart grant token');
@@ -220,11 +246,13 @@ export function checkParts(parts: unknown, count: number): { number: number; eta
       throw new InvalidRequestError(`parts[${i}].number`, `must be a part number from 1 to ${count}`);
     }
     if (byNumber.has(number)) throw new InvalidRequestError(`parts[${i}].number`, `part ${number} is listed twice`);
+    // Absent or null: what a client reports for a storage that answers no ETag (Azure Put Block);
+    // the drivers that need one (S3) refuse its absence themselves, naming the part.
     // eslint-disable-next-line no-control-regex -- an ETag goes into an XML body or a header: no control characters
-    if (etag !== undefined && (typeof etag !== 'string' || etag.length > MAX_ETAG_LENGTH || /[\u0000-\u001f\u007f]/.test(etag))) {
+    if (etag !== undefined && etag !== null && (typeof etag !== 'string' || etag.length > MAX_ETAG_LENGTH || /[\u0000-\u001f\u007f]/.test(etag))) {
       throw new InvalidRequestError(`parts[${i}].etag`, 'must be the ETag the storage answered for this part');
     }
-    byNumber.set(number, etag ?? '');
+    byNumber.set(number, typeof etag === 'string' ? etag : '');
   }
   if (byNumber.size !== count) {
     const missing = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !byNumber.has(n));

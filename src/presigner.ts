@@ -1,6 +1,6 @@
 // The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
-import type { Driver, SignedUpload } from '../drivers/driver.js';
+import type { Driver, LifecycleResult, SignedUpload } from '../drivers/driver.js';
 import { findViolations } from './check-object.js';
 import {
   InvalidRequestError,
@@ -10,17 +10,22 @@ import {
   UpgrantError,
   UploadRejectedError,
 } from './errors.js';
+import { DEFAULT_CONTENT_CHECK, isActiveContentType, type ContentCheckMode } from './content-check.js';
+import { contentDisposition } from './content-disposition.js';
 import { resolveEnforcement } from './enforcement.js';
+import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
+import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
 import { newGrantId, Staging, type StagedGrant } from './staging.js';
 import { handleStorageEvent, sweepStaging } from './sweep.js';
-import { TokenSealer, type SealedGrant } from './token.js';
+import { checkReportWindow, DEFAULT_VERIFY_GRACE, TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
   DownloadGrant,
   DownloadGrantRequest,
   GrantConstraints,
+  ListedPart,
   MultipartUploadGrant,
   MultipartUploadGrantRequest,
   PolicyOptions,
@@ -37,6 +42,7 @@ import type {
 } from './types.js';
 import {
   MAX_GRANT_EXPIRY,
+  essence,
   normalizeContentType,
   validateExpiresIn,
   validateKey,
@@ -50,7 +56,10 @@ export class PortablePresigner implements Presigner {
   readonly #strict: boolean;
   readonly #maxExpiresIn: number;
   readonly #allowedTypes: readonly string[] | undefined;
+  readonly #contentCheck: ContentCheckMode;
+  readonly #contentCheckAllowed: readonly string[];
   readonly #clock: () => Date;
+  readonly #verifyGrace: number;
   readonly #multipart: MultipartGrants;
   readonly #staging: Staging;
   /** The size rule of single grants, made once (it is on the hot path). */
@@ -59,13 +68,16 @@ export class PortablePresigner implements Presigner {
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
     this.#driver = driver;
-    this.#sealer = new TokenSealer(policy.secret);
+    this.#sealer = new TokenSealer(policy.secret, policy.previousSecrets);
+    this.#verifyGrace = validateVerifyGrace(policy.verifyGrace);
     this.#strict = policy.strict ?? false;
     this.#maxExpiresIn = Math.min(policy.maxExpiresIn ?? MAX_GRANT_EXPIRY, MAX_GRANT_EXPIRY, driver.limits.maxExpiresIn);
     this.#allowedTypes = policy.allowedTypes;
+    this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
+    this.#contentCheckAllowed = policy.contentCheckAllowed ?? [];
     this.#clock = policy.clock ?? (() => new Date());
     this.#staging = new Staging(driver, this.#sealer, policy, (operation, key, fn) => this.#call(operation, key, fn));
-    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging);
+    this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging, this.#verifyGrace);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
   }
 
@@ -78,7 +90,7 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
-    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#staging.prefix);
+    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#contentCheck, this.#staging.prefix);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const method = this.#chooseMethod(request.method, constraints);
     const byDriver = this.#driver.enforcement(method, constraints);
@@ -90,7 +102,8 @@ export class PortablePresigner implements Presigner {
     const id = newGrantId(expiresAt);
     const staging = staged ? this.#staging.keyFor(id) : undefined;
     // The token is also the record the object carries, so the storage alone says whose it is.
-    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}) });
+    const context = validateContext(request.context);
+    const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}), ...(context !== undefined ? { context } : {}) });
     // The driver is called directly rather than through #call: one closure and one async frame
     // less on the hot path, the same wrapping. A staging key is unique to the grant: its upload
     // is create-only wherever the storage can do that, whatever the grant says about its key.
@@ -127,22 +140,27 @@ export class PortablePresigner implements Presigner {
     if (request.filename !== undefined && (typeof request.filename !== 'string' || /[\r\n]/.test(request.filename))) {
       throw new InvalidRequestError('filename', 'must be a file name without CR or LF');
     }
-    const contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    let contentType = request.contentType === undefined ? undefined : normalizeContentType(request.contentType);
+    const disposition = request.disposition ?? 'attachment';
+    if (disposition !== 'attachment' && disposition !== 'inline') throw new InvalidRequestError('disposition', 'must be "attachment" or "inline"');
+    if (disposition === 'inline') contentType = await this.#inlineType(key, contentType);
     const now = this.#clock();
     const signed = await this.#call('sign download', key, () =>
       this.#driver.signDownload({
         key,
         expiresIn,
         now,
-        ...(request.filename ? { filename: request.filename } : {}),
+        contentDisposition: contentDisposition(disposition, request.filename || undefined),
         ...(contentType ? { contentType } : {}),
       }),
     );
-    return { url: signed.url, headers: signed.headers, expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString() };
+    // On the second, as the URL's own expiry is (a URL signed at .900 lives until the whole second).
+    return { url: signed.url, headers: signed.headers, expiresAt: isoSeconds(Math.floor(now.getTime() / 1000) + expiresIn) };
   }
 
   async verifyUpload(token: string): Promise<VerifiedObject> {
     const grant = this.#open(token);
+    checkReportWindow(grant, this.#clock(), this.#verifyGrace);
     if (grant.staging !== undefined && grant.id !== undefined) return this.#staging.verify(grant as StagedGrant);
     const { key, constraints } = grant;
     const info = await this.#call('head', key, () => this.#driver.head(key));
@@ -150,7 +168,7 @@ export class PortablePresigner implements Presigner {
     // An object another grant uploaded is not this grant's to judge, or to delete.
     if (grant.id !== undefined && info.record !== undefined && this.#recordId(info.record) !== grant.id) throw new ObjectNotFoundError(this.bucket, key);
 
-    const violations = await findViolations(this.#driver, key, info, constraints, (operation, k, fn) => this.#call(operation, k, fn));
+    const violations = await findViolations(this.#driver, key, info, constraints, (operation, k, fn) => this.#call(operation, k, fn), this.#contentCheckAllowed);
     if (violations.length > 0) {
       await this.#call('delete', key, () => this.#driver.delete(key));
       throw new UploadRejectedError(key, violations);
@@ -164,6 +182,7 @@ export class PortablePresigner implements Presigner {
       contentType: info.contentType,
       ...(declared ? { checksum: declared } : {}),
       ...(info.etag ? { etag: info.etag } : {}),
+      ...(grant.context !== undefined ? { context: grant.context } : {}),
     };
   }
 
@@ -188,6 +207,10 @@ export class PortablePresigner implements Presigner {
 
   abortMultipartUpload(token: string): Promise<void> {
     return this.#multipart.abort(token);
+  }
+
+  listMultipartParts(token: string): Promise<readonly ListedPart[]> {
+    return this.#multipart.list(token);
   }
 
   close(): Promise<void> {
@@ -226,6 +249,28 @@ export class PortablePresigner implements Presigner {
     }
   }
 
+  /**
+   * The type an inline download will be served with: the override, else the stored type, pinned
+   * into the grant so the decision holds for what is served. Active content (or no usable type,
+   * which a browser would sniff) is never inline.
+   */
+  async #inlineType(key: string, override: string | undefined): Promise<string> {
+    let served = override;
+    if (served === undefined) {
+      const info = await this.#call('head', key, () => this.#driver.head(key));
+      if (!info) throw new ObjectNotFoundError(this.bucket, key);
+      try {
+        served = normalizeContentType(info.contentType);
+      } catch {
+        throw new InvalidRequestError('disposition', `the object has no usable content type ("${info.contentType}"): it is served as an attachment only`);
+      }
+    }
+    if (isActiveContentType(served)) {
+      throw new InvalidRequestError('disposition', `${essence(served)} is active content (a browser would run it): it is served as an attachment only`);
+    }
+    return served;
+  }
+
   /** Wrap anything a driver throws, once, keeping our own typed errors as they are. */
   async #call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -238,6 +283,20 @@ export class PortablePresigner implements Presigner {
   #wrap(operation: string, key: string, error: unknown): unknown {
     return error instanceof UpgrantError ? error : new ProviderError(this.provider, operation, key, error);
   }
+
+  /** Bucket rules that delete stale staged objects and abort incomplete multipart uploads (src/lifecycle.ts). */
+  applyLifecycleRules(options?: LifecycleOptions): Promise<LifecycleResult> {
+    return applyLifecycleRules(this.#driver, options, this.#maxExpiresIn, this.#staging.prefix);
+  }
+}
+
+/** The verify grace: whole seconds from 0 to 7 days. */
+function validateVerifyGrace(value: unknown): number {
+  if (value === undefined) return DEFAULT_VERIFY_GRACE;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_GRANT_EXPIRY) {
+    throw new InvalidRequestError('verifyGrace', `must be whole seconds from 0 to ${MAX_GRANT_EXPIRY}`);
+  }
+  return value;
 }
 
 // Grants made in the same second share their expiry: format it once (Date#toISOString is a

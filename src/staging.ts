@@ -19,12 +19,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Driver, DriverEnforcement, ListedPage, ObjectInfo, StagingDriver } from '../drivers/driver.js';
 import { findViolations } from './check-object.js';
+import { DEFAULT_STAGING_PREFIX } from './staging-prefix.js';
 import { ConfigError, InvalidRequestError, ObjectNotFoundError, UploadRejectedError } from './errors.js';
 import type { SealedGrant, TokenSealer } from './token.js';
 import type { GrantConstraints, StagingPolicy, VerifiedObject, Violation } from './types.js';
 import { validateKey } from './validate.js';
 
-export const DEFAULT_STAGING_PREFIX = '.upgrant-staging/';
 export const STAGING_POLICIES: readonly StagingPolicy[] = ['auto', 'always', 'never'];
 const MARKER_SUFFIX = '.rejected';
 const STAGED_NAME = /^(\d{1,12})-([0-9a-f]{32})(\.rejected)?$/;
@@ -67,9 +67,16 @@ export class Staging {
   readonly #driver: Driver;
   readonly #sealer: TokenSealer;
   readonly #call: DriverCall;
+  readonly #contentCheckAllowed: readonly string[];
 
-  constructor(driver: Driver, sealer: TokenSealer, options: { staging?: StagingPolicy; stagingPrefix?: string }, call: DriverCall) {
+  constructor(
+    driver: Driver,
+    sealer: TokenSealer,
+    options: { staging?: StagingPolicy; stagingPrefix?: string; contentCheckAllowed?: readonly string[] },
+    call: DriverCall,
+  ) {
     this.#driver = driver;
+    this.#contentCheckAllowed = options.contentCheckAllowed ?? [];
     this.#sealer = sealer;
     this.#call = call;
     try {
@@ -92,7 +99,11 @@ export class Staging {
     return this.#driver.staging;
   }
 
-  /** Whether a grant with these constraints is staged: 'auto' stages exactly when a promise would be 'verify' or 'none'. */
+  /**
+   * Whether a grant with these constraints is staged: 'auto' stages exactly when a promise would be
+   * 'verify' or 'none'. A content check is always 'verify' (no storage reads the bytes), so under
+   * 'auto' every content-checked grant is staged: its bytes are checked before they are at the key.
+   */
   decide(byDriver: DriverEnforcement, constraints: GrantConstraints): boolean {
     if (this.policy === 'never' || !this.#driver.staging) return false;
     if (this.policy === 'always') return true;
@@ -101,13 +112,19 @@ export class Staging {
       byDriver.contentType !== 'storage' ||
       byDriver.size !== 'storage' ||
       (constraints.createOnly && byDriver.createOnly !== 'storage') ||
-      (constraints.checksum !== undefined && byDriver.checksum !== 'storage')
+      (constraints.checksum !== undefined && byDriver.checksum !== 'storage') ||
+      Boolean(constraints.contentCheck)
     );
   }
 
-  /** The enforcement of a staged grant: create-only is the storage's when the promotion is create-only. */
+  /**
+   * The enforcement of a staged grant: create-only at the final key is the storage's exactly when
+   * the promotion is create-only. Where it is not (Ceph RGW's CopyObject overwrites whatever header
+   * is sent), the check before the copy can race another writer: 'none', even where a direct PUT
+   * would be create-only by the storage.
+   */
   stagedEnforcement(byDriver: DriverEnforcement): DriverEnforcement {
-    return this.#driver.staging?.createOnlyPromotion ? { ...byDriver, createOnly: 'storage' } : byDriver;
+    return { ...byDriver, createOnly: this.#driver.staging?.createOnlyPromotion ? 'storage' : 'none' };
   }
 
   keyFor(id: string): string {
@@ -132,7 +149,7 @@ export class Staging {
     }
     const staged = await this.#head(grant.staging);
     if (!staged) throw new ObjectNotFoundError(this.#driver.bucket, grant.key);
-    const violations = [...this.#recordViolations(staged.record, grant), ...(await findViolations(this.#driver, grant.staging, staged, grant.constraints, this.#call))];
+    const violations = [...this.#recordViolations(staged.record, grant), ...(await findViolations(this.#driver, grant.staging, staged, grant.constraints, this.#call, this.#contentCheckAllowed))];
     if (violations.length > 0) {
       if (!dryRun) await this.reject(grant, violations);
       throw new UploadRejectedError(grant.key, violations);
@@ -195,6 +212,7 @@ export class Staging {
       contentType: info.contentType,
       ...(grant.constraints.checksum ? { checksum: grant.constraints.checksum } : {}),
       ...(info.etag ? { etag: info.etag } : {}),
+      ...(grant.context !== undefined ? { context: grant.context } : {}),
     };
   }
 

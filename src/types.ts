@@ -1,5 +1,15 @@
 // The public vocabulary of upgrant: what an app asks for, and what it gets back.
 // Every driver produces the same shapes, so app code never branches on the provider.
+import type { LifecycleResult } from '../drivers/driver.js';
+import type { LifecycleOptions } from './lifecycle.js';
+import type { ContentCheckMode } from './client/content-sniff.js';
+
+/**
+ * How verifyUpload checks the bytes against the granted type: `off`; `known` (default): types the
+ * detector recognises must match, text is never a binary format, binary never markup; `strict`:
+ * also refuse types the detector cannot recognise, unless listed in `contentCheckAllowed`.
+ */
+export type { ContentCheckMode };
 
 /** The storage backends upgrant can grant uploads to. */
 export type ProviderName = 'local' | 's3' | 'gcs' | 'azure';
@@ -17,6 +27,9 @@ export interface Checksum {
   /** Base64 of the raw digest (44 characters for SHA-256, 24 for MD5). */
   readonly value: string;
 }
+
+/** JSON the app seals with a grant and gets back on the VerifiedObject (at most 4 KiB; readable by the client, never secret). */
+export type GrantContext = string | number | boolean | null | readonly GrantContext[] | { readonly [key: string]: GrantContext };
 
 /** What an app asks for. Exactly one of `key` / `filename`; exactly one of `size` / `maxSize`. */
 export interface UploadGrantRequest {
@@ -41,6 +54,10 @@ export interface UploadGrantRequest {
   method?: UploadMethod;
   /** Allow replacing an existing object. Off by default: grants are create-only. */
   overwrite?: boolean;
+  /** Check the uploaded bytes against `contentType` in verifyUpload (default: the presigner's `contentCheck`). */
+  contentCheck?: ContentCheckMode;
+  /** Sealed with the grant, returned by verifyUpload as `object.context` (upload routes keep who asked here). */
+  context?: GrantContext;
 }
 
 /** The constraints a grant carries, after validation and defaults. */
@@ -51,7 +68,11 @@ export interface GrantConstraints {
   readonly maxSize: number;
   readonly checksum?: Checksum;
   readonly createOnly: boolean;
+  /** verifyUpload checks the first bytes against `contentType` this way; absent: not checked (`off`). */
+  readonly contentCheck?: Exclude<ContentCheckMode, 'off'>;
 }
+
+
 
 /**
  * Who keeps a promise: the storage service itself (`'storage'`), only `verifyUpload` after the
@@ -69,10 +90,12 @@ export interface Enforcement {
   readonly size: Enforcer;
   /** Present only when a checksum was declared. */
   readonly checksum?: Enforcer;
+  /** The bytes fit the type: 'verify' when verifyUpload checks them, 'none' when the check is off. */
+  readonly content: Enforcer;
 }
 
 /** The enforceable promises a driver can be asked about (key and bucket are always storage; expiry is, but for GCS upload sessions). */
-export type ConstraintName = 'expiry' | 'createOnly' | 'contentType' | 'size' | 'checksum';
+export type ConstraintName = 'expiry' | 'createOnly' | 'contentType' | 'size' | 'checksum' | 'content';
 
 export interface UploadGrant {
   readonly provider: ProviderName;
@@ -105,6 +128,12 @@ export interface DownloadGrantRequest {
   filename?: string;
   /** Override the Content-Type of the response. */
   contentType?: string;
+  /**
+   * `attachment` (default): the browser saves the file. `inline`: it may show it, for types that
+   * are not active content (HTML, SVG, XML, JavaScript are always attachment: asking for inline
+   * is an InvalidRequestError). The type is the `contentType` override, else the stored one.
+   */
+  disposition?: 'attachment' | 'inline';
 }
 
 export interface DownloadGrant {
@@ -122,6 +151,8 @@ export interface VerifiedObject {
   readonly contentType: string;
   readonly checksum?: Checksum;
   readonly etag?: string;
+  /** The context sealed with the grant, when the app gave one. */
+  readonly context?: GrantContext;
 }
 
 /**
@@ -130,7 +161,7 @@ export interface VerifiedObject {
  * was rejected or aborted before.
  */
 export interface Violation {
-  readonly constraint: 'size' | 'contentType' | 'checksum' | 'createOnly' | 'grant';
+  readonly constraint: 'size' | 'contentType' | 'checksum' | 'content' | 'createOnly' | 'grant';
   readonly expected: string;
   readonly actual: string;
 }
@@ -153,12 +184,24 @@ export interface Presigner extends MultipartPresigner {
   handleStorageEvent(body: unknown): Promise<StorageEventResult[]>;
   /** Release the driver's resources (sockets, timers). */
   close(): Promise<void>;
+  /** Bucket lifecycle rules for the staging prefix: delete stale staged objects, abort incomplete multipart uploads. */
+  applyLifecycleRules(options?: LifecycleOptions): Promise<LifecycleResult>;
 }
 
 /** Policy shared by every provider. */
 export interface PolicyOptions {
   /** Secret for sealing grant tokens, at least 32 bytes. */
   secret: string;
+  /**
+   * Secrets of before a rotation (UPGRANT_PREVIOUS_SECRETS): tokens and local URLs they signed
+   * still verify; everything new is signed with `secret`.
+   */
+  previousSecrets?: readonly string[];
+  /**
+   * Seconds after a grant's expiry that its token still verifies or completes a multipart upload
+   * (UPGRANT_VERIFY_GRACE, default 86400: one day). Uploads themselves stop at expiry.
+   */
+  verifyGrace?: number;
   /** Refuse constraints the storage cannot enforce instead of falling back to `verify`. */
   strict?: boolean;
   /** Upper bound for `expiresIn`, in seconds (at most 7 days). */
@@ -167,6 +210,10 @@ export interface PolicyOptions {
   allowedTypes?: readonly string[];
   /** Time source, for tests and known-answer vectors. */
   clock?: () => Date;
+  /** How verifyUpload checks the bytes against the granted type (default `known`); a grant request may choose its own. */
+  contentCheck?: ContentCheckMode;
+  /** Strict content check: types (`type/subtype` or `type/*`) let through although the detector cannot recognise them. */
+  contentCheckAllowed?: readonly string[];
   /**
    * Staged uploads (UPGRANT_STAGING): 'auto' (default) stages a grant exactly when some promise
    * would otherwise be 'verify' or 'none'; 'always' stages every grant; 'never' none.
@@ -234,12 +281,16 @@ export interface MultipartUploadGrantRequest {
   /** Seconds until the part URLs expire: allow for the whole upload, resumes included. */
   expiresIn?: number;
   overwrite?: boolean;
+  /** As for single grants: the content check verifyUpload applies (default: the presigner's). */
+  contentCheck?: ContentCheckMode;
   /**
    * The origin of the page that will send the parts (`https://app.example`). GCS answers CORS on a
    * resumable session only for the origin it was started with, so browser uploads to GCS need it;
    * other providers ignore it (their bucket CORS rules apply).
    */
   origin?: string;
+  /** Sealed with the grant, returned by verifyUpload as `object.context`. */
+  context?: GrantContext;
 }
 
 /** One part of a multipart grant: send `size` bytes of the file, starting at `offset`. */
@@ -283,7 +334,7 @@ export interface MultipartUploadGrant {
 export interface UploadedPart {
   readonly number: number;
   /** The part response's ETag header. Azure, GCS and the local receiver check parts themselves; there any non-empty string will do. */
-  readonly etag?: string;
+  readonly etag?: string | null;
 }
 
 /** The object a completed multipart upload became (check it with verifyUpload, as for single uploads). */
@@ -302,4 +353,13 @@ export interface MultipartPresigner {
   completeMultipartUpload(token: string, parts: readonly UploadedPart[]): Promise<CompletedUpload>;
   /** Discard the upload and every part sent so far; a finished or unknown upload is not an error. */
   abortMultipartUpload(token: string): Promise<void>;
+  /** The parts the storage already holds (resume after a reload); UnsupportedConstraintError('multipart') where the driver cannot say. */
+  listMultipartParts(token: string): Promise<readonly ListedPart[]>;
+}
+
+/** A part the storage holds: its number, size and ETag (where the storage keeps one). */
+export interface ListedPart {
+  readonly number: number;
+  readonly size: number;
+  readonly etag?: string;
 }

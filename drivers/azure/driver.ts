@@ -37,10 +37,12 @@ import type {
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
+import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME, RECORD_METADATA } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import { isNotFound, mapAzureError } from './errors.js';
+import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
 
@@ -89,6 +91,8 @@ export class AzureDriver implements Driver {
   readonly #container: ContainerClient;
   /** Implements Driver.multipart: Put Block under one SAS, Put Block List from the server (multipart.ts). */
   readonly multipart: AzureMultipart;
+  /** Implements Driver.lifecycle: the management policy to apply by hand (lifecycle.ts). */
+  readonly lifecycle: AzureLifecycle;
 
   constructor(parts: AzureDriverParts) {
     this.bucket = parts.container;
@@ -106,6 +110,7 @@ export class AzureDriver implements Driver {
       blobUrl: (key) => this.#blobUrl(key),
       sas: (key, permissions, now, expiresIn) => this.#sas({ key, permissions, now, expiresIn }),
     });
+    this.lifecycle = new AzureLifecycle(parts.accountName, parts.container);
     this.limits = {
       maxObjectSize: MAX_PUT_BLOB_BYTES,
       maxExpiresIn: parts.signing.kind === 'sharedKey' ? MAX_SHARED_KEY_GRANT_S : MAX_DELEGATED_GRANT_S,
@@ -156,7 +161,7 @@ export class AzureDriver implements Driver {
       permissions: 'r',
       now: request.now,
       expiresIn: request.expiresIn,
-      ...(request.filename !== undefined ? { contentDisposition: attachment(request.filename) } : {}),
+      ...(request.contentDisposition !== undefined ? { contentDisposition: request.contentDisposition } : {}),
       ...(request.contentType !== undefined ? { contentType: request.contentType } : {}),
     });
     return { url: `${this.#blobUrl(request.key)}?${query}`, headers: {} };
@@ -188,6 +193,18 @@ export class AzureDriver implements Driver {
       if (!body) throw new Error('the download answered without a body');
       return body as unknown as AsyncIterable<Uint8Array>;
     } catch (error) {
+      throw this.#map(error);
+    }
+  }
+
+  /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const body = (await this.#container.getBlobClient(key).download(offset, length)).readableStreamBody;
+      return body ? await collectBytes(body as unknown as AsyncIterable<Uint8Array>) : new Uint8Array(0);
+    } catch (error) {
+      // 416: the range starts past the end (an empty blob).
+      if ((error as { statusCode?: unknown }).statusCode === 416) return new Uint8Array(0);
       throw this.#map(error);
     }
   }
@@ -308,11 +325,4 @@ export class AzureDriver implements Driver {
 function isConflict(error: unknown): boolean {
   const status = typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
   return status === 409 || status === 412;
-}
-
-/** Content-Disposition for a download: an ASCII fallback name plus the exact UTF-8 name (RFC 6266). */
-export function attachment(filename: string): string {
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }

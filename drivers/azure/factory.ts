@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Driver, DriverFactory } from '../driver.js';
 import { ConfigError } from '../../src/errors.js';
+import { unbundledImport } from '../../src/unbundled-import.js';
 import { ENV_ACCOUNT, ENV_KEY, isLocalEndpoint, resolveCredentials, type ResolvedCredentials } from './credentials.js';
 import { DelegationKeyCache } from './delegation.js';
 import { AzureDriver, type SasSigningKey } from './driver.js';
@@ -68,7 +69,8 @@ export const createDriver: DriverFactory<AzureDriverOptions> = async (options) =
 async function defaultCredential(): Promise<TokenCredential> {
   let identity: typeof import('@azure/identity');
   try {
-    identity = await import('@azure/identity');
+    // Not a literal import: a bundled app that signs with an account key need not install it.
+    identity = (await unbundledImport('@azure/identity')) as typeof import('@azure/identity');
   } catch {
     throw new ConfigError(ENV_ACCOUNT, `${ENV_ACCOUNT} without ${ENV_KEY} signs with Entra ID: install @azure/identity, or set ${ENV_KEY}`);
   }

@@ -28,6 +28,7 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
 
 const MIB = 1024 * 1024;
@@ -106,6 +107,23 @@ export class AzureMultipart implements MultipartDriver {
       if (status === 400) throw new InvalidRequestError('parts', `Azure refused the block list: ${(error as Error).message.split('\n')[0]}`);
       throw error;
     }
+  }
+
+  /** Implements MultipartDriver.listParts: this upload's uncommitted blocks (Azure keeps no ETag for a block). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const uploadId = checkUploadId(session.uploadId);
+    const byId = new Map(session.partSizes.map((_, i) => [blockId(uploadId, i + 1), i + 1]));
+    let blocks: { name: string; size: number }[];
+    try {
+      blocks = (await this.#azure.container.getBlockBlobClient(session.key).getBlockList('uncommitted')).uncommittedBlocks ?? [];
+    } catch (error) {
+      if (statusOf(error) === 404) return []; // no block sent yet
+      throw error;
+    }
+    return blocks.flatMap((b) => {
+      const number = byId.get(b.name);
+      return number === undefined ? [] : [{ number, size: b.size }];
+    });
   }
 
   /** Implements MultipartDriver.abort (see the header for what Azure lets an abort discard). */

@@ -30,10 +30,13 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
+import { ConfigError } from '../../src/errors.js';
+import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
 import { GcsStaging, RECORD_METADATA } from './staging.js';
+import { GcsLifecycle } from './lifecycle.js';
 import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
 import type { GcsSigner } from './signers.js';
 
@@ -59,6 +62,11 @@ export class GcsDriver implements Driver {
     this.#objects = objects;
     this.multipart = new GcsMultipart(objects);
     this.staging = new GcsStaging(objects);
+  }
+
+  /** Implements Driver.lifecycle: bucket rules for the staging prefix (lifecycle.ts). */
+  get lifecycle(): GcsLifecycle {
+    return new GcsLifecycle(this.#objects);
   }
 
   /** Implements Driver.uploadMethods: a signed PUT binds exact sizes and ranges alike; POST is for forms. */
@@ -112,7 +120,7 @@ export class GcsDriver implements Driver {
   /** Implements Driver.signDownload: response overrides travel as signed query parameters. */
   async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
     const queryParameters: Record<string, string> = {};
-    if (request.filename !== undefined) queryParameters['response-content-disposition'] = attachment(request.filename);
+    if (request.contentDisposition !== undefined) queryParameters['response-content-disposition'] = request.contentDisposition;
     if (request.contentType !== undefined) queryParameters['response-content-type'] = request.contentType;
     const url = await signUrlV4({
       ...this.#endpoint,
@@ -139,14 +147,28 @@ export class GcsDriver implements Driver {
         ...(typeof metadata.metadata?.[RECORD_METADATA] === 'string' ? { record: metadata.metadata[RECORD_METADATA] } : {}),
       };
     } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
+      if (!isNotFound(error)) throw error;
     }
+    // A 404 for the object or for its bucket: name the bucket when it is the one missing.
+    const [bucketExists] = await this.#objects.exists();
+    if (!bucketExists) throw new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist`);
+    return undefined;
   }
 
   /** Implements Driver.read: the stored bytes, as GCS serves them (no transcoding checks needed here). */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     return this.#objects.file(key).createReadStream({ validation: false });
+  }
+
+  /** Implements Driver.readRange: a media download with a Range header (start and end inclusive). */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      return await collectBytes(this.#objects.file(key).createReadStream({ validation: false, start: offset, end: offset + length - 1 }));
+    } catch (error) {
+      // 416: the range starts past the end (an empty object).
+      if ((error as { code?: unknown }).code === 416) return new Uint8Array(0);
+      throw error;
+    }
   }
 
   /** Implements Driver.delete. */
@@ -166,11 +188,4 @@ export function uploadHeaders(constraints: GrantConstraints): Record<string, str
     ...(constraints.createOnly ? { 'x-goog-if-generation-match': '0' } : {}),
     ...(constraints.checksum?.algorithm === 'md5' ? { 'content-md5': constraints.checksum.value } : {}),
   };
-}
-
-/** Content-Disposition: attachment with an ASCII fallback and the exact UTF-8 name (RFC 6266). */
-function attachment(filename: string): string {
-  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const exact = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }

@@ -1,9 +1,11 @@
 // upgrant/gcs: the Google Cloud Storage driver and its V4 signing entry points. Importing this
 // module loads no Google SDK; createDriver and applyCors import @google-cloud/storage on first use.
+import { registerDriver } from '../../src/driver-registry.js';
 import type { ProviderName } from '../../src/types.js';
+import { createDriver } from './factory.js';
 
 export const DRIVER_NAME: ProviderName = 'gcs';
-export { createDriver } from './factory.js';
+export { createDriver };
 export { applyCors, corsRules } from './cors.js';
 export { gcsDriverModule } from './module.js';
 export { GcsDriver, uploadHeaders } from './driver.js';
@@ -20,4 +22,6 @@ export type {
 } from './sign.js';
 export { HmacKeySigner, IamSignBlobSigner, ServiceAccountSigner } from './signers.js';
 export type { GcsSigner, GcsSigningAlgorithm, IamRequester } from './signers.js';
-export type { GcsDriverOptions, GcsHmacKey, GcsServiceAccountKey } from './options.js';
+export type { GcsConfig, GcsDriverOptions, GcsHmacKey, GcsServiceAccountKey } from './options.js';
+
+registerDriver('gcs', createDriver);

@@ -27,6 +27,7 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
 
 const KIB = 1024;
@@ -119,6 +120,22 @@ export class GcsMultipart implements MultipartDriver {
       throw new InvalidRequestError('parts', `the object GCS finalized ${problem}; it was deleted`);
     }
     return object.etag ? { etag: object.etag } : {};
+  }
+
+  /** Implements MultipartDriver.listParts: the whole parts within the bytes the session has persisted (a finished session holds them all). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const total = session.partSizes.reduce((a, b) => a + b, 0);
+    const state = await sessionState(checkSessionUri(session.uploadId), total);
+    if (state.state === 'gone') throw new InvalidRequestError('token', 'the upload session is gone: it was cancelled or expired');
+    const persisted = state.state === 'finished' ? total : state.persisted;
+    const parts: StoredPart[] = [];
+    let end = 0;
+    for (const [i, size] of session.partSizes.entries()) {
+      end += size;
+      if (end > persisted) break;
+      parts.push({ number: i + 1, size });
+    }
+    return parts;
   }
 
   /** Implements MultipartDriver.abort: cancel the session; a finished or unknown one is left as it is. */

@@ -1,36 +1,11 @@
-// Options of the Google Cloud Storage driver.
+// Options of the Google Cloud Storage driver: the plain ones, plus an auth client that only
+// `upgrant/gcs` accepts (its type needs @google-cloud/storage).
 import type { StorageOptions } from '@google-cloud/storage';
+import type { GcsConfig } from './config.js';
 
-/** A service account key, as in the JSON key file. */
-export interface GcsServiceAccountKey {
-  readonly client_email: string;
-  readonly private_key: string;
-}
+export type { GcsConfig, GcsHmacKey, GcsServiceAccountKey } from './config.js';
 
-/** A GCS HMAC key (GOOG4-HMAC-SHA256 signing). */
-export interface GcsHmacKey {
-  readonly accessId: string;
-  readonly secret: string;
-}
-
-export interface GcsDriverOptions {
-  bucket: string;
-  /** Service account key (explicit); otherwise read from `keyFilename` / GOOGLE_APPLICATION_CREDENTIALS. */
-  credentials?: GcsServiceAccountKey;
-  /** Path to a service account key file (GOOGLE_APPLICATION_CREDENTIALS). */
-  keyFilename?: string;
-  /** Keyless signing through the IAM Credentials signBlob API as this account (UPGRANT_GCS_SIGNER_EMAIL). */
-  signerEmail?: string;
-  /** Sign with an HMAC key instead of RSA (UPGRANT_GCS_HMAC_ACCESS_ID, UPGRANT_GCS_HMAC_SECRET). */
-  hmacKey?: GcsHmacKey;
-  /** Emulator or private endpoint for the JSON API and signed URLs (STORAGE_EMULATOR_HOST). */
-  apiEndpoint?: string;
-  projectId?: string;
-  clock?: () => Date;
-  /** IAM Credentials endpoint for signBlob (default https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/). */
-  iamEndpoint?: string;
+export interface GcsDriverOptions extends GcsConfig {
   /** An auth client (google-auth-library AuthClient or GoogleAuth) for the JSON API and signBlob; default: application default credentials. */
   authClient?: StorageOptions['authClient'];
-  /** Signed URLs address the bucket as a subdomain (https://BUCKET.storage.googleapis.com) instead of the path. */
-  virtualHostedStyle?: boolean;
 }

@@ -4,9 +4,13 @@
 // Config keys: root (UPGRANT_LOCAL_ROOT), baseUrl (UPGRANT_PUBLIC_URL), secret (UPGRANT_SECRET),
 // bucket (UPGRANT_BUCKET, default "local").
 // Key escaping: each "/"-separated key segment is percent-encoded in the URL path and is one path
-// segment on disk; validated keys cannot contain "..", backslashes or control characters, and the
-// store refuses symlinks, so a key never leaves the bucket directory.
+// segment on disk, so a segment over 255 bytes is refused at grant time (InvalidRequestError 'key');
+// validated keys cannot contain "..", backslashes or control characters, and the store checks every
+// path (symlinks resolved) against the bucket directory, so a key never leaves it.
 // Native types exposed: none.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { collectBytes } from '../../src/bytes.js';
 import { ConfigError } from '../../src/errors.js';
 import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
@@ -25,7 +29,7 @@ import type {
 import { LocalMultipart } from './multipart.js';
 import type { LocalDriverOptions } from './options.js';
 import { LocalUrlSigner } from './signature.js';
-import { LocalStore } from './store.js';
+import { checkSegments, LocalStore } from './store.js';
 
 export const DRIVER_NAME = 'local';
 export const DEFAULT_LOCAL_BUCKET = 'local';
@@ -49,9 +53,22 @@ export class LocalDriver implements Driver {
     if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
     this.bucket = validateLocalBucket(options.bucket ?? DEFAULT_LOCAL_BUCKET);
     this.#baseUrl = validateBaseUrl(options.baseUrl);
-    this.#signer = new LocalUrlSigner(validateSecret(options.secret));
+    this.#signer = new LocalUrlSigner(validateSecret(options.secret), options.previousSecrets);
     this.#store = new LocalStore(options.root);
-    this.multipart = new LocalMultipart({ store: this.#store, bucket: this.bucket, secret: options.secret, objectUrl: (key) => this.#objectUrl(key) });
+    // The bucket directory exists from the start, so a missing one later means a wrong root or
+    // a removed bucket (a ConfigError), not "never uploaded".
+    try {
+      mkdirSync(path.join(this.#store.root, this.bucket), { recursive: true });
+    } catch {
+      // Not writable here: head and the receiver report it when it matters.
+    }
+    this.multipart = new LocalMultipart({
+      store: this.#store,
+      bucket: this.bucket,
+      secret: options.secret,
+      ...(options.previousSecrets ? { previousSecrets: options.previousSecrets } : {}),
+      objectUrl: (key) => this.#objectUrl(key),
+    });
   }
 
   /** Implements Driver.uploadMethods: the receiver takes PUT, for exact sizes and ranges. */
@@ -67,6 +84,7 @@ export class LocalDriver implements Driver {
   /** Implements Driver.signUpload. */
   async signUpload(request: SignUploadRequest): Promise<SignedUpload> {
     const { constraints } = request;
+    checkSegments(request.key);
     const query = this.#signer.sign({
       method: 'PUT',
       bucket: this.bucket,
@@ -91,7 +109,7 @@ export class LocalDriver implements Driver {
       bucket: this.bucket,
       key: request.key,
       expires: expiresAt(request.now, request.expiresIn),
-      ...(request.filename ? { disposition: request.filename } : {}),
+      ...(request.contentDisposition ? { disposition: request.contentDisposition } : {}),
       ...(request.contentType ? { responseType: request.contentType } : {}),
     });
     return { url: `${this.#objectUrl(request.key)}?${query}`, headers: {} };
@@ -100,7 +118,12 @@ export class LocalDriver implements Driver {
   /** Implements Driver.head. */
   async head(key: string): Promise<ObjectInfo | undefined> {
     const info = await this.#store.head(this.bucket, key);
-    if (!info) return undefined;
+    if (!info) {
+      if (!(await this.#store.hasBucket(this.bucket))) {
+        throw new ConfigError('UPGRANT_BUCKET', `bucket directory "${this.bucket}" does not exist under UPGRANT_LOCAL_ROOT`);
+      }
+      return undefined;
+    }
     const { mtimeMs: _mtime, ...rest } = info;
     return rest;
   }
@@ -108,6 +131,14 @@ export class LocalDriver implements Driver {
   /** Implements Driver.read. */
   read(key: string): Promise<AsyncIterable<Uint8Array>> {
     return this.#store.open(this.bucket, key);
+  }
+
+  /** Implements Driver.readRange: a file read of exactly the range. */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    const info = await this.#store.head(this.bucket, key);
+    if (!info) throw Object.assign(new Error(`no object "${key}"`), { code: 'ENOENT' });
+    if (offset >= info.size) return new Uint8Array(0);
+    return collectBytes(await this.#store.open(this.bucket, key, { start: offset, end: Math.min(info.size, offset + length) - 1 }));
   }
 
   /** Implements Driver.delete. */

@@ -13,6 +13,7 @@ export type ReceiverErrorCode =
   | 'checksum-mismatch'
   | 'bad-request'
   | 'aborted'
+  | 'timeout'
   | 'not-found'
   | 'internal';
 

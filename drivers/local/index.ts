@@ -1,4 +1,8 @@
 // upgrant/local: the local driver, its embedded receiver, and listenLocal.
+// Its types are Node's (node:http, node:fs): the reference keeps them in the published d.ts, so a
+// consumer on TypeScript 7's default `types` (none) still compiles, given @types/node installed.
+/// <reference types="node" preserve="true" />
+import { registerDriver } from '../../src/driver-registry.js';
 import type { DriverFactory } from '../driver.js';
 import { LocalDriver } from './driver.js';
 import type { LocalDriverOptions } from './options.js';
@@ -11,3 +15,5 @@ export type { ReceiverErrorCode } from './errors.js';
 export type { LocalDriverOptions } from './options.js';
 
 export const createDriver: DriverFactory<LocalDriverOptions> = async (options) => new LocalDriver(options);
+
+registerDriver('local', createDriver);

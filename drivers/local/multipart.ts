@@ -5,13 +5,16 @@
 // file while checking each part's size and ETag (its MD5) and the declared checksum, and publishes
 // it with the same atomic create-only commit as single uploads. abort() removes the directory:
 // nothing is visible before completion and nothing is left after an abort.
-import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+//
+// A grant costs the same however many uploads are open: start() reads no other upload's manifest.
+// Uploads nobody completed or aborted are removed by the receiver's periodic sweep (sweep.ts).
+import { createHash, createHmac, randomBytes, type KeyObject } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InvalidRequestError, UploadRejectedError } from '../../src/errors.js';
-import { deriveKey } from '../../src/token.js';
+import { deriveKeys, sameMac } from '../../src/token.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
   CompleteMultipartRequest,
@@ -21,8 +24,11 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
-import { ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
+import { canonicalInteger, canonicalQuery } from './signature.js';
+import { checkSegments, ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
+import { ReceiverError } from './errors.js';
 
 export const PART_PARAM = {
   uploadId: 'X-Upgrant-Upload-Id',
@@ -34,8 +40,10 @@ export const PART_PARAM = {
 
 const TMP_DIR = '.upgrant-tmp';
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
-/** Uploads neither completed nor aborted are swept this long after their part URLs expire. */
-const SWEEP_AFTER_S = 24 * 3600;
+const PART_PARAMS: ReadonlySet<string> = new Set(Object.values(PART_PARAM));
+
+/** Manifest reads since the process started (a test checks that a grant reads none). */
+export const manifestReads = { count: 0 };
 const ALL_STORAGE: DriverEnforcement = { createOnly: 'storage', contentType: 'storage', size: 'storage', checksum: 'storage' };
 
 /** What start() records, and what the receiver and complete() check against. */
@@ -62,10 +70,11 @@ export interface PartClaim {
 
 /** Signs and checks part URLs, with a key of its own (a part URL can never pass as an object grant). */
 export class PartSigner {
-  readonly #key: KeyObject;
+  /** The current secret's key first (it signs), then the previous secrets' (they only verify). */
+  readonly #keys: readonly KeyObject[];
 
-  constructor(secret: string) {
-    this.#key = createSecretKey(deriveKey(secret, 'local-part/v1'));
+  constructor(secret: string, previousSecrets?: readonly string[]) {
+    this.#keys = deriveKeys(secret, previousSecrets, 'local-part/v1');
   }
 
   sign(claim: PartClaim): string {
@@ -74,27 +83,30 @@ export class PartSigner {
     query.set(PART_PARAM.part, String(claim.part));
     query.set(PART_PARAM.size, String(claim.size));
     query.set(PART_PARAM.expires, String(claim.expires));
-    query.set(PART_PARAM.signature, this.#mac(claim));
+    query.set(PART_PARAM.signature, this.#mac(this.#keys[0]!, claim));
     return query.toString();
   }
 
-  /** The authenticated claim of a request, or undefined when the signature does not match. */
+  /**
+   * The authenticated claim of a request: undefined when the signature matches no accepted
+   * secret; a 400 ReceiverError when the query is not in its one canonical spelling.
+   */
   verify(bucket: string, key: string, query: URLSearchParams): PartClaim | undefined {
-    const uploadId = query.get(PART_PARAM.uploadId) ?? '';
-    const part = Number(query.get(PART_PARAM.part));
-    const size = Number(query.get(PART_PARAM.size));
-    const expires = Number(query.get(PART_PARAM.expires));
-    const given = query.get(PART_PARAM.signature);
-    if (!UPLOAD_ID.test(uploadId) || !given || ![part, size, expires].every(Number.isSafeInteger)) return undefined;
+    const params = canonicalQuery(query, PART_PARAMS);
+    const uploadId = params.get(PART_PARAM.uploadId) ?? '';
+    if (!UPLOAD_ID.test(uploadId)) throw new ReceiverError(400, 'bad-request', `${PART_PARAM.uploadId} is malformed`);
+    const part = canonicalInteger(params, PART_PARAM.part);
+    const size = canonicalInteger(params, PART_PARAM.size);
+    const expires = canonicalInteger(params, PART_PARAM.expires);
+    const given = params.get(PART_PARAM.signature);
+    if (given === undefined) throw new ReceiverError(400, 'bad-request', `the URL has no ${PART_PARAM.signature}`);
     const claim = { bucket, key, uploadId, part, size, expires };
-    const expected = Buffer.from(this.#mac(claim), 'utf8');
-    const actual = Buffer.from(given, 'utf8');
-    return expected.length === actual.length && timingSafeEqual(expected, actual) ? claim : undefined;
+    return this.#keys.some((k) => sameMac(this.#mac(k, claim), given)) ? claim : undefined;
   }
 
-  #mac(c: PartClaim): string {
+  #mac(key: KeyObject, c: PartClaim): string {
     const canonical = ['PART', c.bucket, c.key, c.uploadId, c.part, c.size, c.expires].join('\n');
-    return createHmac('sha256', this.#key).update(canonical).digest('base64url');
+    return createHmac('sha256', key).update(canonical).digest('base64url');
   }
 }
 
@@ -108,6 +120,7 @@ export function partPath(dir: string, part: number): string {
 }
 
 export async function readManifest(dir: string): Promise<Manifest | undefined> {
+  manifestReads.count += 1;
   try {
     return JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')) as Manifest;
   } catch {
@@ -119,6 +132,7 @@ export interface LocalMultipartOptions {
   readonly store: LocalStore;
   readonly bucket: string;
   readonly secret: string;
+  readonly previousSecrets?: readonly string[];
   /** The object's URL without a query. */
   readonly objectUrl: (key: string) => string;
 }
@@ -130,7 +144,7 @@ export class LocalMultipart implements MultipartDriver {
 
   constructor(options: LocalMultipartOptions) {
     this.#options = options;
-    this.#signer = new PartSigner(options.secret);
+    this.#signer = new PartSigner(options.secret, options.previousSecrets);
   }
 
   /** Implements MultipartDriver.enforcement: the receiver checks every part, complete() the whole. */
@@ -141,7 +155,7 @@ export class LocalMultipart implements MultipartDriver {
   /** Implements MultipartDriver.start. */
   async start(request: StartMultipartRequest): Promise<StartedMultipart> {
     const { store, bucket } = this.#options;
-    await this.#sweep(request.now);
+    checkSegments(request.key);
     const uploadId = randomBytes(16).toString('hex');
     const expires = Math.floor(request.now.getTime() / 1000) + request.expiresIn;
     const dir = uploadDir(store.root, uploadId);
@@ -239,16 +253,19 @@ export class LocalMultipart implements MultipartDriver {
     return aborted;
   }
 
-  /** Remove uploads whose URLs expired long ago and that nobody completed or aborted. */
-  async #sweep(now: Date): Promise<void> {
-    const tmp = path.join(this.#options.store.root, TMP_DIR);
-    const entries = await readdir(tmp).catch(() => [] as string[]);
-    const cutoff = now.getTime() / 1000 - SWEEP_AFTER_S;
-    for (const name of entries) {
-      if (!/^mp-[0-9a-f]{32}$/.test(name)) continue;
-      const manifest = await readManifest(path.join(tmp, name));
-      if (manifest && manifest.expires < cutoff) await rm(path.join(tmp, name), { recursive: true, force: true });
+  /** Implements MultipartDriver.listParts: the part files the receiver renamed into place (whole parts only). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const dir = uploadDir(this.#options.store.root, checkUploadId(session.uploadId));
+    const names = await readdir(dir).catch(() => undefined);
+    if (!names) throw new InvalidRequestError('token', 'no such upload here: it was completed or aborted already');
+    const parts: StoredPart[] = [];
+    for (const name of names) {
+      const match = /^part-(\d+)$/.exec(name);
+      if (!match) continue;
+      const size = await stat(path.join(dir, name)).then((s) => s.size, () => undefined);
+      if (size !== undefined) parts.push({ number: Number(match[1]), size });
     }
+    return parts;
   }
 }
 

@@ -7,6 +7,8 @@ export interface LocalDriverOptions {
   baseUrl: string;
   /** Secret for URL signatures (at least 32 bytes); the same secret the receiver checks with. */
   secret: string;
+  /** Secrets of before a rotation: URLs they signed still verify (UPGRANT_PREVIOUS_SECRETS). */
+  previousSecrets?: readonly string[];
   /** Bucket directory under `root`; default "local". */
   bucket?: string;
   clock?: () => Date;

@@ -3,15 +3,13 @@
 // streamed to a temporary file in the upload's directory and renamed into place, so a part sent
 // again replaces the earlier one whole (last write wins until completion). The answer carries the
 // part's ETag: its MD5 in hex, quoted, as S3 answers UploadPart.
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { ReceiverError } from './errors.js';
 import { PART_PARAM, PartSigner, partPath, readManifest, uploadDir } from './multipart.js';
-import { streamBody } from './stream-body.js';
+import type { BodyGuard } from './stream-body.js';
 
 /** Whether a request is for a part of a multipart upload (and not a single-upload grant). */
 export function isPartRequest(query: URLSearchParams): boolean {
@@ -21,6 +19,7 @@ export function isPartRequest(query: URLSearchParams): boolean {
 export async function receivePart(
   req: IncomingMessage,
   res: ServerResponse,
+  body: BodyGuard,
   options: { root: string; signer: PartSigner; now: Date; bucket: string; key: string; query: URLSearchParams },
 ): Promise<void> {
   const claim = options.signer.verify(options.bucket, options.key, options.query);
@@ -41,10 +40,11 @@ export async function receivePart(
     if (length < claim.size) throw new ReceiverError(400, 'too-small', `Content-Length ${length} is under the part's ${claim.size} bytes`);
   }
 
+  body.check(); // the client may have gone while we read the manifest: then no file is made
   const tmp = `${partPath(dir, claim.part)}.${randomBytes(6).toString('hex')}.tmp`;
   const meter = new PartMeter(claim.size);
   try {
-    await streamBody(req, meter, createWriteStream(tmp, { flags: 'wx' }));
+    await body.streamTo(meter, await open(tmp, 'wx'));
     if (meter.bytes !== claim.size) throw new ReceiverError(400, 'too-small', `part is ${meter.bytes} bytes, granted ${claim.size}`);
     await rename(tmp, partPath(dir, claim.part));
   } catch (error) {

@@ -2,7 +2,7 @@
 // headers PUT grants carry, and ETag exposed so a page can read it back.
 import { PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
 import type { CorsResult } from '../driver.js';
-import { InvalidRequestError } from '../../src/errors.js';
+import { ConfigError, InvalidRequestError } from '../../src/errors.js';
 import { mapError } from './errors.js';
 import type { S3DriverOptions } from './options.js';
 import { resolveSettings } from './settings.js';
@@ -30,6 +30,10 @@ export function corsRules(origins: readonly string[]): CORSRule[] {
 export async function applyCors(options: S3DriverOptions, origins: readonly string[]): Promise<CorsResult> {
   const rules = corsRules(origins);
   const settings = await resolveSettings(options);
+  if (!settings.compat.bucketCors) {
+    if (settings.ownsClient) settings.client.destroy();
+    throw new ConfigError('UPGRANT_S3_COMPAT', `the ${settings.compat.name} profile has no S3 bucket CORS API (PutBucketCors): set CORS in the store's own configuration`);
+  }
   try {
     await settings.client.send(new PutBucketCorsCommand({ Bucket: settings.bucket, CORSConfiguration: { CORSRules: rules } }));
   } catch (error) {

@@ -5,16 +5,18 @@
 // - region [AWS_REGION, AWS_DEFAULT_REGION], default us-east-1.
 // - endpoint [AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL] and forcePathStyle [UPGRANT_S3_FORCE_PATH_STYLE]
 //   for compatible stores; path style is the default for IP-address and localhost endpoints.
-// - conditionalWrites [UPGRANT_S3_CONDITIONAL_WRITES], default true: sign `if-none-match: *`.
-// - sha256Checksums, default true: the store validates `x-amz-checksum-sha256` (AWS does; Swift
-//   does not, and then a declared SHA-256 is checked by verifyUpload instead).
-// - postUploads, default true: the store takes browser POST uploads (Swift does not: PUT only,
-//   so a size range cannot be granted there).
+// - compat [UPGRANT_S3_COMPAT], default aws: the store's profile (compat.ts), which says what it
+//   enforces; every enforcement map below is read from it. Single switches override it:
+//   conditionalWrites [UPGRANT_S3_CONDITIONAL_WRITES] (sign the create-only header),
+//   sha256Checksums [UPGRANT_S3_SHA256_CHECKSUMS] (the store validates `x-amz-checksum-sha256`;
+//   otherwise verifyUpload checks a declared SHA-256), postUploads [UPGRANT_S3_POST_UPLOADS]
+//   (browser POST uploads; without them PUT only, so no size range).
 // - credentials, else the AWS SDK default chain; client, clock.
 //
 // # Grants
 // PUT (exact size): a SigV4 presigned URL signing host, content-type, content-length, the
-// checksum header (content-md5, or x-amz-checksum-sha256 kept as a header) and if-none-match.
+// checksum header (content-md5, or x-amz-checksum-sha256 kept as a header) and the profile's
+// create-only header (if-none-match: *, or x-goog-if-generation-match: 0 on Cloud Storage).
 // POST (size range, or asked for): a browser POST policy with the exact key, `eq $Content-Type`,
 // content-length-range and Content-MD5. S3 documents conditional writes for PutObject,
 // CompleteMultipartUpload and CopyObject only, so POST grants are never create-only ('none').
@@ -25,7 +27,7 @@
 // # Native types
 // The @aws-sdk/client-s3 S3Client (options.client, or one built from the options) serves
 // head/read/delete; signing never touches it.
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import { recordFrom, recordMetadata } from './record.js';
 import { S3Staging } from './staging.js';
 import type {
@@ -38,11 +40,13 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
+import { ConfigError } from '../../src/errors.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
+import type { S3CompatProfile } from './compat.js';
 import { CredentialCache } from './credentials.js';
-import { attachmentDisposition } from './disposition.js';
 import type { S3Endpoint } from './endpoint.js';
 import { isNotFound, mapError } from './errors.js';
+import { S3Lifecycle } from './lifecycle.js';
 import { S3Multipart } from './multipart.js';
 import type { S3DriverOptions } from './options.js';
 import { signPostPolicy } from './post-policy.js';
@@ -72,9 +76,8 @@ export class S3Driver implements Driver {
   readonly #endpoint: S3Endpoint;
   readonly #signer: SigV4Signer;
   readonly #credentials: CredentialCache;
-  readonly #conditionalWrites: boolean;
-  readonly #sha256Checksums: boolean;
-  readonly #postUploads: boolean;
+  /** What this store enforces (the resolved UPGRANT_S3_COMPAT profile). */
+  readonly compat: S3CompatProfile;
   /** Implements Driver.multipart: UploadPart URLs from the same signer (multipart.ts). */
   readonly multipart: S3Multipart;
   /** Implements Driver.staging: CopyObject, PutObject, ListObjectsV2 (staging.ts). */
@@ -88,24 +91,27 @@ export class S3Driver implements Driver {
     this.#endpoint = settings.endpoint;
     this.#signer = new SigV4Signer(settings.region, 's3');
     this.#credentials = credentials;
-    this.#conditionalWrites = options.conditionalWrites ?? true;
-    this.#sha256Checksums = options.sha256Checksums ?? true;
-    this.#postUploads = options.postUploads ?? true;
+    this.compat = settings.compat;
     this.multipart = new S3Multipart({
       bucket: this.bucket,
       client: this.#client,
       endpoint: this.#endpoint,
       signer: this.#signer,
       credentials,
-      conditionalWrites: this.#conditionalWrites,
+      createOnlyComplete: this.compat.createOnlyComplete,
     });
-    this.staging = new S3Staging(this.bucket, this.#client, this.#conditionalWrites);
+    this.staging = new S3Staging(this.bucket, this.#client, this.compat.copy.destinationIfNoneMatch, this.compat.createOnlyPut);
+  }
+
+  /** Implements Driver.lifecycle: rules for the staging prefix (lifecycle.ts). */
+  get lifecycle(): S3Lifecycle {
+    return new S3Lifecycle(this.#client, this.bucket);
   }
 
   /** Implements Driver.uploadMethods: a signed Content-Length needs the exact size; a range needs POST. */
   uploadMethods(constraints: GrantConstraints): readonly UploadMethod[] {
     const exact = constraints.minSize === constraints.maxSize;
-    if (this.#postUploads) return exact ? PUT_AND_POST : POST_ONLY;
+    if (this.compat.postObject) return exact ? PUT_AND_POST : POST_ONLY;
     return exact ? PUT_ONLY : NONE;
   }
 
@@ -117,15 +123,16 @@ export class S3Driver implements Driver {
         createOnly: 'none',
         contentType: 'storage',
         size: 'storage',
-        // S3 checks the Content-MD5 form field; no documented form field carries a SHA-256.
-        checksum: checksum === 'md5' ? 'storage' : 'verify',
+        // AWS checks the Content-MD5 form field (Ceph does not); no form field carries a SHA-256.
+        checksum: checksum === 'md5' && this.compat.postMd5 ? 'storage' : 'verify',
       };
     }
+    const validated = checksum === 'md5' ? this.compat.md5.validates : this.compat.sha256.validates;
     return {
-      createOnly: this.#conditionalWrites ? 'storage' : 'none',
+      createOnly: this.compat.createOnlyPut ? 'storage' : 'none',
       contentType: 'storage',
       size: 'storage',
-      checksum: checksum === 'md5' || this.#sha256Checksums ? 'storage' : 'verify',
+      checksum: validated ? 'storage' : 'verify',
     };
   }
 
@@ -157,8 +164,9 @@ export class S3Driver implements Driver {
       'content-length': String(constraints.maxSize),
     };
     if (checksum?.algorithm === 'md5') headers['content-md5'] = checksum.value;
-    else if (checksum && this.#sha256Checksums) headers['x-amz-checksum-sha256'] = checksum.value;
-    if (constraints.createOnly && this.#conditionalWrites) headers['if-none-match'] = '*';
+    else if (checksum && this.compat.sha256.validates) headers['x-amz-checksum-sha256'] = checksum.value;
+    const createOnly = this.compat.createOnlyPut;
+    if (constraints.createOnly && createOnly) headers[createOnly.name] = createOnly.value;
     // Signed: the store refuses the upload when the record is changed or left out.
     if (request.record !== undefined) for (const [name, piece] of Object.entries(recordMetadata(request.record))) headers[`x-amz-meta-${name}`] = piece;
 
@@ -179,7 +187,7 @@ export class S3Driver implements Driver {
   async signDownload(request: SignDownloadRequest): Promise<SignedDownload> {
     const credentials = await this.#credentials.get();
     const query: [string, string][] = [];
-    if (request.filename !== undefined) query.push(['response-content-disposition', attachmentDisposition(request.filename)]);
+    if (request.contentDisposition !== undefined) query.push(['response-content-disposition', request.contentDisposition]);
     if (request.contentType !== undefined) query.push(['response-content-type', request.contentType]);
     const path = this.#endpoint.objectPath(request.key);
     const signed = this.#signer.presign({
@@ -200,12 +208,18 @@ export class S3Driver implements Driver {
     try {
       out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isNotFound(error)) {
+        await this.#assertBucket();
+        return undefined;
+      }
       throw mapError(error, this.bucket);
     }
     const etag = out.ETag?.replace(/^"|"$/g, '');
-    const md5 = etagMd5(etag, out);
-    const sha256 = out.ChecksumSHA256 && !out.ChecksumSHA256.includes('-') && out.ChecksumType !== 'COMPOSITE' ? out.ChecksumSHA256 : undefined;
+    // Only digests the profile says the store reports: an ETag that merely looks like an MD5
+    // would otherwise make verifyUpload reject a good upload.
+    const md5 = this.compat.md5.reports ? etagMd5(etag, out) : undefined;
+    const reported = this.compat.sha256.reports ? out.ChecksumSHA256 : undefined;
+    const sha256 = reported && !reported.includes('-') && out.ChecksumType !== 'COMPOSITE' ? reported : undefined;
     return {
       size: out.ContentLength ?? 0,
       contentType: out.ContentType ?? '',
@@ -216,6 +230,22 @@ export class S3Driver implements Driver {
     };
   }
 
+  /**
+   * A HEAD answer has no body, so a 404 cannot say whether the key or the bucket is missing:
+   * ask the bucket, and name it when it is the one missing (only on a miss, never on a hit).
+   */
+  async #assertBucket(): Promise<void> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || (error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchBucket') {
+        throw Object.assign(new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist on this endpoint`), { cause: error });
+      }
+      // Anything else (e.g. no s3:ListBucket permission): the object is simply not there.
+    }
+  }
+
   /** Implements Driver.read. */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     try {
@@ -223,6 +253,18 @@ export class S3Driver implements Driver {
       if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
       return out.Body as AsyncIterable<Uint8Array>;
     } catch (error) {
+      throw mapError(error, this.bucket);
+    }
+  }
+
+  /** Implements Driver.readRange: a GET with a Range header; S3 answers 416 for a range past the end. */
+  async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
+    try {
+      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: `bytes=${offset}-${offset + length - 1}` }));
+      if (!out.Body) return new Uint8Array(0);
+      return (await out.Body.transformToByteArray()).subarray(0, length);
+    } catch (error) {
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
       throw mapError(error, this.bucket);
     }
   }

@@ -7,12 +7,14 @@
 // Enforcement: content type and size are the storage's (set server-side; each part's length is
 // signed and the part URLs cover the file exactly). S3 keeps no whole-object SHA-256 or MD5 for a
 // multipart object (its ETag is the MD5 of the part MD5s), so a declared checksum is 'verify':
-// verifyUpload streams the object. Create-only follows conditionalWrites.
+// verifyUpload streams the object. Create-only is the storage's where the profile says
+// CompleteMultipartUpload honours If-None-Match (AWS, R2); Ceph RGW ignores it there.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   HeadObjectCommand,
+  ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { InvalidRequestError } from '../../src/errors.js';
@@ -25,6 +27,7 @@ import type {
   MultipartSession,
   StartedMultipart,
   StartMultipartRequest,
+  StoredPart,
 } from '../driver.js';
 import type { CredentialCache } from './credentials.js';
 import { recordMetadata } from './record.js';
@@ -40,7 +43,8 @@ export interface S3MultipartParts {
   readonly endpoint: S3Endpoint;
   readonly signer: SigV4Signer;
   readonly credentials: CredentialCache;
-  readonly conditionalWrites: boolean;
+  /** CompleteMultipartUpload honours `If-None-Match: *` (the profile's createOnlyComplete). */
+  readonly createOnlyComplete: boolean;
 }
 
 export class S3Multipart implements MultipartDriver {
@@ -54,7 +58,7 @@ export class S3Multipart implements MultipartDriver {
 
   /** Implements MultipartDriver.enforcement. */
   enforcement(_constraints: GrantConstraints): DriverEnforcement {
-    return { createOnly: this.#s3.conditionalWrites ? 'storage' : 'none', contentType: 'storage', size: 'storage', checksum: 'verify' };
+    return { createOnly: this.#s3.createOnlyComplete ? 'storage' : 'none', contentType: 'storage', size: 'storage', checksum: 'verify' };
   }
 
   /** Implements MultipartDriver.start. */
@@ -99,13 +103,13 @@ export class S3Multipart implements MultipartDriver {
 
   /** Implements MultipartDriver.complete. */
   async complete(request: CompleteMultipartRequest): Promise<{ etag?: string }> {
-    const { bucket, client, conditionalWrites } = this.#s3;
+    const { bucket, client, createOnlyComplete: conditional } = this.#s3;
     const missing = request.parts.findIndex((p) => !p.etag);
     if (missing >= 0) throw new InvalidRequestError(`parts[${missing}].etag`, 'S3 needs the ETag each part upload answered');
     const createOnly = request.constraints.createOnly;
     // Without conditional writes this is only a courtesy check (a race can still overwrite): the
     // grant says so with createOnly 'none'.
-    if (createOnly && !conditionalWrites && (await this.#exists(request.key))) {
+    if (createOnly && !conditional && (await this.#exists(request.key))) {
       throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
     }
     try {
@@ -115,7 +119,7 @@ export class S3Multipart implements MultipartDriver {
           Key: request.key,
           UploadId: request.uploadId,
           MultipartUpload: { Parts: request.parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
-          ...(createOnly && conditionalWrites ? { IfNoneMatch: '*' } : {}),
+          ...(createOnly && conditional ? { IfNoneMatch: '*' } : {}),
         }),
       );
       const etag = out.ETag?.replace(/^"|"$/g, '');
@@ -131,6 +135,11 @@ export class S3Multipart implements MultipartDriver {
         case 'PreconditionFailed':
           throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
         default:
+          // Ceph RGW answers 500 ("completion is already in progress") for an aborted upload
+          // where AWS says 404 NoSuchUpload: ask whether the upload still exists.
+          if (statusOf(error) >= 500 && (await this.#gone(request))) {
+            throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
+          }
           throw mapError(error, bucket);
       }
     }
@@ -147,6 +156,37 @@ export class S3Multipart implements MultipartDriver {
     }
   }
 
+  /** Whether the storage no longer knows this upload (ListParts: NoSuchUpload / 404). */
+  async #gone(session: MultipartSession): Promise<boolean> {
+    try {
+      await this.#s3.client.send(new ListPartsCommand({ Bucket: this.#s3.bucket, Key: session.key, UploadId: session.uploadId, MaxParts: 1 }));
+      return false;
+    } catch (error) {
+      return errorCode(error) === 'NoSuchUpload' || isNotFound(error);
+    }
+  }
+
+  /** Implements MultipartDriver.listParts: ListParts, page by page (1,000 parts a page). */
+  async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
+    const { bucket, client } = this.#s3;
+    const parts: StoredPart[] = [];
+    let marker: string | undefined;
+    try {
+      for (let page = 0; page < 20; page++) {
+        const out = await client.send(new ListPartsCommand({ Bucket: bucket, Key: session.key, UploadId: session.uploadId, ...(marker ? { PartNumberMarker: marker } : {}) }));
+        for (const p of out.Parts ?? []) {
+          if (p.PartNumber !== undefined && p.Size !== undefined) parts.push({ number: p.PartNumber, size: p.Size, ...(p.ETag ? { etag: p.ETag } : {}) });
+        }
+        if (!out.IsTruncated || !out.NextPartNumberMarker) break;
+        marker = out.NextPartNumberMarker;
+      }
+    } catch (error) {
+      if (errorCode(error) === 'NoSuchUpload') throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
+      throw mapError(error, bucket);
+    }
+    return parts;
+  }
+
   async #exists(key: string): Promise<boolean> {
     try {
       await this.#s3.client.send(new HeadObjectCommand({ Bucket: this.#s3.bucket, Key: key }));
@@ -156,4 +196,8 @@ export class S3Multipart implements MultipartDriver {
       throw mapError(error, this.#s3.bucket);
     }
   }
+}
+
+function statusOf(error: unknown): number {
+  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
 }

@@ -1,39 +1,11 @@
-// Options of the S3 driver (AWS S3 and S3-compatible stores).
+// Options of the S3 driver (AWS S3 and S3-compatible stores): the plain ones, plus an SDK client
+// that only `upgrant/s3` accepts (its types need @aws-sdk/client-s3).
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3Config } from './config.js';
 
-export interface S3Credentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
-}
+export type { S3Config, S3Credentials } from './config.js';
 
-export interface S3DriverOptions {
-  /** The bucket every grant is for. */
-  bucket: string;
-  /** AWS region (AWS_REGION); default us-east-1. */
-  region?: string;
-  /** Endpoint of an S3-compatible store (AWS_ENDPOINT_URL_S3), e.g. http://127.0.0.1:8085. */
-  endpoint?: string;
-  /** Path-style URLs (UPGRANT_S3_FORCE_PATH_STYLE=1), needed by most S3-compatible stores. */
-  forcePathStyle?: boolean;
-  /** Whether the store honours `If-None-Match: *` (UPGRANT_S3_CONDITIONAL_WRITES); default true. */
-  conditionalWrites?: boolean;
-  /**
-   * Whether the store validates `x-amz-checksum-sha256` on PUT (AWS S3 does; OpenStack Swift's
-   * s3api and older compatible stores do not); default true. When false, a declared SHA-256 is
-   * not sent and verifyUpload hashes the stored object instead (enforcement 'verify').
-   */
-  sha256Checksums?: boolean;
-  /**
-   * Whether the store accepts browser POST uploads (POST Object with a policy); default true.
-   * OpenStack Swift's s3api does not (412): then only exact-size PUT grants can be made, and a
-   * size range is refused when the grant is asked for instead of failing at upload time.
-   */
-  postUploads?: boolean;
-  /** Explicit credentials; otherwise the AWS SDK's default chain (env, profile, SSO, roles). */
-  credentials?: S3Credentials;
+export interface S3DriverOptions extends S3Config {
   /** An existing client to use for head/read/delete and credentials. */
   client?: S3Client;
-  /** Time source for signing (tests, known-answer vectors). */
-  clock?: () => Date;
 }

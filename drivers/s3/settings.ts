@@ -3,6 +3,7 @@
 // builds the SDK client used for head/read/delete and CORS.
 import { S3Client } from '@aws-sdk/client-s3';
 import { ConfigError } from '../../src/errors.js';
+import { isS3CompatName, resolveS3Compat, S3_COMPAT_NAMES, type S3CompatProfile } from './compat.js';
 import { checkCredentials } from './credentials.js';
 import { S3Endpoint } from './endpoint.js';
 import type { S3DriverOptions } from './options.js';
@@ -12,6 +13,8 @@ export interface S3Settings {
   readonly region: string;
   readonly endpoint: S3Endpoint;
   readonly client: S3Client;
+  /** What the store enforces: the UPGRANT_S3_COMPAT profile with the individual switches applied. */
+  readonly compat: S3CompatProfile;
   /** False when the client was passed in: the caller owns (and destroys) it. */
   readonly ownsClient: boolean;
 }
@@ -24,6 +27,10 @@ export async function resolveSettings(options: S3DriverOptions, env: NodeJS.Proc
   if (typeof bucket !== 'string' || bucket === '') throw new ConfigError('UPGRANT_BUCKET', 'the S3 bucket name is missing');
   if (!BUCKET_NAME.test(bucket)) throw new ConfigError('UPGRANT_BUCKET', `"${bucket}" is not a valid S3 bucket name`);
   if (options.credentials !== undefined) checkCredentials(options.credentials);
+  if (options.compat !== undefined && !isS3CompatName(options.compat)) {
+    throw new ConfigError('UPGRANT_S3_COMPAT', `"${String(options.compat)}" is not an S3-compatible profile; expected one of ${S3_COMPAT_NAMES.join(', ')}`);
+  }
+  const compat = resolveS3Compat(options);
 
   const region = options.region ?? (options.client ? await options.client.config.region() : undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   if (!/^[a-z0-9-]+$/.test(region)) throw new ConfigError('AWS_REGION', `"${region}" is not an AWS region name`);
@@ -35,16 +42,18 @@ export async function resolveSettings(options: S3DriverOptions, env: NodeJS.Proc
     ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
   });
 
-  if (options.client) return { bucket, region, endpoint, client: options.client, ownsClient: false };
+  if (options.client) return { bucket, region, endpoint, client: options.client, ownsClient: false, compat };
   const client = new S3Client({
     region,
     ...(endpointUrl !== undefined ? { endpoint: endpointUrl } : {}),
     forcePathStyle: endpoint.pathStyle,
     ...(options.credentials ? { credentials: options.credentials } : {}),
-    // The SDK's default checksum middleware would add CRC32 headers that some compatible stores
-    // reject; the driver never uploads, and verifyUpload does its own comparisons.
+    // The SDK's default checksum middleware adds CRC32 headers (and sends stream bodies
+    // aws-chunked with a trailing checksum, which Ceph RGW answers with 411); compatible stores
+    // reject or ignore them. upgrant's clients never upload bytes, and verifyUpload does its own
+    // comparisons: checksums only where an operation requires one (DeleteObjects, PutBucketCors).
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
-  return { bucket, region, endpoint, client, ownsClient: true };
+  return { bucket, region, endpoint, client, ownsClient: true, compat };
 }

@@ -1,5 +1,6 @@
-// What staged uploads need from S3: CopyObject to promote (with `If-None-Match: *` on the
-// destination where the store has conditional writes; metadata is copied with the object),
+// What staged uploads need from S3: CopyObject to promote (create-only at the destination with the
+// header the store's compat profile names, where it has one: `If-None-Match: *` on AWS, none on
+// Ceph RGW, which overwrites whatever header is sent; metadata is copied with the object),
 // PutObject for markers, ListObjectsV2 for the staging prefix, and ListMultipartUploads +
 // AbortMultipartUpload for uploads nobody completed. CopyObject copies up to 5 GiB in one call,
 // the largest single upload a grant allows; a multipart upload larger than that would need
@@ -13,6 +14,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ListedPage, StagingDriver } from '../driver.js';
+import type { ConditionalHeader } from './compat.js';
 import { errorCode, isNotFound, mapError } from './errors.js';
 import { uriEncode } from './sigv4.js';
 
@@ -20,25 +22,34 @@ export class S3Staging implements StagingDriver {
   readonly createOnlyPromotion: boolean;
   readonly #bucket: string;
   readonly #client: S3Client;
+  readonly #createOnlyCopy: ConditionalHeader | undefined;
+  readonly #createOnlyPut: ConditionalHeader | undefined;
 
-  constructor(bucket: string, client: S3Client, conditionalWrites: boolean) {
+  /**
+   * `createOnlyCopy`: the header that makes CopyObject create-only at the destination (the
+   * profile's copy.destinationIfNoneMatch); without one a promotion is not create-only by the
+   * storage, and the portable layer's check before the copy is all there is (createOnly 'none').
+   */
+  constructor(bucket: string, client: S3Client, createOnlyCopy: ConditionalHeader | undefined, createOnlyPut: ConditionalHeader | undefined) {
     this.#bucket = bucket;
     this.#client = client;
-    this.createOnlyPromotion = conditionalWrites;
+    this.#createOnlyCopy = createOnlyCopy;
+    this.#createOnlyPut = createOnlyPut;
+    this.createOnlyPromotion = createOnlyCopy !== undefined;
   }
 
   /** Implements StagingDriver.promote. */
   async promote(from: string, to: string, options: { readonly createOnly: boolean }): Promise<'promoted' | 'exists' | 'missing'> {
     try {
-      await this.#client.send(
-        new CopyObjectCommand({
-          Bucket: this.#bucket,
-          Key: to,
-          CopySource: `${this.#bucket}/${from.split('/').map((s) => uriEncode(s)).join('/')}`,
-          MetadataDirective: 'COPY',
-          ...(options.createOnly && this.createOnlyPromotion ? { IfNoneMatch: '*' } : {}),
-        }),
-      );
+      const copy = new CopyObjectCommand({
+        Bucket: this.#bucket,
+        Key: to,
+        CopySource: `${this.#bucket}/${from.split('/').map((s) => uriEncode(s)).join('/')}`,
+        MetadataDirective: 'COPY',
+      });
+      const header = options.createOnly ? this.#createOnlyCopy : undefined;
+      if (header) copy.middlewareStack.add((next) => (args) => next(withHeader(args, header)), ADD_HEADER);
+      await this.#client.send(copy);
       return 'promoted';
     } catch (error) {
       const code = errorCode(error);
@@ -51,15 +62,10 @@ export class S3Staging implements StagingDriver {
   /** Implements StagingDriver.put. */
   async put(key: string, body: Uint8Array, options: { readonly createOnly: boolean; readonly contentType: string }): Promise<'written' | 'exists'> {
     try {
-      await this.#client.send(
-        new PutObjectCommand({
-          Bucket: this.#bucket,
-          Key: key,
-          Body: body,
-          ContentType: options.contentType,
-          ...(options.createOnly && this.createOnlyPromotion ? { IfNoneMatch: '*' } : {}),
-        }),
-      );
+      const put = new PutObjectCommand({ Bucket: this.#bucket, Key: key, Body: body, ContentType: options.contentType });
+      const header = options.createOnly ? this.#createOnlyPut : undefined;
+      if (header) put.middlewareStack.add((next) => (args) => next(withHeader(args, header)), ADD_HEADER);
+      await this.#client.send(put);
       return 'written';
     } catch (error) {
       if (errorCode(error) === 'PreconditionFailed') return 'exists';
@@ -106,4 +112,14 @@ export class S3Staging implements StagingDriver {
     }
     return aborted;
   }
+}
+
+// The profiles name headers the SDK has no field for (R2's cf-copy-destination-if-none-match,
+// GCS XML's x-goog-if-generation-match): added to the request as it is built, before signing.
+const ADD_HEADER = { step: 'build', name: 'upgrantConditionalHeader' } as const;
+
+function withHeader<A extends { readonly request: unknown }>(args: A, header: ConditionalHeader): A {
+  const request = args.request as { headers?: Record<string, string> };
+  if (request.headers) request.headers[header.name] = header.value;
+  return args;
 }

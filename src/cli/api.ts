@@ -1,5 +1,6 @@
 // The demo server's JSON API. Stable: the page, the docs and outside checks rely on these shapes.
 //   POST /api/grants          { filename, contentType, size | maxSize [, minSize] [, sha256 | md5] [, expiresIn] } -> 201 UploadGrant
+//                             (400 with field contentType for active content: HTML, SVG, XML, JavaScript, unless allowed)
 //                             with `multipart: true`, or an exact size above the multipart threshold (and no
 //                             `multipart: false`): [, partSize] -> 201 MultipartUploadGrant ({ kind: 'multipart', parts, ... });
 //                             the request's Origin header becomes the grant's origin (GCS sessions answer CORS for it)
@@ -8,10 +9,12 @@
 //   POST /api/uploads/verify  { token } -> 200 { object } | 422 { error: { code: 'rejected', violations } }
 //   POST /api/downloads       { key, expiresIn? } -> 200 { url, expiresAt }
 //   GET  /api/info            -> { provider, bucket }
-// Errors: { error: { code, message, field? } } with 400 (bad input), 404, 413, 422, 502.
+// Errors: { error: { code, message, field? } } with 400 (bad input), 404, 410 (token past its grant's
+// expiry + verify grace), 413, 421 (Host not allowed), 422, 502 (storage failed: detail only in the log).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   ConfigError,
+  GrantExpiredError,
   InvalidRequestError,
   ObjectNotFoundError,
   ProviderError,
@@ -19,6 +22,7 @@ import {
   UploadRejectedError,
 } from '../errors.js';
 import type { ChecksumInput, MultipartUploadGrant, MultipartUploadGrantRequest, Presigner, UploadedPart, UploadGrant, UploadGrantRequest } from '../types.js';
+import { isActiveContentType } from '../content-check.js';
 import { validateOrigin } from '../validate.js';
 
 const MAX_JSON_BYTES = 16 * 1024;
@@ -30,6 +34,8 @@ export const DEFAULT_MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 export interface ApiOptions {
   /** Bytes; default DEFAULT_MULTIPART_THRESHOLD. */
   multipartThreshold?: number;
+  /** Grant active content (HTML, SVG, XML, JavaScript): refused by default, a browser could run it. */
+  allowActiveContent?: boolean;
 }
 /** Keys the demo hands out, and the only ones it will sign downloads for. */
 export const DEMO_PREFIX = 'uploads';
@@ -43,6 +49,7 @@ export async function handleApi(presigner: Presigner, req: IncomingMessage, res:
     const body = await readJson(req, pathname === '/api/uploads/complete' ? MAX_COMPLETE_JSON_BYTES : MAX_JSON_BYTES);
     switch (pathname) {
       case '/api/grants':
+        if (!options.allowActiveContent) refuseActiveContent(body['contentType']);
         return send(res, 201, await createGrant(presigner, body, options.multipartThreshold ?? DEFAULT_MULTIPART_THRESHOLD, pageOrigin(req)));
       case '/api/uploads/complete':
         return send(res, 200, { completed: await presigner.completeMultipartUpload(body['token'] as string, body['parts'] as UploadedPart[]) });
@@ -88,6 +95,13 @@ async function createGrant(presigner: Presigner, body: Json, threshold: number, 
   }
   if (body['partSize'] !== undefined) throw new InvalidRequestError('partSize', 'goes with multipart grants only');
   return presigner.createUploadGrant(grantRequest(body));
+}
+
+/** The demo hands out no grant for a type a browser may run as a page or script, unless configured to. */
+function refuseActiveContent(contentType: unknown): void {
+  if (typeof contentType === 'string' && isActiveContentType(contentType)) {
+    throw new InvalidRequestError('contentType', `${contentType.split(';', 1)[0]!.trim().toLowerCase()} is active content (a browser may run it) and this server does not accept it`);
+  }
 }
 
 /**
@@ -167,7 +181,12 @@ export function errorAnswer(error: unknown): [number, Json] {
   if (error instanceof UnsupportedConstraintError) return [400, { error: { code: error.code, message: error.message, field: error.constraint } }];
   if (error instanceof UploadRejectedError) return [422, { error: { code: 'rejected', message: error.message, violations: error.violations } }];
   if (error instanceof ObjectNotFoundError) return [404, { error: { code: error.code, message: error.message } }];
-  if (error instanceof ProviderError) return [502, { error: { code: error.code, message: error.message } }];
+  if (error instanceof ProviderError) {
+    // The SDK's or file system's message may hold server paths or internals: log it, answer less.
+    console.error(`upgrant demo server: ${error.message}`, error.cause);
+    return [502, { error: { code: error.code, message: `the storage failed to ${error.operation}${error.key === undefined ? '' : ` "${error.key}"`}; the server log has the detail` } }];
+  }
+  if (error instanceof GrantExpiredError) return [410, { error: { code: error.code, message: error.message } }];
   if (error instanceof ConfigError) return [500, { error: { code: error.code, message: error.message } }];
   console.error('upgrant demo server: unexpected error', error);
   return [500, { error: { code: 'internal', message: 'internal error' } }];

@@ -1,202 +1,108 @@
-// The `upgrant` command: grant, verify, serve, cors. Configuration comes from the environment
-// (DESIGN section 4); errors print one line naming the field or variable, never a stack trace.
-import { parseArgs } from 'node:util';
-import { localRequestHandler } from '../../drivers/local/receiver.js';
-import { LOCAL_MOUNT_PATH, loadConfig, readPort } from '../config.js';
-import { createPresigner, type PresignerConfig } from '../create-presigner.js';
-import { InvalidRequestError, UpgrantError, UploadRejectedError } from '../errors.js';
-import type { ChecksumInput, UploadGrantRequest } from '../types.js';
-import { startDemoServer } from './server.js';
-import { SWEEP_USAGE, sweepCommand } from './sweep.js';
+// The `upgrant` command. Configuration comes from the environment (DESIGN section 4); an expected
+// failure prints one line, `upgrant NAME: what to fix`, naming the flag or variable, never a stack.
+//
+// Adding a command: write src/cli/NAME.ts with `export const NAME: Command = { ... }` (see
+// command.ts: its summary and usage, its flags, each with the variable it maps to and the request
+// fields it fills, and its run function; grant.ts is a small example), then add ONE line to
+// COMMANDS below:   NAME: async () => (await import('./NAME.js')).NAME,
+// Parsing, --help, and mapping errors back to the flag the user typed happen here for every
+// command. A command prints through `io` (never console) and reads `io.env` (never process.env),
+// so tests run it in-process with their own environment (test/cli/run.ts); throw CliError for a
+// mistake already phrased for the user, or the library's errors, which are mapped here.
+import { readFileSync } from 'node:fs';
+import { InvalidRequestError, UpgrantError } from '../errors.js';
+import { CliError, helpText, messageForField, parseCommandArgs, wantsHelp, type CliIo, type Command } from './command.js';
+import { quietSdkNotices } from './environment.js';
 
-const USAGE = `usage:
-  upgrant grant <key | --filename NAME> --type TYPE (--size N | --max-size N [--min-size N])
-                [--sha256 B64 | --md5 B64] [--expires SECONDS] [--method PUT|POST]
-  upgrant verify <token>
-  upgrant serve [--port N] [--host ADDRESS] [--max-size BYTES] [--multipart-threshold BYTES]
-  upgrant cors --origin URL [--origin URL ...]
-${SWEEP_USAGE}
+/** Every command, by name: one line each, loaded only when run (or listed). */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  grant: async () => (await import('./grant.js')).grant,
+  verify: async () => (await import('./verify.js')).verify,
+  serve: async () => (await import('./serve.js')).serve,
+  cors: async () => (await import('./cors.js')).cors,
+  lifecycle: async () => (await import('./lifecycle.js')).lifecycle,
+  sweep: async () => (await import('./sweep.js')).sweep,
+};
 
-The provider and its settings come from the environment: UPGRANT_PROVIDER (local, s3, gcs, azure),
-UPGRANT_BUCKET, UPGRANT_SECRET, ... (see docs/configuration.md).`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'grant':
-      return grant(rest);
-    case 'verify':
-      return verify(rest);
-    case 'serve':
-      return serve(rest);
-    case 'cors':
-      return cors(rest);
-    case 'sweep':
-      return sweepCommand(rest);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      console.error(`upgrant: unknown command "${command}"\n${USAGE}`);
-      return 2;
-  }
-}
-
-function integer(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new InvalidRequestError(field, `"${value}" is not a whole number`);
-  return Number(value);
-}
-
-async function grant(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      filename: { type: 'string' },
-      type: { type: 'string' },
-      size: { type: 'string' },
-      'max-size': { type: 'string' },
-      'min-size': { type: 'string' },
-      sha256: { type: 'string' },
-      md5: { type: 'string' },
-      expires: { type: 'string' },
-      method: { type: 'string' },
-    },
-  });
-  if (positionals.length > 1) throw new InvalidRequestError('key', 'give one key');
-  if (values.type === undefined) throw new InvalidRequestError('contentType', 'is required (--type)');
-  if (values.sha256 !== undefined && values.md5 !== undefined) throw new InvalidRequestError('checksum', 'give --sha256 or --md5, not both');
-  const checksum = values.sha256 !== undefined ? { sha256: values.sha256 } : values.md5 !== undefined ? { md5: values.md5 } : undefined;
-  const request: UploadGrantRequest = {
-    contentType: values.type,
-    ...(positionals[0] !== undefined ? { key: positionals[0] } : {}),
-    ...(values.filename !== undefined ? { filename: values.filename } : {}),
-    ...numberField('size', integer(values.size, 'size')),
-    ...numberField('maxSize', integer(values['max-size'], 'maxSize')),
-    ...numberField('minSize', integer(values['min-size'], 'minSize')),
-    ...numberField('expiresIn', integer(values.expires, 'expiresIn')),
-    ...(values.method !== undefined ? { method: values.method.toUpperCase() as 'PUT' | 'POST' } : {}),
-    ...(checksum ? { checksum: checksum as ChecksumInput } : {}),
-  };
-  const presigner = await createPresigner(loadConfig());
-  try {
-    console.log(JSON.stringify(await presigner.createUploadGrant(request), null, 2));
-  } finally {
-    await presigner.close();
-  }
-  return 0;
-}
-
-function numberField(name: string, value: number | undefined): Record<string, number> {
-  return value === undefined ? {} : { [name]: value };
-}
-
-async function verify(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new InvalidRequestError('token', 'give the grant token to verify');
-  const presigner = await createPresigner(loadConfig());
-  try {
-    console.log(JSON.stringify(await presigner.verifyUpload(positionals[0]!), null, 2));
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === '--version' || name === '-v' || name === 'version') {
+    io.stdout(version());
     return 0;
+  }
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    const topic = name === 'help' ? args[0] : undefined;
+    if (topic !== undefined && COMMANDS[topic]) {
+      io.stdout(helpText(await COMMANDS[topic]()));
+      return 0;
+    }
+    (name === undefined ? io.stderr : io.stdout)(await overview());
+    return name === undefined ? 2 : 0;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) {
+    io.stderr(`upgrant: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; upgrant --help)`);
+    return 2;
+  }
+  const command = await load();
+  if (wantsHelp(args)) {
+    io.stdout(helpText(command));
+    return 0;
+  }
+  try {
+    return await command.run(parseCommandArgs(command, args), io);
   } catch (error) {
-    if (error instanceof UploadRejectedError) {
-      console.error(JSON.stringify({ rejected: error.key, violations: error.violations }, null, 2));
+    const [message, code] = describe(command, error);
+    io.stderr(`upgrant ${command.name}: ${oneLine(message)}`);
+    return code;
+  }
+}
+
+/** The user's words for an expected failure, and the exit code: 2 for usage and configuration. */
+function describe(command: Command, error: unknown): [string, number] {
+  if (error instanceof CliError) return [error.message, error.exitCode];
+  if (error instanceof InvalidRequestError) return [messageForField(command, error) ?? error.message, 2];
+  if (error instanceof UpgrantError) return [error.message, error.code === 'config' ? 2 : 1];
+  // Anything else is a bug in upgrant, and its stack is what a bug report needs.
+  return [`unexpected error (please report it): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 1];
+}
+
+function oneLine(message: string): string {
+  return message.startsWith('unexpected error') ? message : message.replace(/\s*\n\s*/g, ' ');
+}
+
+async function overview(): Promise<string> {
+  const commands = await Promise.all(Object.values(COMMANDS).map((load) => load()));
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'usage: upgrant <command> [flags]      upgrant <command> --help      upgrant --version',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'The provider and its settings come from the environment: UPGRANT_PROVIDER (local, s3, gcs, azure),',
+    'UPGRANT_BUCKET, UPGRANT_SECRET, ... (docs/configuration.md).',
+  ].join('\n');
+}
+
+/** The version in upgrant's package.json, found from this file whether it runs from src/ or dist/. */
+export function version(): string {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'upgrant' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not at this level
     }
-    throw error;
-  } finally {
-    await presigner.close();
   }
+  return 'unknown';
 }
 
-async function serve(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { port: { type: 'string' }, host: { type: 'string' }, 'max-size': { type: 'string' }, 'multipart-threshold': { type: 'string' } },
+/** The process entry (bin/upgrant.js). */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  quietSdkNotices(process.env);
+  process.exitCode = await run(argv, {
+    env: process.env,
+    stdout: (text) => console.log(text),
+    stderr: (text) => console.error(text),
   });
-  const maxUploadSize = integer(values['max-size'], 'max-size');
-  const multipartThreshold = integer(values['multipart-threshold'], 'multipart-threshold');
-  const env = { ...process.env, ...(values.port !== undefined ? { PORT: values.port } : {}) };
-  const port = readPort(env);
-  const host = values.host ?? '127.0.0.1';
-  const config: PresignerConfig = loadConfig(env);
-  const presigner = await createPresigner(config);
-  const localHandler =
-    config.provider === 'local'
-      ? localRequestHandler({
-          root: config.root,
-          secret: config.secret,
-          basePath: LOCAL_MOUNT_PATH,
-          ...(config.clock ? { clock: config.clock } : {}),
-          // The receiver's own event: staged uploads are promoted the moment they arrive.
-          onUpload: async (event) => void (await presigner.handleStorageEvent(event)),
-        })
-      : undefined;
-  const server = await startDemoServer({
-    presigner,
-    host,
-    port,
-    ...(localHandler ? { localHandler } : {}),
-    ...(maxUploadSize === undefined ? {} : { maxUploadSize }),
-    ...(multipartThreshold === undefined ? {} : { multipartThreshold }),
-  });
-  console.log(`upgrant demo on ${server.url} (provider ${presigner.provider}, bucket ${presigner.bucket})`);
-  if (config.provider === 'local') console.log(`local receiver at ${config.baseUrl}, files under ${config.root}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => void server.close().then(() => presigner.close()).then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  return 0;
 }
-
-async function cors(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { origin: { type: 'string', multiple: true } } });
-  const origins = values.origin ?? [];
-  if (origins.length === 0) throw new InvalidRequestError('origin', 'give at least one --origin URL');
-  for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[^/]+$/.test(origin)) throw new InvalidRequestError('origin', `"${origin}" is not an origin such as https://app.example.com`);
-  }
-  const config = loadConfig();
-  if (config.provider === 'local') {
-    console.log('The local receiver answers CORS itself (any origin may upload with a valid grant); nothing to set.');
-    return 0;
-  }
-  const { applyCors } = await importDriver(config.provider);
-  console.log(JSON.stringify(await applyCors(config as never, origins), null, 2));
-  return 0;
-}
-
-type CorsModule = { applyCors: (options: never, origins: readonly string[]) => Promise<unknown> };
-
-function importDriver(provider: 's3' | 'gcs' | 'azure'): Promise<CorsModule> {
-  switch (provider) {
-    case 's3':
-      return import('../../drivers/s3/index.js') as Promise<CorsModule>;
-    case 'gcs':
-      return import('../../drivers/gcs/index.js') as Promise<CorsModule>;
-    case 'azure':
-      return import('../../drivers/azure/index.js') as Promise<CorsModule>;
-  }
-}
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UpgrantError) {
-      console.error(`upgrant: ${error.message}`);
-      process.exitCode = error instanceof InvalidRequestError || error.code === 'config' ? 2 : 1;
-    } else if (error instanceof TypeError && (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`upgrant: ${error.message}\n${USAGE}`);
-      process.exitCode = 2;
-    } else {
-      console.error('upgrant: unexpected error:', error);
-      process.exitCode = 1;
-    }
-  },
-);

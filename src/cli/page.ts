@@ -186,6 +186,8 @@ async function upload(file) {
     status('uploading', 'uploading…');
     multipart = grant.kind === 'multipart' ? grant : undefined;
     const sent = await uploadWithGrant(grant, file, {
+      // A file that is not what its type says is refused here at once (the server checks again).
+      checkContent: true,
       signal: controller.signal,
       onProgress: (p) => { bar.value = p.fraction; status('uploading', 'uploading ' + Math.round(p.fraction * 100) + '%' + (p.attempt > 1 ? ' (attempt ' + p.attempt + ')' : '')); },
     });

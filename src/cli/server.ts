@@ -1,13 +1,14 @@
 // The demo server: the JSON API, the demo page with the built upgrant/client modules it imports,
-// and (on the local provider) the receiver mounted under /storage, all on one port. Plain
+// and (on the local provider) the receiver, under /storage or the path UPGRANT_PUBLIC_URL names, all on one port. Plain
 // node:http: nothing here needs a framework, and the page needs no bundler (see page.ts).
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
+import { createServer, type RequestListener, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serverTimeouts } from '../../drivers/local/listen.js';
 import type { LocalRequestHandler } from '../../drivers/local/receiver.js';
 import { LOCAL_MOUNT_PATH } from '../config.js';
 import { ConfigError, InvalidRequestError } from '../errors.js';
@@ -15,14 +16,12 @@ import type { Presigner } from '../types.js';
 import { handleApi, send } from './api.js';
 import { CLIENT_PATH, demoPage, HASH_WASM_PATH } from './page.js';
 
-export interface DemoServerOptions {
-  presigner: Presigner;
+/** How the demo listens and what policy it applies, whatever it serves. */
+export interface DemoListenOptions {
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
-  /** The local receiver, mounted under /storage when the provider is local. */
-  localHandler?: LocalRequestHandler;
   /**
    * Largest file the demo grants, in bytes. The API refuses grant requests above it, /api/info
    * advertises it, and the page then asks for range grants (maxSize) instead of exact sizes, so a
@@ -31,12 +30,41 @@ export interface DemoServerOptions {
   maxUploadSize?: number;
   /** Exact sizes above this get multipart grants (default the API's, 64 MiB). */
   multipartThreshold?: number;
+  /**
+   * Host header values answered (host or host:port, any case); others get 421, so a page on
+   * another name (DNS rebinding) cannot drive the API. Always allowed: the bound address and,
+   * for a loopback bind, localhost / 127.0.0.1 / [::1] on the port, plus `publicUrl`'s host.
+   */
+  allowedHosts?: readonly string[];
+  /** The URL clients reach the storage by (UPGRANT_PUBLIC_URL); its host is allowed. */
+  publicUrl?: string;
+  /** Milliseconds a client has to send its request headers (default 20 000). */
+  headersTimeoutMs?: number;
+  /** Milliseconds a request (API or upload) body may stay silent before the connection is cut (default 60 000). */
+  bodyIdleTimeoutMs?: number;
+  /** Grant HTML, SVG, XML and JavaScript uploads (refused by default). */
+  allowActiveContent?: boolean;
 }
 
+/** What the demo serves: the presigner behind its API, and on the local provider the receiver. */
+export interface DemoBackend {
+  presigner: Presigner;
+  /** The local receiver, given the requests under `localPrefix`. */
+  localHandler?: LocalRequestHandler;
+  /** Path prefix of the receiver's requests, ending in "/" (default "/storage/"). */
+  localPrefix?: string;
+}
+
+export interface DemoServerOptions extends DemoListenOptions, DemoBackend {}
+
 export interface DemoServer {
+  /** The server's own address, reachable from this machine (a wildcard host becomes loopback). */
   readonly url: string;
   close(): Promise<void>;
 }
+
+/** Paths the demo itself answers; a receiver prefix must stay clear of them. */
+export const DEMO_PATHS: readonly string[] = ['/api/', '/assets/', '/healthz'];
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -48,19 +76,76 @@ const PAGE_HEADERS = {
 };
 
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
-  const { localHandler } = options;
-  const presigner = options.maxUploadSize === undefined ? options.presigner : withSizeLimit(options.presigner, options.maxUploadSize);
+  return startDemoServerFor(options, async () => options);
+}
+
+/**
+ * Listen first, then build what to serve from the address really bound (`--port 0` grants for
+ * the port the system chose). A backend that fails closes the server again.
+ */
+export async function startDemoServerFor(options: DemoListenOptions, backend: (url: string) => Promise<DemoBackend>): Promise<DemoServer> {
+  let handle: RequestListener | undefined;
+  let served: DemoBackend | undefined;
+  const hosts = new Set<string>();
+  const server = createServer(serverTimeouts(options.headersTimeoutMs), (req, res) => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) {
+      res.setHeader('connection', 'close');
+      send(res, 421, { error: { code: 'misdirected', message: 'this server does not answer for that Host; allow it with UPGRANT_ALLOWED_HOSTS' } });
+      return;
+    }
+    if (handle) handle(req, res);
+    else send(res, 503, { error: { code: 'starting', message: 'the demo is starting' } });
+  });
+  // Sockets silent this long are closed (the API's JSON bodies; the receiver sets its own per upload).
+  server.timeout = options.bodyIdleTimeoutMs ?? DEFAULT_IDLE_MS;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  for (const allowed of defaultHosts(host, port, options.publicUrl)) hosts.add(allowed);
+  for (const allowed of options.allowedHosts ?? []) hosts.add(allowed.toLowerCase());
+  const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const close = () =>
+    new Promise<void>((resolve, reject) => {
+      served?.localHandler?.close();
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+  const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+  try {
+    served = await backend(url);
+    handle = demoHandler(options, served);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { url, close };
+}
+
+function demoHandler(options: DemoListenOptions, backend: DemoBackend): RequestListener {
+  const { localHandler } = backend;
+  const localPrefix = backend.localPrefix ?? `${LOCAL_MOUNT_PATH}/`;
+  const presigner = options.maxUploadSize === undefined ? backend.presigner : withSizeLimit(backend.presigner, options.maxUploadSize);
   const page = demoPage();
   const assets = new Assets();
-  const server = createServer((req, res) => {
+  return (req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://demo').pathname;
     const read = req.method === 'GET' || req.method === 'HEAD';
-    if (localHandler && (pathname === LOCAL_MOUNT_PATH || pathname.startsWith(`${LOCAL_MOUNT_PATH}/`))) {
+    if (localHandler && (pathname.startsWith(localPrefix) || pathname === localPrefix.slice(0, -1))) {
       void localHandler(req, res);
     } else if (pathname === '/api/info' && req.method === 'GET') {
       send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
     } else if (pathname.startsWith('/api/')) {
-      void handleApi(presigner, req, res, pathname, options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold });
+      void handleApi(presigner, req, res, pathname, {
+        ...(options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold }),
+        ...(options.allowActiveContent ? { allowActiveContent: true } : {}),
+      });
     } else if (pathname === '/' && read) {
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : page);
@@ -71,21 +156,27 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     } else {
       send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
     }
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
   };
+}
+
+const DEFAULT_IDLE_MS = 60_000;
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '::ffff:127.0.0.1', '0.0.0.0', '::']);
+
+/**
+ * Host header values for the bound address (the loopback names when bound to loopback or to every
+ * interface, where other names must be listed in allowedHosts) and the public URL.
+ */
+function defaultHosts(host: string, port: number, publicUrl: string | undefined): string[] {
+  const bracket = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  const names = LOOPBACK.has(host) ? ['127.0.0.1', 'localhost', '[::1]'] : [bracket(host.toLowerCase())];
+  const out = names.map((name) => `${name}:${port}`);
+  // A client on the default port may leave it out.
+  if (port === 80) out.push(...names);
+  if (publicUrl) {
+    const url = new URL(publicUrl);
+    out.push(url.host.toLowerCase());
+  }
+  return out;
 }
 
 /** The API refuses grants above the demo's limit; everything else passes through, bound to the original. */

@@ -9,6 +9,7 @@ export type UploadErrorCode =
   | 'too-small'
   | 'type-mismatch'
   | 'checksum-mismatch'
+  | 'content-mismatch'
   | 'network'
   | 'aborted'
   | 'unknown';
@@ -33,6 +34,7 @@ const HUMAN: Record<UploadErrorCode, string> = {
   'too-small': 'the file is smaller than the upload permission requires',
   'type-mismatch': 'the file type is not the one the upload permission was made for',
   'checksum-mismatch': 'the file content does not match the checksum the upload permission was made for',
+  'content-mismatch': 'the file is not what its type says (checked on this device before uploading)',
   network: 'the connection to the storage failed',
   aborted: 'the upload was cancelled',
   unknown: 'the storage refused the upload',

@@ -6,3 +6,6 @@ export { uploadMultipart, isMultipartGrant, type MultipartClientGrant, type Clie
 export { UploadError, type UploadErrorCode, type UploadErrorDetails } from './errors.js';
 export { mapProviderError, isRetryableStatus, type ProviderAnswer, type MappedError, type MapContext } from './map-error.js';
 export { sha256Base64, md5Base64, toBase64, type ChecksumOptions } from './checksum.js';
+export { checkFileContent } from './check-content.js';
+export { isActiveContentType, type ContentCheckMode, type ContentMismatch } from './content-sniff.js';
+export { createUploadClient, UploadRouteError, type UploadClient, type UploadClientOptions, type RouteUploadOptions, type RouteUploadResult, type ResumeStore, type RouteNameOf, type RouteMetadataOf } from './route-client.js';

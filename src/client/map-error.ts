@@ -42,6 +42,8 @@ const LOCAL_CODES: Readonly<Record<string, UploadErrorCode>> = {
   'type-mismatch': 'type-mismatch',
   'checksum-mismatch': 'checksum-mismatch',
   aborted: 'aborted',
+  // The receiver cut a body that stayed silent past its idle timeout: the connection stalled.
+  timeout: 'network',
 };
 
 /** Provider <Code> values whose meaning does not depend on the message. */

@@ -3,6 +3,7 @@
 // as the body. POST: the grant's form fields in their order, then the file as `file`.
 // Retries: only when no answer came (network) or the storage had trouble (5xx, 429, SlowDown),
 // with exponential backoff and jitter; a 4xx is an answer about this grant and is never retried.
+import { checkFileContent } from './check-content.js';
 import { UploadError } from './errors.js';
 import { isRetryableStatus, mapProviderError } from './map-error.js';
 import { isMultipartGrant, uploadMultipart, type MultipartClientGrant, type MultipartOptions, type MultipartUploadResult } from './multipart.js';
@@ -42,6 +43,12 @@ export interface UploadOptions {
   filename?: string;
   /** `xhr` or `fetch`; by default XMLHttpRequest where it exists, else fetch. */
   transport?: 'xhr' | 'fetch';
+  /**
+   * Look at the file's first bytes before sending (checkFileContent) and throw
+   * UploadError('content-mismatch') when they are not the granted type. Off by default; the
+   * server's verifyUpload checks the content either way.
+   */
+  checkContent?: boolean;
 }
 
 export interface UploadResult {
@@ -54,6 +61,7 @@ export async function uploadWithGrant(grant: ClientGrant, blob: Blob, options?: 
 /** A multipart grant: parts in parallel (src/client/multipart.ts). */
 export async function uploadWithGrant(grant: MultipartClientGrant, blob: Blob, options?: UploadOptions & MultipartOptions): Promise<MultipartUploadResult>;
 export async function uploadWithGrant(grant: ClientGrant | MultipartClientGrant, blob: Blob, options: UploadOptions & MultipartOptions = {}): Promise<UploadResult> {
+  if (options.checkContent) await refuseMismatchedContent(grant, blob);
   if (isMultipartGrant(grant)) return uploadMultipart(grant, blob, options);
   const { signal, onProgress } = options;
   const retries = Math.max(0, Math.floor(options.retries ?? 3));
@@ -94,6 +102,16 @@ export async function uploadWithGrant(grant: ClientGrant | MultipartClientGrant,
     const message = mapped.providerMessage || note ? `${mapped.providerMessage ?? ''}${note}`.trim() : undefined;
     throw new UploadError(mapped.code, { ...details, ...(message ? { providerMessage: message } : {}) });
   }
+}
+
+/** The granted type (constraints, else the signed header or form field) against the file's first bytes. */
+async function refuseMismatchedContent(grant: ClientGrant | MultipartClientGrant, blob: Blob): Promise<void> {
+  const single = grant as ClientGrant;
+  const header = Object.entries(single.headers ?? {}).find(([name]) => name.toLowerCase() === 'content-type')?.[1];
+  const type = grant.constraints?.contentType ?? header ?? single.fields?.['Content-Type'] ?? single.fields?.['content-type'];
+  if (type === undefined) return;
+  const mismatch = await checkFileContent(blob, type);
+  if (mismatch) throw new UploadError('content-mismatch', { status: 0, attempts: 0, providerMessage: `the file's first bytes are ${mismatch.actual}, not ${mismatch.expected}` });
 }
 
 function prepare(grant: ClientGrant, blob: Blob, filename: string | undefined): PreparedRequest {

@@ -7,6 +7,7 @@ import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { presignerFromEnv } from '../../src/config.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { makePng, stamp } from '../support/sample-files.js';
 
 const BUCKET = 'demo';
 
@@ -48,7 +49,7 @@ describe('demo API on azure (Azurite)', function () {
   };
 
   it('the grant from POST /api/grants uploads with plain fetch and verifies', async () => {
-    const file = randomBytes(5000);
+    const file = stamp(randomBytes(5000), makePng());
     const md5 = createHash('md5').update(file).digest('base64');
     const { status, json } = await api('/api/grants', { filename: 'holiday photo.png', contentType: 'image/png', size: file.length, md5 });
     expect(status).to.equal(201);

@@ -76,7 +76,7 @@ describe('azure driver on Azurite', function () {
         // The grant's record (its token), stored as blob metadata: which grant made this blob.
         'x-ms-meta-upgrant_record': grant.token,
       });
-      expect(grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'verify', size: 'verify', checksum: 'verify' });
+      expect(grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'verify', size: 'verify', checksum: 'verify', content: 'verify' });
     });
 
     it('signs spr=https for a non-local endpoint and honours httpsOnly', async () => {
@@ -169,14 +169,15 @@ describe('azure driver on Azurite', function () {
       expect(await exists(grant.key)).to.equal(false);
     });
 
-    it('another x-ms-blob-content-type and size: stored as sent, then rejected with both violations and deleted', async () => {
+    it('another x-ms-blob-content-type, size and content: stored as sent, then rejected with every violation and deleted', async () => {
       const grant = await presigner.createUploadGrant({ key: key('type'), contentType: 'image/png', size: 10 });
-      expect((await put(grant, randomBytes(11), { 'x-ms-blob-content-type': 'text/html', 'content-type': 'text/html' })).status).to.equal(201);
+      expect((await put(grant, randomBytes(11).fill(0, 0, 1), { 'x-ms-blob-content-type': 'text/html', 'content-type': 'text/html' })).status).to.equal(201);
       const error = (await presigner.verifyUpload(grant.token).catch((e: unknown) => e)) as UploadRejectedError;
       expect(error).to.be.instanceOf(UploadRejectedError);
       expect(error.violations).to.deep.equal([
         { constraint: 'size', expected: '10 bytes', actual: '11 bytes' },
         { constraint: 'contentType', expected: 'image/png', actual: 'text/html' },
+        { constraint: 'content', expected: 'image/png', actual: 'unrecognised bytes' },
       ]);
       expect(await exists(grant.key)).to.equal(false);
     });

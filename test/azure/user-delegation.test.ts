@@ -11,6 +11,7 @@ import type { FetchedDelegationKey } from '../../drivers/azure/delegation.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { makePng, stamp } from '../support/sample-files.js';
 
 const SECRET = 'azure-udk-test-secret-0123456789abcdef';
 const BUCKET = 'uploads';
@@ -140,7 +141,7 @@ describe('azure user delegation SAS on Azurite (HTTPS, --oauth basic)', function
   const newKey = () => `udk/${randomBytes(6).toString('hex')}.bin`;
 
   it('signs with the delegation key (skoid/sktid/...), spr=https; the upload lands and verifies', async () => {
-    const body = randomBytes(1000);
+    const body = stamp(randomBytes(1000), makePng());
     const md5 = createHash('md5').update(body).digest('base64');
     const grant = await presigner.createUploadGrant({ key: newKey(), contentType: 'image/png', size: 1000, checksum: { md5 } });
     const q = new URL(grant.url).searchParams;

@@ -113,9 +113,9 @@ describe('upgrant CLI and demo server (built package)', function () {
     expect(badSize.code).to.equal(2);
     const badEnv = cli(['grant', 'a.txt', '--type', 'text/plain', '--size', '5'], { ...env, UPGRANT_PROVIDER: 'dropbox' });
     expect(badEnv.code).to.equal(2);
-    expect(badEnv.stderr.trim()).to.match(/^upgrant: UPGRANT_PROVIDER: "dropbox" is not a provider/);
+    expect(badEnv.stderr.trim()).to.match(/^upgrant grant: UPGRANT_PROVIDER: "dropbox" is not a provider/);
     const badType = cli(['grant', 'a.txt', '--type', 'text', '--size', '5'], env);
-    expect(badType.stderr.trim()).to.equal('upgrant: contentType: "text" is not a valid type/subtype media type');
+    expect(badType.stderr.trim()).to.equal('upgrant grant: --type: "text" is not a valid type/subtype media type');
     for (const r of [badSize, badEnv, badType]) expect(r.stderr).to.not.match(/\n\s+at /);
   });
 });

@@ -16,6 +16,7 @@ import { expect } from 'chai';
 import { createDriver, SigV4Signer, decodePostPolicy } from '../../drivers/s3/index.js';
 import type { Driver } from '../../drivers/driver.js';
 import type { GrantConstraints } from '../../src/types.js';
+import { contentDisposition } from '../../src/content-disposition.js';
 
 const ENDPOINT = 'http://127.0.0.1:9000';
 const NOW = new Date('2026-01-02T03:04:05Z');
@@ -102,7 +103,7 @@ describe('S3 presigner vs @aws-sdk/s3-request-presigner (same input, same signat
   });
 
   it('GET download grant with response-content-disposition and response-content-type', async function () {
-    const ours = await driver.signDownload({ key: KEY, expiresIn: 60, now: NOW, filename: 'résumé "v2".pdf', contentType: 'application/pdf' });
+    const ours = await driver.signDownload({ key: KEY, expiresIn: 60, now: NOW, contentDisposition: contentDisposition('attachment', 'résumé "v2".pdf'), contentType: 'application/pdf' });
     const disposition = new URL(ours.url).searchParams.get('response-content-disposition') ?? '';
     expect(disposition).to.equal(`attachment; filename="r_sum_ _v2_.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22v2%22.pdf`);
     const theirs = await getSignedUrl(

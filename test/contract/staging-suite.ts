@@ -234,7 +234,7 @@ export function runStagingContractTests(makeHarness: () => Promise<ContractHarne
       expect((await h.upload(grant, body)).status).to.be.within(200, 299);
       const stagingKey = (await h.list()).find((k) => STAGED_OBJECT.test(k));
       expect(stagingKey).to.be.a('string');
-      const event = { source: 'local', bucket: presigner.bucket, key: stagingKey };
+      const event = { source: 'upgrant-local', bucket: presigner.bucket, key: stagingKey, size: body.length };
       const [result] = await presigner.handleStorageEvent(event);
       expect(result).to.deep.include({ outcome: 'promoted', key: grant.key });
       expect(same(await h.read(grant.key), body)).to.equal(true);

@@ -12,6 +12,7 @@ import {
   UploadRejectedError,
 } from '../../src/errors.js';
 import type { ChecksumInput, Enforcer, Presigner, UploadGrant, UploadGrantRequest } from '../../src/types.js';
+import { makeHtml, makePng } from '../support/sample-files.js';
 import type { Attack, ContractHarness, UploadResult } from './harness.js';
 
 export function bytes(n: number): Uint8Array {
@@ -88,7 +89,8 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
 
   describe('grants and uploads', () => {
     it('uploads within the grant, stores exactly the bytes, and verifies', async () => {
-      const body = bytes(4096);
+      // A real PNG's first bytes: verifyUpload checks the content against image/png.
+      const body = Buffer.concat([makePng(), bytes(4096 - makePng().length)]);
       const grant = await grantFor({ contentType: 'image/png', size: body.length, checksum: { sha256: digest('sha256', body) } });
       expect(grant.provider).to.equal(presigner.provider);
       expect(grant.key).to.match(/^contract\/k\//);
@@ -266,6 +268,18 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
         await expectStopped(grant, grant.enforcement.checksum ?? 'verify', result, 'wrongChecksum');
       });
     }
+
+    it('refuses content that is not the granted type (HTML under image/png), at verification', async () => {
+      const body = makeHtml();
+      const grant = await grantFor({ contentType: 'image/png', size: body.length });
+      expect(grant.enforcement.content).to.equal('verify');
+      const result = await h.upload(grant, body);
+      expect(result.status, result.body).to.be.within(200, 299);
+      const error = await presigner.verifyUpload(grant.token).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(UploadRejectedError);
+      expect((error as UploadRejectedError).violations).to.deep.include({ constraint: 'content', expected: 'image/png', actual: 'text/html' });
+      expect(await h.read(grant.key), 'nothing may remain at the key').to.equal(undefined);
+    });
 
     it("refuses key A's grant used on key B", async () => {
       const grant = await grantFor({ size: 64 });

@@ -13,6 +13,7 @@ import type { Presigner } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+import { makePdf, stamp } from '../support/sample-files.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'e2e-demo';
@@ -73,7 +74,7 @@ describe('e2e: demo page in headless Chromium, azure driver on Azurite', functio
     const page = await browser!.newPage();
     await page.goto(demo.url);
     await page.locator('#provider', { hasText: 'azure' }).waitFor();
-    const buffer = randomBytes(5 * MiB + 321);
+    const buffer = stamp(randomBytes(5 * MiB + 321), makePdf());
     const before = await blobs();
     const [outcome] = await uploadThroughPage(page, [{ name: 'report.pdf', mimeType: 'application/pdf', buffer }]);
     await screenshot(page, 'e2e-azure-verified');

@@ -13,6 +13,7 @@ import { presignerOnStandIn, throwawayAccount } from '../gcs/helpers.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+import { makeMp4, stamp } from '../support/sample-files.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'e2e-demo';
@@ -55,7 +56,7 @@ describe('e2e: demo page in headless Chromium, gcs driver on the GCS stand-in (r
     await page.goto(multipart.url);
     await page.locator('#provider', { hasText: 'gcs' }).waitFor();
     // 8 MiB default parts: 20 MiB + 5 bytes is 3 parts.
-    const buffer = randomBytes(20 * MiB + 5);
+    const buffer = stamp(randomBytes(20 * MiB + 5), makeMp4());
     const [outcome] = await uploadThroughPage(page, [{ name: 'big video.mp4', mimeType: 'video/mp4', buffer }]);
     await screenshot(page, 'e2e-gcs-multipart');
     expect(outcome!.state, outcome!.error).to.equal('verified');

@@ -10,6 +10,7 @@ import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+import { makeMp4, makePng, stamp } from '../support/sample-files.js';
 
 const MiB = 1024 * 1024;
 
@@ -64,7 +65,7 @@ describe('e2e: demo page in headless Chromium, local driver', function () {
     await page.goto(demo.url);
     await page.locator('#provider', { hasText: 'local' }).waitFor();
     const files = [
-      { name: 'holiday photo.png', mimeType: 'image/png', buffer: randomBytes(6 * MiB + 123) },
+      { name: 'holiday photo.png', mimeType: 'image/png', buffer: stamp(randomBytes(6 * MiB + 123), makePng()) },
       { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello upgrant\n'.repeat(200_000)) },
     ];
     const before = await storedFiles(root);
@@ -115,7 +116,7 @@ describe('e2e: demo page in headless Chromium, local driver', function () {
   it('a file over the multipart threshold goes up in parts, is completed, verified, and stored byte for byte', async () => {
     const page = await browser!.newPage();
     await page.goto(multipart.url);
-    const buffer = randomBytes(12 * MiB + 5);
+    const buffer = stamp(randomBytes(12 * MiB + 5), makeMp4());
     const before = await storedFiles(root);
     const [outcome] = await uploadThroughPage(page, [{ name: 'big video.mp4', mimeType: 'video/mp4', buffer }]);
     await screenshot(page, 'e2e-local-multipart');

@@ -9,6 +9,7 @@ import { listenLocal } from '../../drivers/local/index.js';
 import { startDemoServer } from '../../src/cli/server.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, uploadThroughPage } from './browser.js';
+import { makeMp4, makePng, stamp } from '../support/sample-files.js';
 
 const MiB = 1024 * 1024;
 await ensureBuiltClient();
@@ -22,8 +23,8 @@ try {
   await page.goto(demo.url);
   await page.locator('#limit', { hasText: 'MiB' }).waitFor();
   await uploadThroughPage(page, [
-    { name: 'holiday photo.png', mimeType: 'image/png', buffer: randomBytes(1.8 * MiB) },
-    { name: 'screen recording.mp4', mimeType: 'video/mp4', buffer: randomBytes(9 * MiB) },
+    { name: 'holiday photo.png', mimeType: 'image/png', buffer: stamp(randomBytes(1.8 * MiB), makePng()) },
+    { name: 'screen recording.mp4', mimeType: 'video/mp4', buffer: stamp(randomBytes(9 * MiB), makeMp4()) },
   ]);
   await page.locator('main').screenshot({ path: 'docs/demo.png' });
   console.log('wrote docs/demo.png');

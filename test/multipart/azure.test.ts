@@ -12,6 +12,7 @@ import { PortablePresigner } from '../../src/presigner.js';
 import type { MultipartUploadGrant, Presigner } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { generated, sendPart, sendParts, sha256 } from './helpers.js';
+import { makeMp4, stamp } from '../support/sample-files.js';
 
 const SECRET = 'multipart-azure-secret-0123456789abcdef';
 const BUCKET = 'multipart';
@@ -74,7 +75,7 @@ describe('multipart: azure driver on Azurite', function () {
   });
 
   it('uploads 64 MiB in 8 parallel blocks, completes, verifies and reads back byte for byte', async () => {
-    const data = generated(64 * MIB, 41);
+    const data = stamp(generated(64 * MIB, 41), makeMp4());
     const grant = await presigner.createMultipartUploadGrant({ key: newKey(), contentType: 'video/mp4', size: data.length, checksum: { sha256: sha256(data) } });
     expect(grant.parts).to.have.length(8);
     expect(grant.enforcement).to.include({ createOnly: 'none', contentType: 'verify', size: 'verify', checksum: 'verify' });

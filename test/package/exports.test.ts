@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,7 +22,28 @@ describe('the built package', () => {
     expect(importNames('upgrant')).to.include.members([
       'createPresigner', 'presignerFromEnv', 'loadConfig', 'PRESIGNER', 'presignerModule', 'keyFor',
       'InvalidRequestError', 'ConfigError', 'UnsupportedConstraintError', 'UploadRejectedError', 'GrantExpiredError', 'ProviderError',
+      'checkContent', 'CONTENT_CHECK_WINDOW', 'isActiveContentType',
     ]);
+  });
+
+  it('loads every entry with require() from a CommonJS file, the same module instance as import', async () => {
+    const dir = await mkdtemp(path.join(ROOT, '.upgrant-cjs-'));
+    try {
+      const entries = ['upgrant', 'upgrant/local', 'upgrant/s3', 'upgrant/gcs', 'upgrant/azure', 'upgrant/client'];
+      const script = `
+        const entries = ${JSON.stringify(entries)};
+        const counts = entries.map((e) => Object.keys(require(e)).length);
+        import('upgrant').then((esm) => console.log(JSON.stringify({ counts, same: esm.ConfigError === require('upgrant').ConfigError })));`;
+      await writeFile(path.join(dir, 'consumer.cjs'), script);
+      const result = spawnSync(process.execPath, [path.join(dir, 'consumer.cjs')], { cwd: dir, encoding: 'utf8' });
+      expect(result.status, result.stderr).to.equal(0);
+      expect(result.stderr, 'no require(esm) warning').to.equal('');
+      const { counts, same } = JSON.parse(result.stdout) as { counts: number[]; same: boolean };
+      expect(counts.every((n) => n > 0), String(counts)).to.equal(true);
+      expect(same, 'require and import share one instance (no dual-package hazard)').to.equal(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("exports listenLocal and localRequestHandler from 'upgrant/local'", () => {
@@ -30,7 +51,7 @@ describe('the built package', () => {
   });
 
   it("exports the browser client from 'upgrant/client', and its built files import no Node built-in", async () => {
-    expect(importNames('upgrant/client')).to.include.members(['uploadWithGrant', 'UploadError', 'sha256Base64', 'md5Base64', 'mapProviderError']);
+    expect(importNames('upgrant/client')).to.include.members(['uploadWithGrant', 'UploadError', 'sha256Base64', 'md5Base64', 'mapProviderError', 'checkFileContent', 'isActiveContentType']);
     const dir = path.join(ROOT, 'dist/src/client');
     for (const file of (await readdir(dir)).filter((f) => f.endsWith('.js'))) {
       const text = await readFile(path.join(dir, file), 'utf8');
@@ -40,10 +61,11 @@ describe('the built package', () => {
   });
 
   it('ships type declarations for every entry in the exports map', async () => {
-    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types?: string; import?: string } | string> };
+    const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, { types?: string; default?: string } | string> };
     for (const [entry, target] of Object.entries(pkg.exports)) {
       if (typeof target === 'string') continue;
-      expect(existsSync(path.join(ROOT, target.import!)), `${entry} -> ${target.import}`).to.equal(true);
+      expect(Object.keys(target), `${entry}: types first, then one default for import and require alike`).to.deep.equal(['types', 'default']);
+      expect(existsSync(path.join(ROOT, target.default!)), `${entry} -> ${target.default}`).to.equal(true);
       expect(existsSync(path.join(ROOT, target.types!)), `${entry} -> ${target.types}`).to.equal(true);
     }
   });

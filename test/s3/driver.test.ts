@@ -14,6 +14,7 @@ import type { GrantConstraints } from '../../src/types.js';
 import { uploadViaHttp } from '../support/http.js';
 import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { SWIFT_CREDENTIALS, readObject, s3Client, swiftOptions } from './helpers.js';
+import { contentDisposition } from '../../src/content-disposition.js';
 
 const BUCKET = 'upgrant-driver';
 const SECRET = 'driver-test-secret-0123456789abcdefgh';
@@ -161,7 +162,7 @@ describe('s3 driver on OpenStack Swift', function () {
   it('a download grant serves the bytes with the overridden type and disposition', async function () {
     const body = new Uint8Array(randomBytes(10));
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'dl/report.bin', Body: body, ContentType: 'application/octet-stream' }));
-    const signed = await driver.signDownload({ key: 'dl/report.bin', expiresIn: 60, now: new Date(), filename: 'rapport é.pdf', contentType: 'application/pdf' });
+    const signed = await driver.signDownload({ key: 'dl/report.bin', expiresIn: 60, now: new Date(), contentDisposition: contentDisposition('attachment', 'rapport é.pdf'), contentType: 'application/pdf' });
     const response = await fetch(signed.url);
     expect(response.status).to.equal(200);
     expect(response.headers.get('content-type')).to.equal('application/pdf');

@@ -1,27 +1,40 @@
-// Helpers shared by the S3 tests: Swift-like driver options, an SDK client on an emulator, URL
-// edits for the attacks, and reads/lists with the store's own credentials.
+// Helpers shared by the S3 tests: driver options for Ceph RGW and Swift (their UPGRANT_S3_COMPAT
+// profiles), an SDK client on an emulator, URL edits for the attacks, and reads/lists with the
+// store's own credentials.
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3DriverOptions } from '../../drivers/s3/index.js';
 import type { UploadGrant } from '../../src/types.js';
+import { CEPH_CREDENTIALS, CEPH_REGION } from '../support/ceph.js';
 import { SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET } from '../support/swift.js';
 
 export const SWIFT_CREDENTIALS = { accessKeyId: SWIFT_ACCESS_KEY, secretAccessKey: SWIFT_SECRET };
 
-/** Options for a store like Swift: no If-None-Match, no checksum validation, no POST Object. */
+/** Options for Swift's s3api: the swift profile (no If-None-Match, no checksum validation, no POST Object, no CORS API). */
 export function swiftOptions(endpoint: string, bucket: string): S3DriverOptions {
+  return { bucket, region: SWIFT_REGION, endpoint, forcePathStyle: true, credentials: SWIFT_CREDENTIALS, compat: 'swift' };
+}
+
+/** Options for Ceph RGW: the ceph profile (If-None-Match on PUT, POST policies, CORS; SHA-256 not validated). */
+export function cephOptions(endpoint: string, bucket: string): S3DriverOptions {
+  return { bucket, region: CEPH_REGION, endpoint, forcePathStyle: true, credentials: CEPH_CREDENTIALS, compat: 'ceph' };
+}
+
+/** The environment `presignerFromEnv` needs for Ceph RGW, as a deployment would set it. */
+export function cephEnv(endpoint: string, bucket: string, secret: string): Record<string, string> {
   return {
-    bucket,
-    region: SWIFT_REGION,
-    endpoint,
-    forcePathStyle: true,
-    credentials: SWIFT_CREDENTIALS,
-    conditionalWrites: false,
-    sha256Checksums: false,
-    postUploads: false,
+    UPGRANT_PROVIDER: 's3',
+    UPGRANT_BUCKET: bucket,
+    UPGRANT_SECRET: secret,
+    UPGRANT_S3_COMPAT: 'ceph',
+    AWS_REGION: CEPH_REGION,
+    AWS_ACCESS_KEY_ID: CEPH_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CEPH_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    UPGRANT_S3_FORCE_PATH_STYLE: '1',
   };
 }
 
-export function s3Client(endpoint: string, credentials = SWIFT_CREDENTIALS): S3Client {
+export function s3Client(endpoint: string, credentials: { accessKeyId: string; secretAccessKey: string } = SWIFT_CREDENTIALS): S3Client {
   return new S3Client({
     region: SWIFT_REGION,
     endpoint,

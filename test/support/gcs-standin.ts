@@ -339,7 +339,14 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
         bucket.delete(name);
         return [204, {}, ''];
       }
-      if (url.searchParams.get('alt') === 'media') return [200, { 'content-type': object.contentType }, object.data];
+      if (url.searchParams.get('alt') === 'media') {
+        const range = /^bytes=(\d+)-(\d*)$/.exec(header(req, 'range') ?? '');
+        if (!range) return [200, { 'content-type': object.contentType }, object.data];
+        const start = Number(range[1]);
+        const end = range[2] === '' ? object.data.length - 1 : Math.min(Number(range[2]), object.data.length - 1);
+        if (start >= object.data.length) return json(416, { error: { code: 416, message: 'The requested range cannot be satisfied.' } });
+        return [206, { 'content-type': object.contentType, 'content-range': `bytes ${start}-${end}/${object.data.length}` }, object.data.subarray(start, end + 1)];
+      }
       return json(200, resource(match[1]!, name, object));
     }
     match = /^\/b\/([^/]+)$/.exec(path);

@@ -1,6 +1,6 @@
 // Lists what the local driver left on disk, including what it should never leave: temporary
 // upload files and metadata without an object are reported with a "!" prefix.
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 async function walk(dir: string): Promise<string[]> {
@@ -17,12 +17,18 @@ async function walk(dir: string): Promise<string[]> {
 /** Object keys in `bucket`, plus "!tmp:..." and "!orphan-meta:..." for anything that should not be there. */
 export async function listLocal(root: string, bucket: string): Promise<string[]> {
   const toKey = (base: string, file: string) => path.relative(base, file).split(path.sep).join('/');
-  const objects = (await walk(path.join(root, bucket))).map((f) => toKey(path.join(root, bucket), f));
+  const bucketDir = path.join(root, bucket);
+  const objectFiles = await walk(bucketDir);
+  const objects = objectFiles.map((f) => toKey(bucketDir, f));
+  const inodes = new Map<string, number>();
+  for (const file of objectFiles) inodes.set(toKey(bucketDir, file), (await lstat(file)).ino);
   const temps = (await walk(path.join(root, '.upgrant-tmp'))).map((f) => `!tmp:${path.basename(f)}`);
-  const metaBase = path.join(root, '.upgrant-meta', bucket);
-  const orphans = (await walk(metaBase))
-    .map((f) => toKey(metaBase, f).replace(/\.json$/, ''))
-    .filter((k) => !objects.includes(k))
-    .map((k) => `!orphan-meta:${k}`);
+  // Metadata is <h2>/<sha256(key)>-<inode>.json holding { key, ... }: an orphan names no live object.
+  const orphans: string[] = [];
+  for (const file of await walk(path.join(root, '.upgrant-meta', bucket))) {
+    const ino = Number(/-(\d+)\.json$/.exec(file)?.[1]);
+    const key = await readFile(file, 'utf8').then((t) => (JSON.parse(t) as { key?: string }).key, () => undefined);
+    if (key === undefined || inodes.get(key) !== ino) orphans.push(`!orphan-meta:${key ?? path.basename(file)}`);
+  }
   return [...objects, ...temps, ...orphans];
 }

@@ -1,0 +1,40 @@
+// The environment a command runs with. Two things differ from a library's loadConfig: a missing
+// development secret is made here, so its warning is printed only once the command really runs
+// (not before a configuration error, not for a command that seals nothing); and the AWS SDK's
+// Node-version notice is turned off for upgrant's own commands.
+import { randomBytes } from 'node:crypto';
+import type { Env } from '../config.js';
+
+/** The AWS SDK's documented switch for its NodeVersionSupportWarning (aws-sdk-js-v3 issue 7983). */
+export const AWS_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+export const DEV_SECRET_WARNING =
+  'warning: UPGRANT_SECRET is not set, so this process uses a random secret: its grants and tokens die with it, and another process cannot verify them. Set UPGRANT_SECRET (openssl rand -base64 32) outside development.';
+
+export interface CommandEnv {
+  readonly env: Env;
+  /** True when UPGRANT_SECRET was made up here: print DEV_SECRET_WARNING once the command runs. */
+  readonly devSecret: boolean;
+}
+
+/**
+ * The variables a command runs with. `needsSecret: false` (cors) fills a throwaway secret for any
+ * provider, since nothing is sealed; otherwise only where loadConfig would make one itself.
+ */
+export function commandEnv(env: Env, needsSecret = true): CommandEnv {
+  if (set(env, 'UPGRANT_SECRET')) return { env, devSecret: false };
+  const provider = (env['UPGRANT_PROVIDER']?.trim() || 'local').toLowerCase();
+  const development = env['NODE_ENV']?.trim() !== 'production';
+  if (needsSecret && (provider !== 'local' || !development)) return { env, devSecret: false };
+  return { env: { ...env, UPGRANT_SECRET: randomBytes(32).toString('base64url') }, devSecret: needsSecret };
+}
+
+/** Silence the SDK's notice in this process unless the user decided otherwise. */
+export function quietSdkNotices(env: NodeJS.ProcessEnv): void {
+  if (env[AWS_NODE_WARNING_SWITCH] === undefined) env[AWS_NODE_WARNING_SWITCH] = 'true';
+}
+
+function set(env: Env, name: string): boolean {
+  const value = env[name];
+  return value !== undefined && value.trim() !== '';
+}

@@ -1,0 +1,54 @@
+// Request bodies: JSON only, read up to a limit per endpoint (a grant asks for little; a
+// completion lists up to 10,000 parts), refused with 413 as soon as the limit is passed, so a
+// client can never make the server buffer more than that.
+import { InvalidRequestError } from '../errors.js';
+import { RouterError } from './wire.js';
+
+export const BODY_LIMITS = {
+  grant: 64 * 1024,
+  complete: 1024 * 1024,
+  other: 16 * 1024,
+} as const;
+
+export type Json = Record<string, unknown>;
+
+/** Reads at most `limit` bytes of the body (throws 413 past it). */
+export type BodyReader = (limit: number) => Promise<Uint8Array>;
+
+export function checkJsonType(contentType: string | null | undefined): void {
+  if (!/^application\/json\s*(;|$)/i.test(contentType ?? '')) throw new RouterError(415, 'unsupported-media-type', 'send JSON with Content-Type: application/json', 'content-type');
+}
+
+export function parseJsonObject(bytes: Uint8Array): Json {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new InvalidRequestError('body', 'is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidRequestError('body', 'must be a JSON object');
+  return parsed as Json;
+}
+
+export function tooLarge(limit: number): RouterError {
+  return new RouterError(413, 'payload-too-large', `the body is over ${limit} bytes`, 'body');
+}
+
+/** Collect chunks from any async iterable of bytes (a Fetch body stream, a node request). */
+export async function collect(chunks: AsyncIterable<Uint8Array>, limit: number, declared: number | undefined): Promise<Uint8Array> {
+  if (declared !== undefined && declared > limit) throw tooLarge(limit);
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of chunks) {
+    size += chunk.byteLength;
+    if (size > limit) throw tooLarge(limit);
+    parts.push(chunk);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,120 @@
+// Finding 1 (early-closed connections leak) and the idle timeouts: real sockets against the real
+// receiver that drop the connection at every stage of an upload, whole-object and part URLs alike.
+// Afterwards the process's open file count is back within 8 of where it was and no temporary file,
+// part or metadata remains; a silent body and silent headers are cut at their timeouts.
+import { expect } from 'chai';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import type { MultipartUploadGrant, UploadGrant } from '../../src/types.js';
+import { listLocal } from '../support/local-files.js';
+import { eventually, inBatches, openFds, rawRequest, target } from './helpers.js';
+
+const SECRET = 'abuse-early-close-secret-0123456789abcdef';
+
+describe('abuse: early-closed and silent uploads (finding 1, 9)', function () {
+  this.timeout(120_000);
+  let root: string;
+  let receiver: LocalReceiver;
+
+  before(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-abuse-close-'));
+    // A tiny idle timeout: the silent-body test waits for the answer, never for a clock.
+    receiver = await listenLocal({ root, secret: SECRET, bodyIdleTimeoutMs: 150, headersTimeoutMs: 150 });
+  });
+  after(async () => {
+    await receiver.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  const put = (grant: { url: string }, headers: string) =>
+    `PUT ${target(grant.url)} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/octet-stream${headers}`;
+
+  it('1000 uploads dropped early (no length, partial body, complete then drop; whole and part URLs) leak no fd and leave no file', async () => {
+    const size = 64 * 1024;
+    const single = (await receiver.presigner.createUploadGrant({ key: 'abuse/single.bin', contentType: 'application/octet-stream', size })) as UploadGrant;
+    const overwrite = (await receiver.presigner.createUploadGrant({ key: 'abuse/overwrite.bin', contentType: 'application/octet-stream', size, overwrite: true })) as UploadGrant;
+    const multipart = (await receiver.presigner.createMultipartUploadGrant({
+      key: 'abuse/multi.bin',
+      contentType: 'application/octet-stream',
+      size: 2 * size,
+      partSize: size,
+    })) as MultipartUploadGrant;
+    const part = multipart.parts[0]!;
+    const full = Buffer.alloc(size, 7);
+    const half = full.subarray(0, size / 2);
+
+    // Warm up (lazy modules, the temp directory), then take the baseline.
+    await rawRequest(single.url, `${put(single, `\r\nContent-Length: ${size}`)}\r\nConnection: close`, half, true);
+    await eventually(() => listLocal(root, 'local'), (left) => left.length === 0);
+    const before = await openFds();
+
+    const mixes: Array<() => Promise<unknown>> = [
+      // No length header: the body is read as a broken second request.
+      () => rawRequest(single.url, put(single, ''), full, true),
+      // Headers and half the body, then the connection drops.
+      () => rawRequest(single.url, put(single, `\r\nContent-Length: ${size}`), half, true),
+      // The whole request, dropped before the answer (an overwrite grant: each may land whole).
+      () => rawRequest(overwrite.url, put(overwrite, `\r\nContent-Length: ${size}`), full, true),
+      // The same three on a part URL.
+      () => rawRequest(part.url, put(part, ''), full, true),
+      () => rawRequest(part.url, put(part, `\r\nContent-Length: ${size}`), half, true),
+    ];
+    let sent = 0;
+    await inBatches(1000, 25, async (i) => {
+      await mixes[i % mixes.length]!();
+      sent += 1;
+    });
+    // A part sent whole then dropped, 1 in 5 of the part requests.
+    await inBatches(50, 25, () => rawRequest(part.url, put(part, `\r\nContent-Length: ${size}`), full, true));
+    expect(sent).to.equal(1000);
+
+    const after = await eventually(openFds, (n) => n <= before, 100);
+    if (process.env['UPGRANT_ABUSE_FIGURES']) console.log(`      open fds: ${before} before, ${after} after 1050 dropped uploads`);
+    expect(after, `open fds ${before} before, ${after} after`).to.be.at.most(before + 8);
+
+    // The only things allowed on disk: the overwrite grant's object, whole, and the open upload's
+    // directory with whole parts; abort removes that, and the object verifies.
+    const left = await eventually(() => listLocal(root, 'local'), (l) => l.every((k) => k === 'abuse/overwrite.bin' || k === '!tmp:manifest.json' || k === '!tmp:part-1'));
+    expect(left.filter((k) => k !== 'abuse/overwrite.bin' && k !== '!tmp:manifest.json' && k !== '!tmp:part-1'), 'stray files').to.deep.equal([]);
+    await receiver.presigner.abortMultipartUpload(multipart.token);
+    if (left.includes('abuse/overwrite.bin')) {
+      expect((await receiver.presigner.verifyUpload(overwrite.token)).size).to.equal(size);
+      await rm(path.join(root, 'local', 'abuse'), { recursive: true });
+      await rm(path.join(root, '.upgrant-meta'), { recursive: true, force: true });
+    }
+    expect(await listLocal(root, 'local'), 'no file under the root').to.deep.equal([]);
+    expect(await readdir(path.join(root, '.upgrant-tmp'))).to.deep.equal([]);
+  });
+
+  it('cuts a body that goes silent at the idle timeout (408), leaving nothing', async () => {
+    const grant = await receiver.presigner.createUploadGrant({ key: 'abuse/slow.bin', contentType: 'application/octet-stream', size: 1000 });
+    // 10 of 1000 bytes, then nothing: the receiver answers and closes; this waits for that close.
+    const answer = await rawRequest(grant.url, put(grant, '\r\nContent-Length: 1000'), Buffer.alloc(10));
+    expect(answer.status).to.equal(408);
+    expect(answer.text).to.include('"timeout"');
+    expect(await eventually(() => listLocal(root, 'local'), (l) => l.length === 0)).to.deep.equal([]);
+  });
+
+  it('cuts a part upload that goes silent the same way', async () => {
+    const grant = await receiver.presigner.createMultipartUploadGrant({ key: 'abuse/slow-part.bin', contentType: 'application/octet-stream', size: 2000, partSize: 1000 });
+    const answer = await rawRequest(grant.parts[0]!.url, put(grant.parts[0]!, '\r\nContent-Length: 1000'), Buffer.alloc(10));
+    expect(answer.status).to.equal(408);
+    await receiver.presigner.abortMultipartUpload(grant.token);
+    expect(await eventually(() => listLocal(root, 'local'), (l) => l.length === 0)).to.deep.equal([]);
+  });
+
+  it('closes a connection whose headers never finish (headers timeout, 408)', async () => {
+    const { port } = new URL(receiver.baseUrl);
+    const text = await new Promise<string>((resolve) => {
+      let data = '';
+      const socket = connect(Number(port), '127.0.0.1', () => socket.write('PUT /local/x HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: 1'));
+      socket.on('data', (d) => (data += d.toString()));
+      socket.on('close', () => resolve(data));
+      socket.on('error', () => undefined);
+    });
+    expect(text).to.match(/^HTTP\/1\.1 408/);
+  });
+});

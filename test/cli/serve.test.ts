@@ -1,0 +1,122 @@
+// `upgrant serve` in-process over real HTTP: the port really bound, listen failures in one line,
+// and UPGRANT_PUBLIC_URL read either way (with or without /storage): grant, then PUT answers 201.
+import { expect } from 'chai';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../support/ports.js';
+import { cli, expectOneLine, startServe } from './run.js';
+
+const SECRET = 'cli-serve-test-secret-0123456789abcdef';
+
+async function grantAndPut(base: string): Promise<{ url: string; status: number; key: string }> {
+  const answer = await fetch(`${base}/api/grants`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ filename: 'hello.txt', contentType: 'text/plain', size: 5 }),
+  });
+  expect(answer.status).to.equal(201);
+  const grant = (await answer.json()) as { url: string; key: string };
+  const put = await fetch(grant.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+  return { url: grant.url, status: put.status, key: grant.key };
+}
+
+function occupy(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+describe('upgrant serve', () => {
+  let root: string;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-cli-serve-'));
+    env = { UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root };
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  it('--port 0 prints the port it got and grants for that port', async () => {
+    const serve = await startServe(['--port', '0'], env);
+    try {
+      const port = new URL(serve.url).port;
+      expect(port).to.not.equal('0');
+      expect(serve.stdout[0]).to.equal(`upgrant demo on http://127.0.0.1:${port} (provider local, bucket local)`);
+      expect(serve.stdout[1]).to.equal(`local receiver at http://127.0.0.1:${port}/storage, files under ${root}`);
+      const { url, status, key } = await grantAndPut(serve.url);
+      expect(new URL(url).port).to.equal(port);
+      expect(status).to.equal(201);
+      expect(await readFile(path.join(root, 'local', ...key.split('/')), 'utf8')).to.equal('hello');
+    } finally {
+      expect(await serve.stop()).to.equal(0);
+    }
+  });
+
+  for (const [reading, suffix] of [
+    ["the server's own address (no path)", ''],
+    ['the address with /storage', '/storage'],
+    ['another path', '/files/'],
+  ] as const) {
+    it(`UPGRANT_PUBLIC_URL as ${reading}: the receiver answers where the URL says`, async () => {
+      const port = await freePort();
+      const publicUrl = `http://127.0.0.1:${port}${suffix}`;
+      const serve = await startServe(['--port', String(port)], { ...env, UPGRANT_PUBLIC_URL: publicUrl });
+      try {
+        expect(serve.stdout[1]).to.equal(`local receiver at ${publicUrl}, files under ${root}`);
+        const { url, status } = await grantAndPut(serve.url);
+        expect(url.startsWith(`${publicUrl.replace(/\/$/, '')}/local/uploads/`), url).to.equal(true);
+        expect(status).to.equal(201);
+        // The demo's own routes still answer beside the receiver.
+        expect((await fetch(`${serve.url}/healthz`)).status).to.equal(200);
+        expect((await fetch(`${serve.url}/`)).status).to.equal(200);
+      } finally {
+        await serve.stop();
+      }
+    });
+  }
+
+  it('refuses, naming UPGRANT_PUBLIC_URL, a path where the demo serves its own routes', async () => {
+    const port = await freePort();
+    expectOneLine(await cli(['serve', '--port', String(port)], { ...env, UPGRANT_PUBLIC_URL: `http://127.0.0.1:${port}/api` }), expect, /^upgrant serve: UPGRANT_PUBLIC_URL: its path puts the receiver at \/api\/, where the demo serves \/api\//);
+    const apiBucket = await cli(['serve', '--port', String(port)], { ...env, UPGRANT_BUCKET: 'assets', UPGRANT_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    expectOneLine(apiBucket, expect, /^upgrant serve: UPGRANT_PUBLIC_URL: .*\/assets\//);
+  });
+
+  it('says in one line that the port is in use, naming --port or PORT', async () => {
+    const port = await freePort();
+    const blocker = await occupy(port);
+    try {
+      const byFlag = await cli(['serve', '--port', String(port)], env);
+      expectOneLine(byFlag, expect, new RegExp(`^upgrant serve: port ${port} is in use on 127.0.0.1 \\(--port\\)`));
+      expect(byFlag.code).to.equal(1);
+      expectOneLine(await cli(['serve'], { ...env, PORT: String(port) }), expect, new RegExp(`^upgrant serve: port ${port} is in use on 127.0.0.1 \\(--port / PORT\\)`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says in one line that --host is not an address of this machine', async () => {
+    // 192.0.2.1 is TEST-NET-1: never assigned to a machine; binding fails locally, nothing is sent.
+    expectOneLine(await cli(['serve', '--port', '0', '--host', '192.0.2.1'], env), expect, /^upgrant serve: --host: 192.0.2.1 is not an address of this machine$/);
+  });
+
+  it('warns about a generated secret once it serves, and not before a configuration error', async () => {
+    const serve = await startServe(['--port', '0'], { UPGRANT_LOCAL_ROOT: root });
+    try {
+      expect(serve.stderr).to.have.length(1);
+      expect(serve.stderr[0]).to.match(/^warning: UPGRANT_SECRET is not set/);
+    } finally {
+      await serve.stop();
+    }
+    const port = await freePort();
+    const blocker = await occupy(port);
+    try {
+      expectOneLine(await cli(['serve', '--port', String(port)], { UPGRANT_LOCAL_ROOT: root }), expect, /is in use/);
+    } finally {
+      blocker.close();
+    }
+  });
+});

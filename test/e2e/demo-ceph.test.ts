@@ -1,0 +1,108 @@
+// End to end in headless Chromium on the S3 driver against Ceph RGW (the run's shared cluster),
+// configured as a deployment would be (UPGRANT_S3_COMPAT=ceph through presignerFromEnv): CORS set
+// with `upgrant cors` for the demo's origins, a multi-megabyte upload through the page read back
+// byte for byte from Ceph, a file over the demo's limit refused by Ceph itself (the grant is a POST
+// policy with a content-length-range), and an origin without a CORS rule refused by the browser.
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
+import { presignerFromEnv } from '../../src/config.js';
+import type { Presigner } from '../../src/types.js';
+import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
+import { cephEnv, listKeys, readObject, s3Client } from '../s3/helpers.js';
+import { ensureBuiltClient } from './build.js';
+import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+
+const MiB = 1024 * 1024;
+const BUCKET = `upgrant-e2e-${randomBytes(4).toString('hex')}`;
+
+describe('e2e: demo page in headless Chromium, s3 driver on Ceph RGW (UPGRANT_S3_COMPAT=ceph)', function () {
+  this.timeout(120_000);
+  let browser: Browser | undefined;
+  let ceph: Ceph | undefined;
+  let client: S3Client;
+  let presigner: Presigner;
+  let demo: DemoServer;
+  let limited: DemoServer;
+  let noCors: DemoServer;
+
+  before(async function () {
+    ceph = await useCeph('the Ceph browser tests');
+    if (!ceph) return this.skip();
+    browser = await launchBrowser('the Ceph browser tests');
+    if (!browser) return this.skip();
+    await ensureBuiltClient();
+    client = s3Client(ceph.endpoint, CEPH_CREDENTIALS);
+    await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const env = cephEnv(ceph.endpoint, BUCKET, randomBytes(32).toString('hex'));
+    presigner = await presignerFromEnv(env);
+    demo = await startDemoServer({ presigner });
+    limited = await startDemoServer({ presigner, maxUploadSize: MiB });
+    noCors = await startDemoServer({ presigner });
+    // The CLI, as an operator runs it, with the deployment's environment.
+    const cli = path.resolve('src/cli/main.ts');
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx/esm', cli, 'cors', '--origin', demo.url, '--origin', limited.url], {
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+    expect(JSON.parse(stdout)).to.deep.include({ provider: 's3', bucket: BUCKET });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+    await limited?.close();
+    await noCors?.close();
+    await presigner?.close();
+    client?.destroy();
+  });
+
+  it('uploads a multi-megabyte file cross-origin to Ceph, verified, stored byte for byte; the chips say what Ceph enforces', async () => {
+    const page = await browser!.newPage();
+    await page.goto(demo.url);
+    await page.locator('#provider', { hasText: 's3' }).waitFor();
+    const buffer = randomBytes(5 * MiB + 321);
+    const before = await listKeys(client, BUCKET);
+    const [outcome] = await uploadThroughPage(page, [{ name: 'report.pdf', mimeType: 'application/pdf', buffer }]);
+    await screenshot(page, 'e2e-ceph-verified');
+    expect(outcome!.state, outcome!.error).to.equal('verified');
+    expect(outcome!.result).to.include(`verified: ${buffer.length} bytes, application/pdf`);
+    expect(outcome!.progress).to.equal(1);
+    const added = (await listKeys(client, BUCKET)).filter((key) => !before.includes(key));
+    expect(added).to.have.length(1);
+    expect(added[0]).to.match(/^uploads\/[0-9a-f]{32}\/report\.pdf$/);
+    expect(Buffer.from((await readObject(client, BUCKET, added[0]!))!).equals(buffer), 'read back byte for byte').to.equal(true);
+    // Ceph ignores x-amz-checksum-sha256: the ceph profile says verify; single use is Ceph's own If-None-Match.
+    const chips = await page.locator('#list li').first().locator('.chip').allTextContents();
+    expect(chips).to.include.members(['checksum: verify', 'size: storage', 'single use: storage']);
+    expect(outcome!.result).to.include(createHash('sha256').update(buffer).digest('base64'));
+  });
+
+  it('a file over the limit: the grant is a POST policy with a size range, Ceph refuses the form, the page shows it and nothing is stored', async () => {
+    const page = await browser!.newPage();
+    await page.goto(limited.url);
+    await page.locator('#limit', { hasText: '1.0 MiB' }).waitFor();
+    const before = await listKeys(client, BUCKET);
+    const [outcome] = await uploadThroughPage(page, [{ name: 'too-big.bin', mimeType: 'application/octet-stream', buffer: randomBytes(3 * MiB) }]);
+    await screenshot(page, 'e2e-ceph-too-large');
+    expect(outcome!.state).to.equal('failed');
+    expect(outcome!.code, outcome!.error).to.equal('too-large');
+    expect(await listKeys(client, BUCKET)).to.deep.equal(before);
+  });
+
+  it('an origin without a CORS rule: the browser refuses to let the page read the answer (code network), nothing verified', async () => {
+    const page = await browser!.newPage();
+    await page.goto(noCors.url);
+    const before = await listKeys(client, BUCKET);
+    const [outcome] = await uploadThroughPage(page, [{ name: 'blocked.bin', mimeType: 'application/octet-stream', buffer: randomBytes(1000) }]);
+    await screenshot(page, 'e2e-ceph-no-cors');
+    expect(outcome!.state).to.equal('failed');
+    expect(outcome!.code).to.equal('network');
+    // The preflight is refused, so the PUT itself is never sent.
+    expect(await listKeys(client, BUCKET)).to.deep.equal(before);
+  });
+});

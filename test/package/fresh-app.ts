@@ -1,0 +1,64 @@
+// The package as a new user gets it: `npm pack` of this checkout, installed into an empty app in
+// the system temp dir (outside the checkout, so nothing resolves from our own node_modules) with
+// only the packages a test names. npm install --prefer-offline takes tarballs from npm's cache
+// where npm ci left them and fetches the rest (package metadata, typescript@7) from the registry.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
+const NPM_FLAGS = ['--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--no-update-notifier'];
+const made: string[] = [];
+let tarball: Promise<string> | undefined;
+
+/** The version of a package installed in this checkout, so a fresh app gets the cached one. */
+export function installedVersion(name: string): string {
+  const require = createRequire(path.join(ROOT, 'package.json'));
+  return `${name}@${(require(`${name}/package.json`) as { version: string }).version}`;
+}
+
+/** npm pack of the built checkout (dist/ as `npm test` built it), once per test process. */
+export function packedTarball(): Promise<string> {
+  tarball ??= (async () => {
+    const dir = await tempDir('upgrant-pack-');
+    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...NPM_FLAGS], { cwd: ROOT });
+    const [file] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
+    return path.join(dir, file!);
+  })();
+  return tarball;
+}
+
+/** An empty app with the tarball and `packages` installed; `type` is its package.json type. */
+export async function freshApp(packages: readonly string[], type: 'module' | 'commonjs' = 'module'): Promise<string> {
+  const app = await tempDir('upgrant-app-');
+  await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type }));
+  await run('npm', ['install', '--prefer-offline', ...NPM_FLAGS, await packedTarball(), ...packages], { cwd: app, timeout: 180_000 });
+  return app;
+}
+
+/** Install `packages` into a throwaway prefix (as .ci/run does for node@22); returns its bin dir. */
+export async function toolPrefix(packages: readonly string[]): Promise<string> {
+  const dir = await tempDir('upgrant-tools-');
+  await writeFile(path.join(dir, 'package.json'), '{"private":true}');
+  // Install scripts run here: bun's links its binary from the platform package it ships in.
+  const flags = NPM_FLAGS.filter((flag) => flag !== '--ignore-scripts');
+  await run('npm', ['install', '--prefer-offline', ...flags, ...packages], { cwd: dir, timeout: 240_000 });
+  return path.join(dir, 'node_modules', '.bin');
+}
+
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Remove every directory made in this process (an after() hook of each suite calls it). */
+export async function removeTempDirs(): Promise<void> {
+  tarball = undefined;
+  await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}

@@ -1,0 +1,166 @@
+// The packed tarball in a fresh app with NO cloud SDK: it installs without building, its source
+// maps resolve, require() and import work on this Node (.ci/run runs this on 20 and 22), and its
+// types compile with strict and without skipLibCheck for ESM, CommonJS and bundler consumers, on
+// the project's TypeScript (5.9) and on the current major (7, installed into a temp prefix).
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freshApp, installedVersion, removeTempDirs, ROOT, toolPrefix } from './fresh-app.js';
+
+const run = promisify(execFile);
+const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
+const TSC_5 = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+const TYPESCRIPT_7 = 'typescript@7.0.2';
+
+const ESM_APP = `
+import { createPresigner, presignerFromEnv, ConfigError, type PresignerConfig, type UploadGrant } from 'upgrant';
+import { listenLocal, type LocalReceiver } from 'upgrant/local';
+import { uploadWithGrant } from 'upgrant/client';
+const s3: PresignerConfig = { provider: 's3', bucket: 'b-1', secret: 'x'.repeat(32) };
+export async function main(): Promise<UploadGrant> {
+  const p = await createPresigner({ provider: 'local', root: '/tmp/u', baseUrl: 'http://127.0.0.1:1/storage', secret: 'x'.repeat(32) });
+  const receiver: Promise<LocalReceiver> = listenLocal({ root: '/tmp/u', secret: 'x'.repeat(32) });
+  void [presignerFromEnv, ConfigError, uploadWithGrant, s3, receiver];
+  return p.createUploadGrant({ key: 'a', contentType: 'a/b', size: 1 });
+}
+`;
+const BROWSER_APP = `
+import type { UploadGrant } from 'upgrant';
+import { uploadWithGrant, sha256Base64 } from 'upgrant/client';
+export async function send(grant: UploadGrant, file: File): Promise<void> {
+  await uploadWithGrant(grant, file, { onProgress: () => undefined });
+  void (await sha256Base64(file));
+}
+`;
+const STRICT = { strict: true, skipLibCheck: false, noEmit: true, target: 'es2022' };
+interface Consumer {
+  file: string;
+  source: string;
+  options: object;
+}
+const CONFIGS: Record<string, Consumer> = {
+  'ESM (nodenext)': { file: 'esm.ts', source: ESM_APP, options: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], types: ['node'] } },
+  'CommonJS (.cts, nodenext)': { file: 'cjs.cts', source: ESM_APP, options: { module: 'nodenext', moduleResolution: 'nodenext', lib: ['es2023'], types: ['node'] } },
+  'bundler resolution': { file: 'bundler.ts', source: ESM_APP, options: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2023'], types: ['node'] } },
+  'browser (bundler, lib dom, no @types/node)': { file: 'browser.ts', source: BROWSER_APP, options: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2023', 'dom', 'dom.iterable'], types: [] } },
+};
+
+/** tsc's output for `consumer` compiled in `app`: empty when it compiles. */
+async function tsc(tscPath: string, app: string, { file, source, options }: Consumer): Promise<string> {
+  const project = path.join(app, `tsconfig.${file}.json`);
+  await writeFile(path.join(app, file), source);
+  await writeFile(project, JSON.stringify({ compilerOptions: { ...STRICT, ...options }, files: [file] }));
+  return run(process.execPath, [tscPath, '-p', project], { cwd: app }).then(
+    () => '',
+    (error: { stdout?: string }) => error.stdout ?? String(error),
+  );
+}
+
+describe('the packed tarball in a fresh app without any cloud SDK', function () {
+  this.timeout(300_000);
+  let app = '';
+  const pkg = (): string => path.join(app, 'node_modules/upgrant');
+
+  before(async () => {
+    app = await freshApp([installedVersion('@types/node')]);
+  });
+  after(removeTempDirs);
+
+  it('installs no SDK, runs no build (no prepare or install script), and ships a LICENSE', async () => {
+    expect(existsSync(path.join(app, 'node_modules/@aws-sdk')) || existsSync(path.join(app, 'node_modules/@azure')) || existsSync(path.join(app, 'node_modules/@google-cloud'))).to.equal(false);
+    const manifest = JSON.parse(await readFile(path.join(pkg(), 'package.json'), 'utf8')) as { scripts: Record<string, string>; license: string };
+    expect(Object.keys(manifest.scripts)).to.not.include.members(['prepare', 'preinstall', 'install', 'postinstall']);
+    expect(manifest.license).to.equal('MIT');
+    expect(await readFile(path.join(pkg(), 'LICENSE'), 'utf8')).to.match(/^MIT License/).and.include('upgrant contributors');
+  });
+
+  it('every source map (code and declarations) points at files in the package', async () => {
+    const maps: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.name.endsWith('.map')) maps.push(full);
+      }
+    };
+    await walk(path.join(pkg(), 'dist'));
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources, sourceRoot = '' } = JSON.parse(await readFile(map, 'utf8')) as { sources: string[]; sourceRoot?: string };
+      for (const source of sources) {
+        const file = path.resolve(path.dirname(map), sourceRoot, source);
+        if (!file.startsWith(pkg()) || !existsSync(file)) missing.push(`${path.relative(pkg(), map)} -> ${source}`);
+      }
+    }
+    expect(maps.length).to.be.greaterThan(100);
+    expect(missing).to.deep.equal([]);
+  });
+
+  const USE = `
+    const p = await createPresigner({ provider: 'local', root: '/tmp/upgrant-fresh', baseUrl: 'http://127.0.0.1:1/storage', secret: 'x'.repeat(32) });
+    const grant = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1 });
+    const s3 = await createPresigner({ provider: 's3', bucket: 'b-1', secret: 'x'.repeat(32) }).catch((e) => e);
+    console.log(JSON.stringify({ url: grant.url, local: typeof listenLocal, client: typeof uploadWithGrant, s3: s3 instanceof ConfigError && s3.message }));`;
+
+  for (const [kind, file, source] of [
+    ['require() from a .cjs file', 'app.cjs', `const { createPresigner, ConfigError } = require('upgrant'); const { listenLocal } = require('upgrant/local'); const { uploadWithGrant } = require('upgrant/client');\n(async () => {${USE}})();`],
+    ['import from a .mjs file', 'app.mjs', `import { createPresigner, ConfigError } from 'upgrant'; import { listenLocal } from 'upgrant/local'; import { uploadWithGrant } from 'upgrant/client';\n${USE}`],
+  ] as const) {
+    it(`${kind} works on Node ${process.versions.node}, and an S3 presigner names only @aws-sdk/client-s3 as missing`, async () => {
+      await writeFile(path.join(app, file), source);
+      const { stdout, stderr } = await run(process.execPath, [file], { cwd: app });
+      expect(stderr).to.equal('');
+      const out = JSON.parse(stdout) as { url: string; local: string; client: string; s3: string | false };
+      expect(out.url).to.match(/^http:\/\/127\.0\.0\.1:1\/storage\/local\/a\.png\?/);
+      expect([out.local, out.client]).to.deep.equal(['function', 'function']);
+      expect(out.s3).to.be.a('string').and.include('@aws-sdk/client-s3').and.not.match(/presign|@azure|@google/);
+    });
+  }
+
+  for (const name of Object.keys(CONFIGS)) {
+    it(`compiles on TypeScript 5.9, strict, no skipLibCheck: ${name}`, async function () {
+      if (process.env.UPGRANT_SKIP_RUNTIMES === '1') this.skip(); // does not depend on Node: the first pass of .ci/run ran it
+      expect(await tsc(TSC_5, app, CONFIGS[name]!)).to.equal('');
+    });
+  }
+
+  describe(`on ${TYPESCRIPT_7}`, () => {
+    let tsc7 = '';
+    before(async function () {
+      if (process.env.UPGRANT_SKIP_RUNTIMES === '1') {
+        console.log(`    (${TYPESCRIPT_7} skipped: UPGRANT_SKIP_RUNTIMES=1, it ran in the first pass of .ci/run)`);
+        this.skip();
+      }
+      try {
+        tsc7 = path.join(await toolPrefix([TYPESCRIPT_7]), '..', 'typescript', 'bin', 'tsc');
+      } catch (error) {
+        if (REQUIRED) throw error;
+        console.log(`    (${TYPESCRIPT_7} skipped: could not install it: ${(error as Error).message.split('\n')[0]})`);
+        this.skip();
+      }
+    });
+
+    for (const name of Object.keys(CONFIGS)) {
+      it(`compiles, strict, no skipLibCheck: ${name}`, async () => {
+        expect(await tsc(tsc7, app, CONFIGS[name]!)).to.equal('');
+      });
+    }
+
+    it("compiles with TypeScript 7's default `types` (none listed): upgrant/local brings its Node types itself", async () => {
+      const options = { ...CONFIGS['ESM (nodenext)']!.options, types: undefined };
+      expect(await tsc(tsc7, app, { file: 'default-types.ts', source: ESM_APP, options })).to.equal('');
+    });
+
+    for (const [entry, own] of [['s3', /@aws-sdk\/client-s3/], ['gcs', /@google-cloud\/storage/], ['azure', /@azure\/(storage-blob|core-auth)/]] as const) {
+      it(`upgrant/${entry} references only its own SDK (without it installed, every error names that SDK)`, async () => {
+        const consumer = { file: `only-${entry}.ts`, source: `export * from 'upgrant/${entry}';\n`, options: CONFIGS['ESM (nodenext)']!.options };
+        const errors = (await tsc(tsc7, app, consumer)).split('\n').filter((line) => line.includes('error TS'));
+        expect(errors.length, 'the SDK is missing, so there are errors').to.be.greaterThan(0);
+        expect(errors.filter((line) => !own.test(line))).to.deep.equal([]);
+      });
+    }
+  });
+});

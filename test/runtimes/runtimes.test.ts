@@ -1,0 +1,147 @@
+// Grants made on Bun, Deno and in a Cloudflare Worker (bundled by wrangler, run in workerd through
+// Miniflare on 127.0.0.1, never deployed) are byte-identical to Node's, with a fixed clock, from the
+// packed tarball. The runtimes and bundlers are registry packages installed into a temp prefix
+// (as .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
+// for its second (Node 22) pass. Outside CI an install that fails is a skip that says why.
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freshApp, installedVersion, removeTempDirs, ROOT, tempDir, toolPrefix } from '../package/fresh-app.js';
+import { runtimeApp, WORKER_COMPAT_DATE } from './runtime-app.js';
+
+const run = promisify(execFile);
+const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
+// wrangler 4.86 is the newest that runs on Node 20 with Miniflare 4's stable API (later ones need
+// Node 22.12 and bring a Miniflare 5 beta).
+const TOOLS = ['wrangler@4.86.0', 'bun@1.4.5', 'deno@2.9.6', 'webpack@5.112.2'];
+const ALL = ['s3', 'gcsHmac', 'gcsRsa', 'local', 'azure'];
+// Azure is left out of the Worker: @azure/storage-blob pulls @azure/core-xml, whose browser build
+// (the one wrangler's `browser` condition selects) needs DOMParser, which workerd does not have
+// (docs/runtimes.md). Its grants are still compared on Bun and Deno.
+const IN_WORKER = ['s3', 'gcsHmac', 'gcsRsa', 'local'];
+const GUARD = path.join(ROOT, 'test/runtimes/loopback-only.mjs');
+const RUN_WORKER = path.join(ROOT, 'test/runtimes/run-worker.mjs');
+
+/** The environment for third-party tools: no Cloudflare account, no telemetry, no update checks. */
+function quietEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('CLOUDFLARE_')));
+  return {
+    ...env,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_SEND_ERROR_REPORTS: 'false',
+    WRANGLER_HIDE_BANNER: 'true',
+    DO_NOT_TRACK: '1',
+    DENO_NO_UPDATE_CHECK: '1',
+    DENO_NO_PROMPT: '1',
+    NO_UPDATE_NOTIFIER: '1',
+    NODE_OPTIONS: `--import=${GUARD}`,
+    ...extra,
+  };
+}
+
+async function output(file: string, args: readonly string[], cwd: string, env = quietEnv()): Promise<string> {
+  const { stdout } = await run(file, args, { cwd, env, maxBuffer: 16 << 20, timeout: 120_000 });
+  return stdout;
+}
+
+describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (from the tarball)', function () {
+  this.timeout(300_000);
+  let bin = '';
+  let config = '';
+  const apps: string[] = [];
+
+  before(async function () {
+    if (process.env.UPGRANT_SKIP_RUNTIMES === '1') {
+      console.log('    (runtime tests skipped: UPGRANT_SKIP_RUNTIMES=1, they ran in the first pass of .ci/run)');
+      this.skip();
+    }
+    try {
+      bin = await toolPrefix(TOOLS);
+    } catch (error) {
+      if (REQUIRED) throw error;
+      console.log(`    (runtime tests skipped: could not install ${TOOLS.join(', ')}: ${(error as Error).message.split('\n')[0]})`);
+      this.skip();
+    }
+    config = await tempDir('upgrant-wrangler-config-');
+  });
+
+  after(async () => {
+    await Promise.all(apps.map((app) => rm(app, { recursive: true, force: true })));
+    await removeTempDirs();
+  });
+
+  async function app(providers: readonly string[]): Promise<{ dir: string; node: string }> {
+    const dir = await runtimeApp(providers);
+    apps.push(dir);
+    const node = await output(process.execPath, ['main.js'], dir);
+    expect(Object.keys(JSON.parse(node) as object)).to.deep.equal(providers);
+    return { dir, node };
+  }
+
+  async function wranglerBundle(dir: string): Promise<string> {
+    await output(path.join(bin, 'wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], dir, quietEnv({ XDG_CONFIG_HOME: config }));
+    return path.join(dir, 'out', 'worker.js');
+  }
+
+  it('Bun and Deno make the same S3, Azure, GCS (HMAC, RSA) and local grants as Node', async () => {
+    const { dir, node } = await app(ALL);
+    expect(await output(path.join(bin, 'bun'), ['main.js'], dir), 'bun').to.equal(node);
+    expect(await output(path.join(bin, 'deno'), ['run', '--no-remote', '--allow-read', '--allow-env', '--allow-sys', 'main.js'], dir), 'deno').to.equal(node);
+  });
+
+  it('a Worker bundled by wrangler (nodejs_compat) makes the same S3, GCS (HMAC, RSA) and local grants in workerd', async () => {
+    const { dir, node } = await app(IN_WORKER);
+    const bundle = await wranglerBundle(dir);
+    const miniflare = path.join(bin, '..', 'miniflare');
+    expect(await output(process.execPath, [RUN_WORKER, miniflare, bundle, WORKER_COMPAT_DATE], dir)).to.equal(node);
+  });
+
+  describe('an app that installed only @aws-sdk/client-s3', () => {
+    let s3App = '';
+    let node = '';
+    const grantModule = [
+      "import { createPresigner, loadConfig } from 'upgrant';",
+      "import 'upgrant/s3';",
+      "const clock = () => new Date('2026-03-04T05:06:07Z');",
+      // The configuration from variables, as a Worker's env gives them (docs/runtimes.md).
+      "const env = { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'uploads', UPGRANT_SECRET: 's'.repeat(32), AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' };",
+      'export async function s3Grant() {',
+      '  const p = await createPresigner({ ...loadConfig(env), clock });',
+      "  const { token, ...grant } = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1, expiresIn: 60 });",
+      "  return JSON.stringify(grant) + '\\n';",
+      '}',
+    ].join('\n');
+
+    before(async () => {
+      s3App = await freshApp([installedVersion('@aws-sdk/client-s3')]);
+      await writeFile(path.join(s3App, 's3-grant.js'), grantModule);
+      await writeFile(path.join(s3App, 'main.js'), "import { s3Grant } from './s3-grant.js';\nprocess.stdout.write(await s3Grant());\n");
+      await writeFile(path.join(s3App, 'worker.js'), "import { s3Grant } from './s3-grant.js';\nexport default { async fetch() { return new Response(await s3Grant()); } };\n");
+      await writeFile(path.join(s3App, 'wrangler.json'), JSON.stringify({ name: 's3-only', main: 'worker.js', compatibility_date: WORKER_COMPAT_DATE, compatibility_flags: ['nodejs_compat'] }));
+      node = await output(process.execPath, ['main.js'], s3App);
+    });
+
+    it('has no Azure or Google SDK (the premise)', async () => {
+      const { stdout } = await run('ls', ['node_modules', 'node_modules/@aws-sdk'], { cwd: s3App });
+      expect(stdout).to.include('client-s3').and.not.match(/@azure|@google-cloud/);
+    });
+
+    it('wrangler bundles it without aliases, and the Worker signs as Node does', async () => {
+      const bundle = await wranglerBundle(s3App);
+      expect(await output(process.execPath, [RUN_WORKER, path.join(bin, '..', 'miniflare'), bundle, WORKER_COMPAT_DATE], s3App)).to.equal(node);
+    });
+
+    it('webpack bundles it without aliases, and the bundle signs as Node does', async () => {
+      const build = [
+        `const webpack = require(${JSON.stringify(path.join(bin, '..', 'webpack'))});`,
+        "webpack({ mode: 'production', optimization: { minimize: false }, target: 'node20', entry: './main.js', context: process.cwd(), output: { path: process.cwd() + '/webpack-out', filename: 'main.cjs' } }, (err, stats) => {",
+        '  if (err || stats.hasErrors()) { console.error(err ?? stats.toString({ all: false, errors: true })); process.exit(1); }',
+        '});',
+      ].join('\n');
+      await output(process.execPath, ['-e', build], s3App);
+      expect(await output(process.execPath, ['webpack-out/main.cjs'], s3App)).to.equal(node);
+    });
+  });
+});
