@@ -149,7 +149,17 @@ export class Staging {
     }
     const staged = await this.#head(grant.staging);
     if (!staged) throw new ObjectNotFoundError(this.#driver.bucket, grant.key);
-    const violations = [...this.#recordViolations(staged.record, grant), ...(await findViolations(this.#driver, grant.staging, staged, grant.constraints, this.#call, this.#contentCheckAllowed))];
+    let found: Violation[];
+    try {
+      found = await findViolations(this.#driver, grant.staging, staged, grant.constraints, this.#call, this.#contentCheckAllowed);
+    } catch (error) {
+      // The checks read the staged bytes (content, checksum): a concurrent verification may have
+      // promoted and removed them meanwhile. Then the key holds this grant's object.
+      const settled = await this.#settledElsewhere(grant);
+      if (settled) return settled;
+      throw error;
+    }
+    const violations = [...this.#recordViolations(staged.record, grant), ...found];
     if (violations.length > 0) {
       if (!dryRun) await this.reject(grant, violations);
       throw new UploadRejectedError(grant.key, violations);
@@ -164,6 +174,20 @@ export class Staging {
     }
     if (dryRun) return this.#verified(grant, staged);
     return this.#promote(grant);
+  }
+
+  /**
+   * After the staged object went away under a verification: this grant's object at its key (a
+   * concurrent verification promoted it), a rejection (one rejected it), or nothing there any more.
+   * Undefined while the staged object is still there (the failure was something else).
+   */
+  async #settledElsewhere(grant: StagedGrant): Promise<VerifiedObject | undefined> {
+    const current = await this.#head(grant.key);
+    if (current && this.#recordId(current.record) === grant.id) return this.#verified(grant, current);
+    const marker = await this.#readMarker(grant.staging);
+    if (marker) throw new UploadRejectedError(grant.key, marker);
+    if (!(await this.#head(grant.staging))) throw new ObjectNotFoundError(this.#driver.bucket, grant.key);
+    return undefined;
   }
 
   /** Record that the grant failed (so nothing its URL uploads is ever promoted), then delete its staged object. */

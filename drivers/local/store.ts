@@ -218,7 +218,9 @@ export class LocalStore {
       throw error;
     }
     try {
-      await this.commit(tmp, bucket, to, { ...meta, contentType: meta.contentType ?? '' }, createOnly);
+      // The stored metadata names its key: the copy's is written for `to`, not the staging key.
+      const { key: _from, ...copied } = meta as Partial<StoredMeta> & { key?: string };
+      await this.commit(tmp, bucket, to, { ...copied, contentType: copied.contentType ?? '' }, createOnly);
       return 'promoted';
     } catch (error) {
       // Another object, or this very file linked by a concurrent promotion: its metadata was
@@ -298,7 +300,7 @@ export class LocalStore {
       }
     }
     try {
-      await handle.writeFile(JSON.stringify({ key, ...meta }));
+      await handle.writeFile(JSON.stringify({ ...meta, key }));
       await handle.sync();
     } finally {
       await handle.close();

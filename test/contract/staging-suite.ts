@@ -71,14 +71,17 @@ export function runStagingContractTests(makeHarness: () => Promise<ContractHarne
 
     /** A grant whose upload the storage accepts at the staging key but which verification must refuse. */
     async function violatingUpload(key = newKey('bad')): Promise<{ grant: UploadGrant; taken: boolean }> {
-      const grant = await grantFor({ key, contentType: 'image/png' });
+      // Random bytes under image/png: the content check is off so that the violation is exactly
+      // the one made here (test/content covers content checks, staged and direct).
+      const png = { contentType: 'image/png', contentCheck: 'off' } as const;
+      const grant = await grantFor({ key, ...png });
       if (grant.enforcement.contentType !== 'storage') {
         const result = await h.upload(grant, bytes(64), { contentType: 'text/html' });
         if (result.status >= 200 && result.status < 300) return { grant, taken: false };
       }
       // The storage checks the type itself: break create-only instead (the key gets taken first).
-      const other = await grantFor({ key, contentType: 'image/png' });
-      const mine = await grantFor({ key, contentType: 'image/png' });
+      const other = await grantFor({ key, ...png });
+      const mine = await grantFor({ key, ...png });
       expect((await h.upload(other, bytes(64))).status).to.be.within(200, 299);
       expect((await h.upload(mine, bytes(64))).status).to.be.within(200, 299);
       await presigner.verifyUpload(other.token);

@@ -115,7 +115,8 @@ describe('configuration from the environment', () => {
 
     it('resolves a Presigner from the environment through inversify', async () => {
       const container = new Container();
-      container.load(presignerModule(loadConfig({ UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, UPGRANT_ALLOWED_TYPES: 'image/*' })));
+      // The direct path (no staging): the URL names the key itself.
+      container.load(presignerModule(loadConfig({ UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, UPGRANT_ALLOWED_TYPES: 'image/*', UPGRANT_STAGING: 'never' })));
       const presigner = await container.getAsync<Presigner>(PRESIGNER);
       expect(presigner.provider).to.equal('local');
       expect(await container.getAsync(PRESIGNER)).to.equal(presigner);
