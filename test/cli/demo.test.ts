@@ -87,8 +87,10 @@ describe('upgrant CLI and demo server (built package)', function () {
 
   it('answers 422 and deletes an object that breaks its grant', async () => {
     const grant = await post(`${base}/api/grants`, { filename: 'x.bin', contentType: 'application/octet-stream', size: 4 });
-    // Bypass the receiver: put wrong bytes on disk directly, as a broken writer would.
-    const file = path.join(root, 'local', ...String(grant.json['key']).split('/'));
+    // Bypass the receiver: put wrong bytes on disk directly, as a broken writer would, where the
+    // grant's URL points (its staging key: the content check stages every grant by default).
+    const target = grant.json['staged'] ? decodeURIComponent(new URL(String(grant.json['url'])).pathname.replace(/^.*?\/local\//, '')) : String(grant.json['key']);
+    const file = path.join(root, 'local', ...target.split('/'));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, 'too long');
     const answer = await post(`${base}/api/uploads/verify`, { token: grant.json['token'] });

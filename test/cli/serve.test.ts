@@ -67,7 +67,8 @@ describe('upgrant serve', () => {
       try {
         expect(serve.stdout[1]).to.equal(`local receiver at ${publicUrl}, files under ${root}`);
         const { url, status } = await grantAndPut(serve.url);
-        expect(url.startsWith(`${publicUrl.replace(/\/$/, '')}/local/uploads/`), url).to.equal(true);
+        // Under the bucket: the grant's key, or its staging key (every grant is staged by default).
+        expect(url.startsWith(`${publicUrl.replace(/\/$/, '')}/local/`), url).to.equal(true);
         expect(status).to.equal(201);
         // The demo's own routes still answer beside the receiver.
         expect((await fetch(`${serve.url}/healthz`)).status).to.equal(200);
