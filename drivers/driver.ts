@@ -153,6 +153,12 @@ export interface StagingDriver {
   put(key: string, body: Uint8Array, options: { readonly createOnly: boolean; readonly contentType: string }): Promise<'written' | 'exists'>;
   /** One page (at most `limit` keys, in key order) of the objects under `prefix`. */
   list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage>;
+  /**
+   * Refuse (InvalidRequestError('key')) a final key the storage could never hold, at grant time:
+   * a staged grant's URL names only its staging key, so the driver would otherwise see the key
+   * first at promotion (local: a segment over 255 bytes).
+   */
+  checkKey?(key: string): void;
   /** Abort the multipart uploads under `prefix` whose key `isStale` says can never be completed; returns how many. */
   abortStaleMultipart?(prefix: string, isStale: (key: string) => boolean): Promise<number>;
 }

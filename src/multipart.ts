@@ -120,6 +120,7 @@ export class MultipartGrants {
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
     const id = newGrantId(expiresAt);
     const staging = staged ? this.#staging.keyFor(id) : undefined;
+    if (staging) this.#staging.driver?.checkKey?.(key);
     const single: SealedGrant = {
       provider: this.#driver.name,
       bucket: this.#driver.bucket,

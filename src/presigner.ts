@@ -101,6 +101,7 @@ export class PortablePresigner implements Presigner {
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
     const id = newGrantId(expiresAt);
     const staging = staged ? this.#staging.keyFor(id) : undefined;
+    if (staging) this.#staging.driver?.checkKey?.(key);
     // The token is also the record the object carries, so the storage alone says whose it is.
     const context = validateContext(request.context);
     const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}), ...(context !== undefined ? { context } : {}) });

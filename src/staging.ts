@@ -206,7 +206,17 @@ export class Staging {
 
   async #promote(grant: StagedGrant): Promise<VerifiedObject> {
     const createOnly = grant.constraints.createOnly;
-    const outcome = await this.#call('promote', grant.key, () => this.#staging().promote(grant.staging, grant.key, { createOnly }));
+    let outcome: 'promoted' | 'exists' | 'missing';
+    try {
+      outcome = await this.#call('promote', grant.key, () => this.#staging().promote(grant.staging, grant.key, { createOnly }));
+    } catch (error) {
+      // The key can never hold this object (local: it is a directory of other keys, or one of its
+      // "directories" is an object): a rejection, so the staged upload is not retried for ever.
+      if (!(error instanceof InvalidRequestError && error.field === 'key')) throw error;
+      const blocked: Violation[] = [{ constraint: 'createOnly', expected: 'a key the storage can hold', actual: error.message }];
+      await this.reject(grant, blocked);
+      throw new UploadRejectedError(grant.key, blocked);
+    }
     if (outcome !== 'promoted') {
       // A concurrent verification may have won the copy: then the key holds this grant's object.
       const now = await this.#head(grant.key);

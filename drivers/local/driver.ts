@@ -149,6 +149,7 @@ export class LocalDriver implements Driver {
   /** Implements Driver.staging: promotion is a hard link of the same file (no copy), create-only by link(2). */
   readonly staging: StagingDriver = {
     createOnlyPromotion: true,
+    checkKey: (key) => checkSegments(key),
     promote: (from, to, options) => this.#store.promote(this.bucket, from, to, options.createOnly),
     put: (key, body, options) => this.#store.put(this.bucket, key, body, { contentType: options.contentType }, options.createOnly),
     list: (prefix, options): Promise<ListedPage> => this.#store.list(this.bucket, prefix, options.cursor, options.limit),

@@ -33,7 +33,7 @@ describe('abuse: tokens and keys that point outside the bucket (finding 2)', fun
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-abuse-root-'));
     outside = await mkdtemp(path.join(os.tmpdir(), 'upgrant-abuse-outside-'));
     canary = path.join(outside, 'secret.txt');
-    receiver = await listenLocal({ root, secret: SECRET });
+    receiver = await listenLocal({ root, secret: SECRET, staging: 'never' });
     demo = await startDemoServer({ presigner: receiver.presigner });
     await mkdir(path.join(root, 'local'), { recursive: true });
     await symlink(outside, path.join(root, 'local', 'link'));

@@ -22,7 +22,7 @@ describe('abuse: early-closed and silent uploads (finding 1, 9)', function () {
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-abuse-close-'));
     // A tiny idle timeout: the silent-body test waits for the answer, never for a clock.
-    receiver = await listenLocal({ root, secret: SECRET, bodyIdleTimeoutMs: 150, headersTimeoutMs: 150 });
+    receiver = await listenLocal({ root, secret: SECRET, bodyIdleTimeoutMs: 150, headersTimeoutMs: 150, staging: 'never' });
   });
   after(async () => {
     await receiver.close();

@@ -5,7 +5,9 @@ import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { LocalDriver } from '../../drivers/local/driver.js';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { PortablePresigner } from '../../src/presigner.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { InvalidRequestError } from '../../src/errors.js';
 import { listLocal } from '../support/local-files.js';
@@ -25,7 +27,7 @@ describe('abuse: long names, nested keys and what answers reveal (findings 4, 5,
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-abuse-names-'));
-    receiver = await listenLocal({ root, secret: SECRET });
+    receiver = await listenLocal({ root, secret: SECRET, staging: 'never' });
     demo = await startDemoServer({ presigner: receiver.presigner });
   });
   after(async () => {
@@ -65,6 +67,14 @@ describe('abuse: long names, nested keys and what answers reveal (findings 4, 5,
     expect((error as InvalidRequestError).field).to.equal('key');
     const multipart = await receiver.presigner.createMultipartUploadGrant({ key: `long/${'中'.repeat(86)}`, contentType: 'text/plain', size: 1 }).catch((e: unknown) => e);
     expect((multipart as InvalidRequestError).field).to.equal('key');
+    // Staged, the URL names only the staging key: the final key is still refused at grant time.
+    const staged = new PortablePresigner(new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl }), { secret: SECRET, staging: 'always' });
+    for (const attempt of [
+      staged.createUploadGrant({ key: `long/${'x'.repeat(256)}`, contentType: 'text/plain', size: 1 }),
+      staged.createMultipartUploadGrant({ key: `long/${'中'.repeat(86)}`, contentType: 'text/plain', size: 1 }),
+    ]) {
+      expect(await attempt.catch((e: unknown) => e)).to.have.property('field', 'key');
+    }
     // A 1024-byte key made of short segments is fine.
     const deep = Array.from({ length: 16 }, () => 'y'.repeat(63)).join('/');
     const grant = await receiver.presigner.createUploadGrant({ key: deep, contentType: 'text/plain', size: 1 });

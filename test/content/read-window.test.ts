@@ -57,7 +57,7 @@ describe('content check: reads at most the window', function () {
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-window-'));
-    receiver = await listenLocal({ root, secret });
+    receiver = await listenLocal({ root, secret, staging: 'never' });
   });
   after(async () => {
     await receiver?.close();
@@ -66,7 +66,7 @@ describe('content check: reads at most the window', function () {
 
   function presigner() {
     const count = counting(new LocalDriver({ root, secret, baseUrl: receiver.baseUrl }));
-    return { count, presigner: new PortablePresigner(count.driver, { secret }) };
+    return { count, presigner: new PortablePresigner(count.driver, { secret, staging: 'never' }) };
   }
 
   it(`a 4 GiB object: one range read of ${CONTENT_CHECK_WINDOW} bytes, nothing streamed`, async () => {
