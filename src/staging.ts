@@ -148,7 +148,12 @@ export class Staging {
       return this.#verified(grant, current);
     }
     const staged = await this.#head(grant.staging);
-    if (!staged) throw new ObjectNotFoundError(this.#driver.bucket, grant.key);
+    if (!staged) {
+      // A concurrent verification may have promoted it between the two heads.
+      const settled = await this.#settledElsewhere(grant);
+      if (settled) return settled;
+      throw new ObjectNotFoundError(this.#driver.bucket, grant.key);
+    }
     let found: Violation[];
     try {
       found = await findViolations(this.#driver, grant.staging, staged, grant.constraints, this.#call, this.#contentCheckAllowed);
