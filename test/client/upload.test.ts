@@ -185,7 +185,7 @@ describe('client: uploadWithGrant against the local receiver (real grants)', fun
   let receiver: LocalReceiver;
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-client-'));
-    receiver = await listenLocal({ root, secret: 'client-test-secret-0123456789abcdef' });
+    receiver = await listenLocal({ root, secret: 'client-test-secret-0123456789abcdef', staging: 'never' });
   });
   after(async () => {
     await receiver.close();
