@@ -52,7 +52,7 @@ describe('gcs signers', () => {
   describe('HMAC key (GOOG4-HMAC-SHA256)', () => {
     it('signs grants the stand-in accepts with the secret, and refuses when tampered', async () => {
       const driver = await createDriver({ bucket: BUCKET, hmacKey: HMAC, apiEndpoint: standIn.endpoint, projectId: 'p' });
-      const result = await putRoundTrip(new PortablePresigner(driver, { secret: SECRET }));
+      const result = await putRoundTrip(new PortablePresigner(driver, { secret: SECRET, staging: 'never' }));
       const url = new URL(result.url);
       expect(url.searchParams.get('X-Goog-Algorithm')).to.equal('GOOG4-HMAC-SHA256');
       expect(url.searchParams.get('X-Goog-Credential')).to.match(new RegExp(`^${HMAC.accessId}/\\d{8}/auto/storage/goog4_request$`));
@@ -62,7 +62,7 @@ describe('gcs signers', () => {
 
     it('refuses an HMAC grant signed with the wrong secret (403)', async () => {
       const driver = await createDriver({ bucket: BUCKET, hmacKey: { accessId: HMAC.accessId, secret: `${HMAC.secret}x` }, apiEndpoint: standIn.endpoint, projectId: 'p' });
-      const result = await putRoundTrip(new PortablePresigner(driver, { secret: SECRET }));
+      const result = await putRoundTrip(new PortablePresigner(driver, { secret: SECRET, staging: 'never' }));
       expect(result.status).to.equal(403);
     });
 
@@ -85,7 +85,7 @@ describe('gcs signers', () => {
     it('signs through the IAM Credentials API with google-auth-library, one call per grant, and the stand-in verifies with the public key', async () => {
       const driver = await createDriver({ bucket: BUCKET, signerEmail: keyless.client_email, iamEndpoint: standIn.iamEndpoint, authClient: tokenClient(IAM_TOKEN), apiEndpoint: standIn.endpoint, projectId: 'p' });
       const before = standIn.signBlobCalls;
-      const result = await putRoundTrip(new PortablePresigner(driver, { secret: SECRET }));
+      const result = await putRoundTrip(new PortablePresigner(driver, { secret: SECRET, staging: 'never' }));
       expect(standIn.signBlobCalls - before).to.equal(1);
       expect(new URL(result.url).searchParams.get('X-Goog-Credential')).to.match(/^keyless@upgrant-test\.iam\.gserviceaccount\.com\//);
       expect(result.status).to.equal(200);
@@ -102,7 +102,7 @@ describe('gcs signers', () => {
 
     it('surfaces a refused signBlob (bad token) as a ProviderError, not a bad URL', async () => {
       const driver = await createDriver({ bucket: BUCKET, signerEmail: keyless.client_email, iamEndpoint: standIn.iamEndpoint, authClient: tokenClient('wrong'), apiEndpoint: standIn.endpoint });
-      const presigner = new PortablePresigner(driver, { secret: SECRET });
+      const presigner = new PortablePresigner(driver, { secret: SECRET, staging: 'never' });
       const error = await presigner.createUploadGrant({ key: 'x', contentType: 'image/png', size: 1 }).then(() => undefined, (e: unknown) => e);
       expect(error).to.be.instanceOf(ProviderError);
       expect((error as Error).message).to.match(/401|invalid authentication/i);
@@ -160,7 +160,7 @@ describe('gcs signers', () => {
       process.env.STORAGE_EMULATOR_HOST = standIn.endpoint;
       try {
         const driver = await createDriver({ bucket: BUCKET, credentials: account });
-        const presigner = new PortablePresigner(driver, { secret: SECRET });
+        const presigner = new PortablePresigner(driver, { secret: SECRET, staging: 'never' });
         const grant = await presigner.createUploadGrant({ key: 'env/host.png', contentType: 'image/png', size: 10, overwrite: true });
         expect(grant.url.startsWith(`${standIn.endpoint}/${BUCKET}/env/host.png?`)).to.equal(true);
         expect((await uploadViaHttp(grant, randomBytes(10))).status).to.equal(200);
@@ -176,7 +176,7 @@ describe('gcs signers', () => {
     it('head reports size, type and MD5; head/delete of a missing object are undefined / no error', async () => {
       const driver = await createDriver({ bucket: BUCKET, credentials: account, apiEndpoint: standIn.endpoint, projectId: 'p' });
       const body = randomBytes(77);
-      const grant = await new PortablePresigner(driver, { secret: SECRET }).createUploadGrant({ key: 'head/x.txt', contentType: 'text/plain', size: 77 });
+      const grant = await new PortablePresigner(driver, { secret: SECRET, staging: 'never' }).createUploadGrant({ key: 'head/x.txt', contentType: 'text/plain', size: 77 });
       expect((await uploadViaHttp(grant, body)).status).to.equal(200);
       const { createHash } = await import('node:crypto');
       expect(await driver.head('head/x.txt')).to.deep.include({ size: 77, contentType: 'text/plain', md5: createHash('md5').update(body).digest('base64') });

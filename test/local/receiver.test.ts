@@ -47,7 +47,7 @@ describe('local receiver over raw HTTP', () => {
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-receiver-'));
-    receiver = await listenLocal({ root, secret: SECRET });
+    receiver = await listenLocal({ root, secret: SECRET, staging: 'never' });
   });
   after(async () => {
     await receiver.close();

@@ -52,7 +52,7 @@ describe('multipart: upgrant/client', function () {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    presigner = new PortablePresigner(new LocalDriver({ root, secret: SECRET, baseUrl: `http://127.0.0.1:${port}` }), { secret: SECRET });
+    presigner = new PortablePresigner(new LocalDriver({ root, secret: SECRET, baseUrl: `http://127.0.0.1:${port}` }), { secret: SECRET, staging: 'never' });
   });
 
   beforeEach(() => {

@@ -23,14 +23,14 @@ describe('multipart: local driver', function () {
   let receiver: LocalReceiver;
   let presigner: Presigner;
   const fresh = (clock?: () => Date) =>
-    new PortablePresigner(new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl }), { secret: SECRET, ...(clock ? { clock } : {}) });
+    new PortablePresigner(new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl }), { secret: SECRET, staging: 'never', ...(clock ? { clock } : {}) });
   const read = (key: string) => readFile(path.join(root, 'local', ...key.split('/'))).then((b) => new Uint8Array(b), () => undefined);
   let n = 0;
   const newKey = () => `mp/${Date.now()}-${n++}.bin`;
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-mp-local-'));
-    receiver = await listenLocal({ root, secret: SECRET });
+    receiver = await listenLocal({ root, secret: SECRET, staging: 'never' });
     presigner = fresh();
   });
 
@@ -117,7 +117,7 @@ describe('multipart: local driver', function () {
     await receiver.close();
     // The receiver checks expiry against its own clock: restart it 2 minutes in the future.
     now = new Date(now.getTime() + 120_000);
-    receiver = await listenLocal({ root, secret: SECRET, clock: () => now, port: Number(new URL(receiver.baseUrl).port) });
+    receiver = await listenLocal({ root, secret: SECRET, staging: 'never', clock: () => now, port: Number(new URL(receiver.baseUrl).port) });
     expect((await sendPart(p2!, data.subarray(MIB))).status, 'expired').to.equal(403);
     await clocked.abortMultipartUpload(grant.token);
   });
@@ -156,7 +156,7 @@ describe('multipart: local driver', function () {
     const single = await presigner.createUploadGrant({ key: newKey(), contentType: 'text/plain', size: 3 });
     const error = await presigner.completeMultipartUpload(single.token, [{ number: 1, etag: 'x' }]).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(InvalidRequestError).with.property('field', 'token');
-    const other = new PortablePresigner(new LocalDriver({ root, secret: `${SECRET}-other`, baseUrl: receiver.baseUrl }), { secret: `${SECRET}-other` });
+    const other = new PortablePresigner(new LocalDriver({ root, secret: `${SECRET}-other`, baseUrl: receiver.baseUrl }), { secret: `${SECRET}-other`, staging: 'never' });
     const grant = await other.createMultipartUploadGrant({ key: newKey(), contentType: 'text/plain', size: 10 });
     expect(await presigner.abortMultipartUpload(grant.token).catch((e: unknown) => e)).to.be.instanceOf(InvalidRequestError);
     // A part URL signed with another secret is refused by this receiver.
