@@ -100,7 +100,7 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
   });
 
   const USE = `
-    const p = await createPresigner({ provider: 'local', root: '/tmp/upgrant-fresh', baseUrl: 'http://127.0.0.1:1/storage', secret: 'x'.repeat(32) });
+    const p = await createPresigner({ provider: 'local', root: '/tmp/upgrant-fresh', baseUrl: 'http://127.0.0.1:1/storage', secret: 'x'.repeat(32), staging: 'never' });
     const grant = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1 });
     const s3 = await createPresigner({ provider: 's3', bucket: 'b-1', secret: 'x'.repeat(32) }).catch((e) => e);
     console.log(JSON.stringify({ url: grant.url, local: typeof listenLocal, client: typeof uploadWithGrant, s3: s3 instanceof ConfigError && s3.message }));`;
