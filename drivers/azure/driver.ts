@@ -22,7 +22,8 @@
 // with encodeURIComponent (as the SDK does), and the SAS signs the unencoded name.
 //
 // # Native types exposed
-// None in grants. `options.client` accepts a BlobServiceClient from @azure/storage-blob.
+// None in grants. `options.client` accepts a BlobServiceClient from @azure/storage-blob. The SDK is
+// loaded on the first service call (sdk.ts): signing is hand-written (sas.ts) and needs none.
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { KeyObject } from 'node:crypto';
 import type {
@@ -43,6 +44,7 @@ import { isNotFound, mapAzureError } from './errors.js';
 import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
+import { once } from './sdk.js';
 
 /** Single Put Blob limit for service versions >= 2019-12-12: 5000 MiB. */
 export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
@@ -63,7 +65,8 @@ export interface AzureDriverParts {
   readonly endpoint: string;
   readonly httpsOnly: boolean;
   readonly signing: SasSigningKey;
-  readonly service: BlobServiceClient;
+  /** The client for service calls, made (and the SDK loaded) on the first call: grants need neither. */
+  readonly service: () => Promise<BlobServiceClient>;
 }
 
 interface SasRequest {
@@ -84,7 +87,8 @@ export class AzureDriver implements Driver {
   readonly #signing: SasSigningKey;
   /** The kept delegation key's precomputed SAS parts (recomputed only when the key changes). */
   #prepared: PreparedDelegation | undefined;
-  readonly #container: ContainerClient;
+  /** Every SDK call goes through it: `(await this.#container()).getBlobClient(key)`. */
+  readonly #container: () => Promise<ContainerClient>;
   /** Implements Driver.multipart: Put Block under one SAS, Put Block List from the server (multipart.ts). */
   readonly multipart: AzureMultipart;
   /** Implements Driver.lifecycle: the management policy to apply by hand (lifecycle.ts). */
@@ -100,7 +104,7 @@ export class AzureDriver implements Driver {
       ...(parts.httpsOnly ? { protocol: 'https' } : {}),
     });
     this.#signing = parts.signing;
-    this.#container = parts.service.getContainerClient(parts.container);
+    this.#container = once(async () => (await parts.service()).getContainerClient(parts.container));
     this.multipart = new AzureMultipart({
       container: this.#container,
       blobUrl: (key) => this.#blobUrl(key),
@@ -165,7 +169,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.head (Get Blob Properties). */
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const props = await this.#container.getBlobClient(key).getProperties();
+      const props = await (await this.#container()).getBlobClient(key).getProperties();
       return {
         size: props.contentLength ?? 0,
         contentType: props.contentType ?? '',
@@ -182,7 +186,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.read (Get Blob, streamed). */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     try {
-      const response = await this.#container.getBlobClient(key).download();
+      const response = await (await this.#container()).getBlobClient(key).download();
       const body = response.readableStreamBody;
       if (!body) throw new Error('the download answered without a body');
       return body as unknown as AsyncIterable<Uint8Array>;
@@ -194,7 +198,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
   async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     try {
-      const body = (await this.#container.getBlobClient(key).download(offset, length)).readableStreamBody;
+      const body = (await (await this.#container()).getBlobClient(key).download(offset, length)).readableStreamBody;
       return body ? await collectBytes(body as unknown as AsyncIterable<Uint8Array>) : new Uint8Array(0);
     } catch (error) {
       // 416: the range starts past the end (an empty blob).
@@ -206,7 +210,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.delete; a missing blob is fine. */
   async delete(key: string): Promise<void> {
     try {
-      await this.#container.getBlobClient(key).deleteIfExists();
+      await (await this.#container()).getBlobClient(key).deleteIfExists();
     } catch (error) {
       if (isNotFound(error)) return;
       throw this.#map(error);

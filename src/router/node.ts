@@ -9,7 +9,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readNodeBody } from './body.js';
 import type { CoreRequest, CoreResponse } from './router.js';
 
-export type NextFunction = (error?: unknown) => unknown;
+import type { NextFunction } from './node-types.js';
+
+export type { NextFunction };
 
 type FrameworkRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 

@@ -54,6 +54,10 @@ declare global {
   const controller: AbortController;
   const id: string;
   function show(message: string, code: string): void;
+  function userFrom(request: Request): Promise<string | undefined>;
+  function userFromSession(cookie: string | null): Promise<{ id: string; banned?: boolean } | undefined>;
+  const db: { files: { insert(row: object): Promise<void> } };
+  function onProgress(progress: { loaded: number; total: number; fraction: number }): void;
   function api(path: string, body: unknown): Promise<any>;
 }
 export {};

@@ -78,7 +78,7 @@ export const PACKAGE_SOURCES: Readonly<Record<string, string>> = {
 
 /** The sample as a module of its own that imports upgrant from this checkout's sources. */
 export function asModule(code: string): string {
-  const rewritten = code.replace(/(from\s+|import\s*\(\s*)(['"])(upgrant(?:\/[a-z0-9-]+)?)\2/g, (_all, lead: string, quote: string, name: string) => {
+  const rewritten = code.replace(/(from\s+|import\s*\(\s*|import\s+)(['"])(upgrant(?:\/[a-z0-9-]+)?)\2/g, (_all, lead: string, quote: string, name: string) => {
     const target = PACKAGE_SOURCES[name];
     if (!target) throw new Error(`a sample imports "${name}", which the package does not export`);
     return `${lead}${quote}${path.join(ROOT, target)}${quote}`;

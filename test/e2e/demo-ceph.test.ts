@@ -5,11 +5,10 @@
 // policy with a content-length-range), and an origin without a CORS rule refused by the browser.
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
+import { cli } from '../cli/run.js';
+import { makePdf, stamp } from '../support/sample-files.js';
 import { presignerFromEnv } from '../../src/config.js';
 import type { Presigner } from '../../src/types.js';
 import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
@@ -43,12 +42,9 @@ describe('e2e: demo page in headless Chromium, s3 driver on Ceph RGW (UPGRANT_S3
     demo = await startDemoServer({ presigner });
     limited = await startDemoServer({ presigner, maxUploadSize: MiB });
     noCors = await startDemoServer({ presigner });
-    // The CLI, as an operator runs it, with the deployment's environment.
-    const cli = path.resolve('src/cli/main.ts');
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx/esm', cli, 'cors', '--origin', demo.url, '--origin', limited.url], {
-      env: { ...process.env, ...env },
-      timeout: 60_000,
-    });
+    // The CLI's own `upgrant cors`, with the deployment's environment.
+    const { code, stdout, stderr } = await cli(['cors', '--origin', demo.url, '--origin', limited.url], { ...env });
+    expect(code, stderr).to.equal(0);
     expect(JSON.parse(stdout)).to.deep.include({ provider: 's3', bucket: BUCKET });
   });
 
@@ -65,7 +61,7 @@ describe('e2e: demo page in headless Chromium, s3 driver on Ceph RGW (UPGRANT_S3
     const page = await browser!.newPage();
     await page.goto(demo.url);
     await page.locator('#provider', { hasText: 's3' }).waitFor();
-    const buffer = randomBytes(5 * MiB + 321);
+    const buffer = stamp(randomBytes(5 * MiB + 321), makePdf());
     const before = await listKeys(client, BUCKET);
     const [outcome] = await uploadThroughPage(page, [{ name: 'report.pdf', mimeType: 'application/pdf', buffer }]);
     await screenshot(page, 'e2e-ceph-verified');

@@ -275,7 +275,7 @@ describe('S3-compatible profiles, measured on Ceph RGW', function () {
     const demo = await startDemoServer({ presigner });
     try {
       const response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', contentType: 'image/png', size: 10, sha256: sha256(bytes(10)) }) });
-      expect(((await response.json()) as UploadGrant).enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'storage', size: 'storage', checksum: 'verify' });
+      expect(((await response.json()) as UploadGrant).enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'storage', contentType: 'storage', size: 'storage', checksum: 'verify', content: 'verify' });
       const md5Response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', contentType: 'image/png', size: 10, md5: md5(bytes(10)) }) });
       expect(((await md5Response.json()) as UploadGrant).enforcement.checksum).to.equal('storage');
       await demoGrantsFollowTheMap(demo, presigner, target!.client, bucket);
@@ -328,7 +328,7 @@ describe('S3-compatible profiles, measured on Swift s3api', function () {
     const demo = await startDemoServer({ presigner });
     try {
       const response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', contentType: 'image/png', size: 10, sha256: sha256(bytes(10)) }) });
-      expect(((await response.json()) as UploadGrant).enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify' });
+      expect(((await response.json()) as UploadGrant).enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify', content: 'verify' });
       await demoGrantsFollowTheMap(demo, presigner, target!.client, bucket);
     } finally {
       await demo.close();
