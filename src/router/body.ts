@@ -1,7 +1,6 @@
 // Request bodies: JSON only, read up to a limit per endpoint (a grant asks for little; a
 // completion lists up to 10,000 parts), refused with 413 as soon as the limit is passed, so a
 // client can never make the server buffer more than that.
-import type { IncomingMessage } from 'node:http';
 import { InvalidRequestError } from '../errors.js';
 import { RouterError } from './wire.js';
 
@@ -57,16 +56,24 @@ export async function collect(chunks: AsyncIterable<Uint8Array>, limit: number, 
   return out;
 }
 
+/** The members of node's IncomingMessage readNodeBody uses (no node:http in the router's types: node-types.ts). */
+export interface NodeBodyStream {
+  readonly readableEnded: boolean;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  pause(): unknown;
+}
+
 /**
  * The same as collect() for a node request, on its events: an async iterator per request (and its
  * end-of-stream machinery) costs more than reading a grant's few hundred bytes. Past the limit the
  * request is left paused, unread: the 413 goes out with Connection: close (node.ts), which ends it.
  */
-export function readNodeBody(req: IncomingMessage, limit: number, declared: number | undefined): Promise<Uint8Array> {
+export function readNodeBody(req: NodeBodyStream, limit: number, declared: number | undefined): Promise<Uint8Array> {
   if (declared !== undefined && declared > limit) return Promise.reject(tooLarge(limit));
   if (req.readableEnded) return Promise.resolve(new Uint8Array(0));
   return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
+    const parts: Uint8Array[] = [];
     let size = 0;
     const done = () => {
       req.off('data', onData);
@@ -74,7 +81,7 @@ export function readNodeBody(req: IncomingMessage, limit: number, declared: numb
       req.off('error', onError);
       req.off('close', onClose);
     };
-    const onData = (chunk: Buffer) => {
+    const onData = (chunk: Uint8Array) => {
       size += chunk.byteLength;
       if (size > limit) {
         done();

@@ -6,7 +6,7 @@
 // - Koa: `app.use((ctx, next) => { ctx.respond = false; return router.node(ctx.req, ctx.res, next); })`.
 // Paths outside the base path go to `next` when given, else get a JSON 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readNodeBody } from './body.js';
+import { readNodeBody, type NodeBodyStream } from './body.js';
 import type { CoreRequest, CoreResponse } from './router.js';
 
 import type { NextFunction } from './node-types.js';
@@ -28,7 +28,7 @@ export function nodeHandler(handle: (input: CoreRequest) => Promise<CoreResponse
         pathname,
         origin: header(req, 'origin'),
         contentType: header(req, 'content-type'),
-        readBody: (limit) => readNodeBody(req, limit, declared === undefined ? undefined : Number(declared)),
+        readBody: (limit) => readNodeBody(req as unknown as NodeBodyStream, limit, declared === undefined ? undefined : Number(declared)),
         ...(isParsed(req.body) ? { parsedBody: req.body } : {}),
         request: () => toRequest(req, target),
         native: { node: req },
