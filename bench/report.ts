@@ -17,7 +17,7 @@ export interface BenchJson {
   grants: { driver: DriverCase; opsPerSec: number; p50us: number; p99us: number; sdkOpsPerSec: number; floorOpsPerSec: number }[];
   receiver: { bytes: number; throughputMiBs: number; rawFsMiBs: number; rssGrowthMiB: number } | null;
   endpoint: { reqPerSec: number; bareReqPerSec: number } | null;
-  /** peerReqPerSec: @better-upload/server's handler for the same request; null until it is measured. */
+  /** peerReqPerSec: @better-upload/server's handler for the same request, in the same run. */
   router: { reqPerSec: number; bareReqPerSec: number; peerReqPerSec: number | null } | null;
 }
 
@@ -38,7 +38,7 @@ export function toJson(results: BenchResults): BenchJson {
       ? { bytes: receiver.bytes, throughputMiBs: round(receiver.throughputMiBs, 1), rawFsMiBs: round(receiver.rawFsMiBs, 1), rssGrowthMiB: round(receiver.rssGrowthMiB, 1) }
       : null,
     endpoint: endpoint ? { reqPerSec: Math.round(endpoint.reqPerSec), bareReqPerSec: Math.round(endpoint.bareReqPerSec) } : null,
-    router: router ? { reqPerSec: Math.round(router.reqPerSec), bareReqPerSec: Math.round(router.bareReqPerSec), peerReqPerSec: null } : null,
+    router: router ? { reqPerSec: Math.round(router.reqPerSec), bareReqPerSec: Math.round(router.bareReqPerSec), peerReqPerSec: router.peer ? Math.round(router.peer.reqPerSec) : null } : null,
   };
 }
 
@@ -143,20 +143,33 @@ export function printReport(results: BenchResults & { keyForUs?: number | undefi
   const { router } = results;
   if (router) {
     const ratio = router.reqPerSec / router.bareReqPerSec;
-    const goal = { text: '>= 50% of bare', met: ratio >= 0.5 };
-    if (!goal.met) failed++;
+    const vsPeer = router.peer ? router.reqPerSec / router.peer.reqPerSec : undefined;
+    const goals = [{ text: '>= 50% of bare', met: ratio >= 0.5 }, ...(vsPeer !== undefined ? [{ text: '>= 2x peer', met: vsPeer >= 2 }] : [])];
+    failed += goals.filter((goal) => !goal.met).length;
     console.log(
-      `\nupload route POST /api/upload/image (authorize + route checks + grant), ${router.plan.connections} connections, median of ${router.plan.rounds} alternating runs of ${router.plan.seconds} s (answers of ${router.responseBytes} bytes; the peer's handler is not measured yet)`,
+      `\nupload route POST /api/upload/image (authorize + route checks + grant), ${router.plan.connections} connections, median of ${router.plan.rounds} alternating runs of ${router.plan.seconds} s (answers of ${router.responseBytes} bytes${router.peer ? `; the peer, @better-upload/server, ${router.peer.responseBytes}` : ''})`,
     );
     console.log(
       table(
         [
-          ['router req/s', 'bare req/s', 'ratio', 'p50/p99 ms', 'bare p50/p99 ms', 'goals'],
-          [n(router.reqPerSec), n(router.bareReqPerSec), `${n(100 * ratio)}%`, `${router.latencyP50ms}/${router.latencyP99ms}`, `${router.bareLatencyP50ms}/${router.bareLatencyP99ms}`, mark(goal)],
+          ['router req/s', 'bare req/s', 'peer req/s', 'of bare', 'x peer', 'p50/p99 ms', 'bare p50/p99 ms', 'peer p50/p99 ms', 'goals'],
+          [
+            n(router.reqPerSec),
+            n(router.bareReqPerSec),
+            router.peer ? n(router.peer.reqPerSec) : '-',
+            `${n(100 * ratio)}%`,
+            vsPeer !== undefined ? `${n(vsPeer, 2)}x` : '-',
+            `${router.latencyP50ms}/${router.latencyP99ms}`,
+            `${router.bareLatencyP50ms}/${router.bareLatencyP99ms}`,
+            router.peer ? `${router.peer.latencyP50ms}/${router.peer.latencyP99ms}` : '-',
+            goals.map(mark).join('; '),
+          ],
         ],
-        (i) => i < 5,
+        (i) => i < 8,
       ),
     );
+    const peerRounds = router.rounds.peerReqPerSec ? `; peer ${router.rounds.peerReqPerSec.map((v) => n(v)).join(', ')}` : '';
+    console.log(`  rounds: router ${router.rounds.reqPerSec.map((v) => n(v)).join(', ')} req/s; bare ${router.rounds.bareReqPerSec.map((v) => n(v)).join(', ')}${peerRounds} req/s`);
   }
   return failed;
 }

@@ -31,7 +31,8 @@ export const applyCors: CorsApplier<AzureDriverOptions> = async (options, origin
       throw new ConfigError('origins', `"${origin}" is not an origin (scheme://host[:port], no path)`);
     }
   }
-  const { container, credentials, service } = await connect(options);
+  const { container, credentials, service: client } = await connect(options);
+  const service = await client();
   const ours = corsRule(origins);
   try {
     const current = await service.getProperties();

@@ -22,7 +22,8 @@
 // with encodeURIComponent (as the SDK does), and the SAS signs the unencoded name.
 //
 // # Native types exposed
-// None in grants. `options.client` accepts a BlobServiceClient from @azure/storage-blob.
+// None in grants. `options.client` accepts a BlobServiceClient from @azure/storage-blob. The SDK is
+// loaded on the first service call (sdk.ts): signing is hand-written (sas.ts) and needs none.
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { KeyObject } from 'node:crypto';
 import type {
@@ -45,6 +46,7 @@ import { isNotFound, mapAzureError } from './errors.js';
 import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
+import { once } from './sdk.js';
 
 /** Single Put Blob limit for service versions >= 2019-12-12: 5000 MiB. */
 export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
@@ -67,7 +69,8 @@ export interface AzureDriverParts {
   readonly endpoint: string;
   readonly httpsOnly: boolean;
   readonly signing: SasSigningKey;
-  readonly service: BlobServiceClient;
+  /** The client for service calls, made (and the SDK loaded) on the first call: grants need neither. */
+  readonly service: () => Promise<BlobServiceClient>;
 }
 
 interface SasRequest {
@@ -88,7 +91,8 @@ export class AzureDriver implements Driver {
   readonly #signing: SasSigningKey;
   /** The kept delegation key's precomputed SAS parts (recomputed only when the key changes). */
   #prepared: PreparedDelegation | undefined;
-  readonly #container: ContainerClient;
+  /** Every SDK call goes through it: `(await this.#container()).getBlobClient(key)`. */
+  readonly #container: () => Promise<ContainerClient>;
   /** Implements Driver.multipart: Put Block under one SAS, Put Block List from the server (multipart.ts). */
   readonly multipart: AzureMultipart;
   /** Implements Driver.lifecycle: the management policy to apply by hand (lifecycle.ts). */
@@ -104,7 +108,7 @@ export class AzureDriver implements Driver {
       ...(parts.httpsOnly ? { protocol: 'https' } : {}),
     });
     this.#signing = parts.signing;
-    this.#container = parts.service.getContainerClient(parts.container);
+    this.#container = once(async () => (await parts.service()).getContainerClient(parts.container));
     this.multipart = new AzureMultipart({
       container: this.#container,
       blobUrl: (key) => this.#blobUrl(key),
@@ -170,7 +174,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.head (Get Blob Properties). */
   async head(key: string): Promise<ObjectInfo | undefined> {
     try {
-      const props = await this.#container.getBlobClient(key).getProperties();
+      const props = await (await this.#container()).getBlobClient(key).getProperties();
       return {
         size: props.contentLength ?? 0,
         contentType: props.contentType ?? '',
@@ -188,7 +192,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.read (Get Blob, streamed). */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
     try {
-      const response = await this.#container.getBlobClient(key).download();
+      const response = await (await this.#container()).getBlobClient(key).download();
       const body = response.readableStreamBody;
       if (!body) throw new Error('the download answered without a body');
       return body as unknown as AsyncIterable<Uint8Array>;
@@ -200,7 +204,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
   async readRange(key: string, offset: number, length: number): Promise<Uint8Array> {
     try {
-      const body = (await this.#container.getBlobClient(key).download(offset, length)).readableStreamBody;
+      const body = (await (await this.#container()).getBlobClient(key).download(offset, length)).readableStreamBody;
       return body ? await collectBytes(body as unknown as AsyncIterable<Uint8Array>) : new Uint8Array(0);
     } catch (error) {
       // 416: the range starts past the end (an empty blob).
@@ -212,7 +216,7 @@ export class AzureDriver implements Driver {
   /** Implements Driver.delete; a missing blob is fine. */
   async delete(key: string): Promise<void> {
     try {
-      await this.#container.getBlobClient(key).deleteIfExists();
+      await (await this.#container()).getBlobClient(key).deleteIfExists();
     } catch (error) {
       if (isNotFound(error)) return;
       throw this.#map(error);
@@ -229,7 +233,7 @@ export class AzureDriver implements Driver {
     promote: (from, to, options) => this.#promote(from, to, options.createOnly),
     put: async (key, body, options) => {
       try {
-        await this.#container.getBlockBlobClient(key).upload(body, body.length, {
+        await (await this.#container()).getBlockBlobClient(key).upload(body, body.length, {
           blobHTTPHeaders: { blobContentType: options.contentType },
           ...(options.createOnly ? { conditions: { ifNoneMatch: '*' } } : {}),
         });
@@ -241,7 +245,7 @@ export class AzureDriver implements Driver {
     },
     list: async (prefix, options): Promise<ListedPage> => {
       try {
-        const pages = this.#container.listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
+        const pages = (await this.#container()).listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
         const page = (await pages.next()).value as { segment: { blobItems: { name: string; properties: { lastModified?: Date } }[] }; continuationToken?: string } | undefined;
         if (!page) return { objects: [] };
         const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
@@ -261,9 +265,10 @@ export class AzureDriver implements Driver {
   async #abortStale(prefix: string, isStale: (key: string) => boolean): Promise<number> {
     let aborted = 0;
     try {
-      for await (const item of this.#container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
+      const container = await this.#container();
+      for await (const item of container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
         if (!isStale(item.name)) continue;
-        const blob = this.#container.getBlockBlobClient(item.name);
+        const blob = container.getBlockBlobClient(item.name);
         try {
           await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
         } catch (error) {
@@ -282,7 +287,7 @@ export class AzureDriver implements Driver {
   async #promote(from: string, to: string, createOnly: boolean): Promise<'promoted' | 'exists' | 'missing'> {
     const source = `${this.#blobUrl(from)}?${await this.#sas({ key: from, permissions: 'r', now: new Date(), expiresIn: 3600 })}`;
     try {
-      const poller = await this.#container.getBlobClient(to).beginCopyFromURL(source, {
+      const poller = await (await this.#container()).getBlobClient(to).beginCopyFromURL(source, {
         ...(createOnly ? { conditions: { ifNoneMatch: '*' } } : {}),
         abortSignal: AbortSignal.timeout(COPY_TIMEOUT_MS),
       });

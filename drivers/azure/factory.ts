@@ -1,5 +1,5 @@
-// createDriver: options -> credentials -> an AzureDriver. The only place the SDK is loaded, lazily,
-// so importing `upgrant/azure` types costs nothing until a driver is built.
+// createDriver: options -> credentials -> an AzureDriver. The SDK's service client is built on the
+// first service call (sdk.ts), so building a driver and signing grants never load the SDK.
 import type { TokenCredential } from '@azure/core-auth';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Driver, DriverFactory } from '../driver.js';
@@ -11,24 +11,23 @@ import { AzureDriver, type SasSigningKey } from './driver.js';
 import { mapAzureError } from './errors.js';
 import type { AzureDriverOptions } from './options.js';
 import { sasKey } from './sas.js';
+import { lazyService } from './sdk.js';
 
 // Azure container names: 3-63 lower-case letters, digits and single hyphens, or $root / $web.
 const CONTAINER_NAME = /^(?:\$root|\$web|[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9])$/;
 
-/** Validated options: the container, how to sign, and the client for service calls. */
-export async function connect(options: AzureDriverOptions): Promise<{ container: string; credentials: ResolvedCredentials; service: BlobServiceClient }> {
+/** Validated options: the container, how to sign, and the client for service calls (made on first use). */
+export async function connect(options: AzureDriverOptions): Promise<{ container: string; credentials: ResolvedCredentials; service: () => Promise<BlobServiceClient> }> {
   const container = options?.bucket;
   if (typeof container !== 'string' || !CONTAINER_NAME.test(container)) {
     throw new ConfigError('UPGRANT_BUCKET', `"${String(container)}" is not an Azure container name (3-63 lower-case letters, digits, single hyphens)`);
   }
   const credentials = resolveCredentials(options);
-  if (options.client) return { container, credentials, service: options.client };
-  const sdk = await import('@azure/storage-blob');
-  const service =
-    credentials.kind === 'sharedKey'
-      ? new sdk.BlobServiceClient(credentials.endpoint, new sdk.StorageSharedKeyCredential(credentials.accountName, credentials.accountKey))
-      : new sdk.BlobServiceClient(credentials.endpoint, options.credential ?? (await defaultCredential()));
-  return { container, credentials, service };
+  const client = options.client;
+  if (client) return { container, credentials, service: () => Promise.resolve(client) };
+  // The Entra ID credential now, so a missing @azure/identity is a ConfigError at creation.
+  const credential = credentials.kind === 'sharedKey' ? undefined : (options.credential ?? (await defaultCredential()));
+  return { container, credentials, service: lazyService(credentials, credential) };
 }
 
 export const createDriver: DriverFactory<AzureDriverOptions> = async (options) => {
@@ -39,7 +38,7 @@ export const createDriver: DriverFactory<AzureDriverOptions> = async (options) =
   } else {
     const cache = new DelegationKeyCache(async (startsOn, expiresOn) => {
       try {
-        const key = await service.getUserDelegationKey(startsOn, expiresOn);
+        const key = await (await service()).getUserDelegationKey(startsOn, expiresOn);
         return {
           signedObjectId: key.signedObjectId,
           signedTenantId: key.signedTenantId,

@@ -38,7 +38,8 @@ const MAX_BLOCKS = 50_000;
 const UPLOAD_ID = /^[0-9a-f]{16}$/;
 
 export interface AzureMultipartParts {
-  readonly container: ContainerClient;
+  /** The container's client, made on first use (sdk.ts). */
+  readonly container: () => Promise<ContainerClient>;
   /** The blob's URL without a query. */
   readonly blobUrl: (key: string) => string;
   /** A blob SAS query string (without "?"). */
@@ -77,7 +78,7 @@ export class AzureMultipart implements MultipartDriver {
 
   /** Implements MultipartDriver.complete: check every block's size, then Put Block List. */
   async complete(request: CompleteMultipartRequest): Promise<{ etag?: string }> {
-    const blob = this.#azure.container.getBlockBlobClient(request.key);
+    const blob = (await this.#azure.container()).getBlockBlobClient(request.key);
     const uploadId = checkUploadId(request.uploadId);
     let uploaded: Map<string, number>;
     try {
@@ -115,7 +116,7 @@ export class AzureMultipart implements MultipartDriver {
     const byId = new Map(session.partSizes.map((_, i) => [blockId(uploadId, i + 1), i + 1]));
     let blocks: { name: string; size: number }[];
     try {
-      blocks = (await this.#azure.container.getBlockBlobClient(session.key).getBlockList('uncommitted')).uncommittedBlocks ?? [];
+      blocks = (await (await this.#azure.container()).getBlockBlobClient(session.key).getBlockList('uncommitted')).uncommittedBlocks ?? [];
     } catch (error) {
       if (statusOf(error) === 404) return []; // no block sent yet
       throw error;
@@ -129,7 +130,7 @@ export class AzureMultipart implements MultipartDriver {
   /** Implements MultipartDriver.abort (see the header for what Azure lets an abort discard). */
   async abort(session: MultipartSession): Promise<void> {
     checkUploadId(session.uploadId);
-    const blob = this.#azure.container.getBlockBlobClient(session.key);
+    const blob = (await this.#azure.container()).getBlockBlobClient(session.key);
     try {
       await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
     } catch (error) {

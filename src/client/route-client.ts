@@ -35,7 +35,7 @@ export interface UploadClientOptions {
   /** Default: the global fetch. */
   fetch?: typeof fetch;
   /** For cookies on another origin: 'include'. */
-  credentials?: RequestCredentials;
+  credentials?: 'omit' | 'same-origin' | 'include';
   /** Default: localStorage where there is one; null: no resume across reloads. */
   resumeStore?: ResumeStore | null;
 }

@@ -41,9 +41,14 @@ export function makeCors(options: CorsOptions | undefined): Cors {
     };
   };
   return {
+    // Every answer builds these: one object literal, no spreads (callers may add to it).
     headers: (origin) => {
-      const allow = base(origin);
-      return { ...(any ? {} : { vary: 'Origin' }), ...(allow ? { ...allow, 'access-control-expose-headers': EXPOSED } : {}) };
+      const out: Record<string, string> = any ? {} : { vary: 'Origin' };
+      if (!origin || (!any && !allowed.has(origin))) return out;
+      out['access-control-allow-origin'] = any ? '*' : origin;
+      if (options.credentials) out['access-control-allow-credentials'] = 'true';
+      out['access-control-expose-headers'] = EXPOSED;
+      return out;
     },
     preflight: (origin) => {
       const allow = base(origin);

@@ -3,6 +3,7 @@
 // the route's threshold where the presigner can, a single upload otherwise.
 import { InvalidRequestError, UnsupportedConstraintError } from '../errors.js';
 import type { ChecksumInput, ConstraintName, Enforcement, GrantContext, MultipartUploadGrant, MultipartUploadGrantRequest, Presigner, UploadGrant, UploadGrantRequest } from '../types.js';
+import { isActiveContentType } from '../content-check.js';
 import { essence, normalizeContentType } from '../validate.js';
 import type { Json } from './body.js';
 import { envelope } from './envelope.js';
@@ -58,6 +59,10 @@ function checkFile(route: AnyRoute, value: unknown, prefix: string): CheckedFile
     const ok = contentTypes.some((p) => p === media || (p.endsWith('/*') && media.startsWith(p.slice(0, -1))));
     if (!ok) throw new RouterError(400, 'content-type-not-allowed', `"${media}" is not allowed here (allowed: ${contentTypes.join(', ')})`, `${prefix}type`);
   }
+  // A pattern like text/* must not let in what a browser would run from the storage's origin.
+  if (!route.options.allowActiveContent && isActiveContentType(contentType)) {
+    throw new RouterError(400, 'active-content-not-allowed', `"${essence(contentType)}" is active content (a browser runs it); this route does not allow it`, `${prefix}type`);
+  }
   const size = file['size'];
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new InvalidRequestError(`${prefix}size`, 'must be the exact size in bytes');
   if (maxSize !== undefined && size > maxSize) throw new RouterError(413, 'too-large', `${size} bytes is over this route's limit of ${maxSize} bytes`, `${prefix}size`);
@@ -86,7 +91,7 @@ function checkMetadata(route: AnyRoute, value: unknown): GrantContext | undefine
 
 async function grantOne(call: GrantCall, file: CheckedFile, key: string, context: GrantContext): Promise<UploadGrant | MultipartUploadGrant> {
   const { presigner, route } = call;
-  const { expiresIn, partSize, staging } = route.options;
+  const { expiresIn, partSize, staging, contentCheck } = route.options;
   const common = {
     key,
     contentType: file.contentType,
@@ -94,6 +99,7 @@ async function grantOne(call: GrantCall, file: CheckedFile, key: string, context
     context,
     ...(file.checksum ? { checksum: file.checksum } : {}),
     ...(expiresIn !== undefined ? { expiresIn } : {}),
+    ...(contentCheck !== undefined ? { contentCheck } : {}),
     // Staged uploads: the presigner reads `staging` where it supports per-grant staging.
     ...(staging !== undefined ? { staging } : {}),
   };

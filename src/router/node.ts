@@ -6,10 +6,12 @@
 // - Koa: `app.use((ctx, next) => { ctx.respond = false; return router.node(ctx.req, ctx.res, next); })`.
 // Paths outside the base path go to `next` when given, else get a JSON 404.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { collect } from './body.js';
+import { readNodeBody, type NodeBodyStream } from './body.js';
 import type { CoreRequest, CoreResponse } from './router.js';
 
-export type NextFunction = (error?: unknown) => unknown;
+import type { NextFunction } from './node-types.js';
+
+export type { NextFunction };
 
 type FrameworkRequest = IncomingMessage & { originalUrl?: string; body?: unknown };
 
@@ -26,7 +28,7 @@ export function nodeHandler(handle: (input: CoreRequest) => Promise<CoreResponse
         pathname,
         origin: header(req, 'origin'),
         contentType: header(req, 'content-type'),
-        readBody: (limit) => collect(req as AsyncIterable<Uint8Array>, limit, declared === undefined ? undefined : Number(declared)),
+        readBody: (limit) => readNodeBody(req as unknown as NodeBodyStream, limit, declared === undefined ? undefined : Number(declared)),
         ...(isParsed(req.body) ? { parsedBody: req.body } : {}),
         request: () => toRequest(req, target),
         native: { node: req },
@@ -47,8 +49,15 @@ export function nodeHandler(handle: (input: CoreRequest) => Promise<CoreResponse
     }
     // A refused body may be left unread: close the connection rather than read what we refused.
     if (answer.status === 413) res.setHeader('connection', 'close');
-    res.writeHead(answer.status, { ...answer.headers, ...(answer.status === 204 ? {} : { 'content-length': String(Buffer.byteLength(answer.body)) }) });
-    res.end(answer.status === 204 ? undefined : answer.body);
+    if (answer.status === 204) {
+      res.writeHead(204, answer.headers);
+      res.end();
+      return;
+    }
+    // Encoded once: its length is the header, the same bytes are sent.
+    const body = Buffer.from(answer.body, 'utf8');
+    res.writeHead(answer.status, { ...answer.headers, 'content-length': String(body.byteLength) });
+    res.end(body);
   };
 }
 
@@ -63,10 +72,18 @@ function header(req: IncomingMessage, name: string): string | null {
 }
 
 function toRequest(req: IncomingMessage, target: string): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  // The Request copies its init's headers into its own Headers: hand it node's record (or pairs,
+  // where a header came as a list) rather than fill a Headers object that is then copied again.
+  const headers = headersInit(req.headers);
+  const method = req.method ?? 'GET';
+  // An origin-form target resolves against the host by concatenation: one URL parse (the
+  // Request's own) instead of two. Anything else, or a host the parse refuses, takes the long way.
+  if (target.startsWith('/') && !target.startsWith('//')) {
+    try {
+      return new Request(`http://${req.headers.host ?? 'localhost'}${target}`, { method, headers });
+    } catch {
+      // fall through: the same resolution as before, with its fallback
+    }
   }
   let url: URL;
   try {
@@ -74,5 +91,22 @@ function toRequest(req: IncomingMessage, target: string): Request {
   } catch {
     url = new URL(target.startsWith('/') ? target : '/', 'http://localhost');
   }
-  return new Request(url, { method: req.method ?? 'GET', headers });
+  return new Request(url, { method, headers });
+}
+
+function headersInit(incoming: IncomingMessage['headers']): Record<string, string> | [string, string][] {
+  let list = false;
+  for (const name in incoming) {
+    if (typeof incoming[name] !== 'string') {
+      list = true;
+      break;
+    }
+  }
+  if (!list) return incoming as Record<string, string>;
+  const pairs: [string, string][] = [];
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) pairs.push([name, v]);
+  }
+  return pairs;
 }

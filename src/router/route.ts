@@ -1,8 +1,9 @@
 // uploadRoute: one kind of upload an app accepts (avatars, invoices, videos), with its rules. The
 // rules are checked at grant time, before anything is signed, and become the grant's constraints,
 // so the storage (or verifyUpload) holds the client to them.
+import { CONTENT_MODES } from '../content-check.js';
 import { InvalidRequestError } from '../errors.js';
-import type { GrantContext } from '../types.js';
+import type { ContentCheckMode, GrantContext } from '../types.js';
 import { validateTypePattern } from '../validate.js';
 import type { KeyTemplate } from './key.js';
 
@@ -28,6 +29,10 @@ export interface UploadRouteOptions<TContext extends UploadContext = UploadConte
   partSize?: number;
   /** Refuse a grant that holds any promise only verifyUpload (or nobody) would keep. */
   strict?: boolean;
+  /** Check the uploaded bytes against the declared type at verification: passed to the presigner as the grant request's `contentCheck` (default: the presigner's). */
+  contentCheck?: ContentCheckMode;
+  /** Grant active content (HTML, SVG, XHTML, XML, JavaScript: what a browser runs when served inline). Default false: refused at grant time, whatever `contentTypes` admits. */
+  allowActiveContent?: boolean;
   /** Staged uploads for this route: passed to the presigner as the grant request's `staging`. */
   staging?: 'auto' | 'always' | 'never';
   /** Files one grant request may ask for (default 1). */
@@ -68,6 +73,12 @@ export function uploadRoute<TContext extends UploadContext = UploadContext, TMet
   }
   if (options.checksum !== undefined && options.checksum !== 'required' && options.checksum !== 'optional') {
     throw new InvalidRequestError('checksum', 'must be "required" or "optional"');
+  }
+  if (options.contentCheck !== undefined && !CONTENT_MODES.includes(options.contentCheck)) {
+    throw new InvalidRequestError('contentCheck', `must be one of ${CONTENT_MODES.join(', ')}`);
+  }
+  if (options.allowActiveContent !== undefined && typeof options.allowActiveContent !== 'boolean') {
+    throw new InvalidRequestError('allowActiveContent', 'must be true or false');
   }
   return { kind: 'upgrant-route', options: Object.freeze({ ...options, ...(contentTypes ? { contentTypes } : {}) }) };
 }

@@ -2,7 +2,6 @@
 // (wire.ts) over a small request shape; fetch.ts and node.ts adapt the Fetch API and node:http
 // (Express, Fastify, Koa) to it. Every endpoint runs `authorize` first: nothing is granted,
 // completed or signed for a request it refuses.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidRequestError, UploadRejectedError } from '../errors.js';
 import type { GrantContext, Presigner, UploadedPart, VerifiedObject } from '../types.js';
 import { validateOrigin } from '../validate.js';
@@ -11,7 +10,8 @@ import { makeCors, type CorsOptions } from './cors.js';
 import { envelopeOf, peekRoute } from './envelope.js';
 import { fetchHandler } from './fetch.js';
 import { grantFiles } from './grant.js';
-import { nodeHandler, type NextFunction } from './node.js';
+import { nodeHandler } from './node.js';
+import type { NextFunction, NodeRequest, NodeResponse } from './node-types.js';
 import { Once } from './once.js';
 import type { UploadContext, UploadRoute } from './route.js';
 import { ERROR_HEADER, errorAnswer, RouterError } from './wire.js';
@@ -24,7 +24,7 @@ const ACTIONS: ReadonlySet<string> = new Set(['complete', 'abort', 'verify', 'pa
 
 /** The framework's own request, for authorize (Express's req.user, a Koa ctx's state, ...). */
 export interface NativeRequest {
-  readonly node?: IncomingMessage;
+  readonly node?: NodeRequest;
 }
 
 export interface AuthorizeInfo<TRoutes extends RouteMap> {
@@ -71,7 +71,7 @@ export interface UploadRouter<TRoutes extends RouteMap = RouteMap, TContext exte
   /** Fetch API handler: Hono, Next.js route handlers, Bun, Deno, Workers. */
   fetch(request: Request): Promise<Response>;
   /** node:http handler; under Express, Fastify (reply.raw) and Koa (ctx.req/ctx.res) too. `next` is called for paths outside basePath. */
-  node(req: IncomingMessage, res: ServerResponse, next?: NextFunction): Promise<void>;
+  node(req: NodeRequest, res: NodeResponse, next?: NextFunction): Promise<void>;
   /**
    * Run onUploaded for an object verified elsewhere (a sweep, a storage event), at most once per
    * object on this instance. True when it ran; false when the object is not a route's or already done.

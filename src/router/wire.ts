@@ -59,6 +59,7 @@ export type RouterErrorCode =
   | 'unsupported-media-type'
   | 'payload-too-large'
   | 'content-type-not-allowed'
+  | 'active-content-not-allowed'
   | 'too-large'
   | 'too-small'
   | 'checksum-required'

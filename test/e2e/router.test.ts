@@ -1,20 +1,26 @@
 // The upload router from a page on another origin, in headless Chromium, through the typed client
-// bundled into the page: on the local receiver and on Azurite (CORS from the router for the API,
-// from the receiver's corsOrigins and applyCors for the bytes). Single and multipart uploads read
+// bundled into the page: on the local receiver, on Azurite and on Ceph RGW (CORS from the router
+// for the API; for the bytes, from the receiver's corsOrigins and each store's applyCors). Single and multipart uploads read
 // back byte for byte, a refusal's code readable cross-origin, a multipart upload resumed after a
 // page reload (the parts after the first are held back by the test until the reload), and a
 // generic client that reports Azure's parts as answered (no ETag) completing.
-// Ceph RGW (S3) joins when the Ceph support lands: the same `describeOn` with an S3 presigner and
-// applyCors from drivers/s3.
+// S3 refuses parts under 5 MiB, so on Ceph the video route's parts (and the files) are 5 MiB-based:
+// each target says its part size and the cases size their files in parts.
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page, Route } from 'playwright-core';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
 import { applyCors, createDriver } from '../../drivers/azure/index.js';
+import { applyCors as applyS3Cors, createDriver as createS3Driver } from '../../drivers/s3/index.js';
+import { uploadRoute } from '../../src/index.js';
 import { PortablePresigner } from '../../src/presigner.js';
+import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
+import { cephOptions, readObject, s3Client } from '../s3/helpers.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
-import { bytes, fixtureOn, makeFixture, MIB, SECRET, type Fixture } from '../router/fixture.js';
+import { bytes, fixtureOn, makeFixture, makeRoutes, MIB, SECRET, type Fixture, type UserContext } from '../router/fixture.js';
 import { launchBrowser, type Browser } from './browser.js';
 import { servePage, type PageServer } from './router-page.js';
 
@@ -24,6 +30,8 @@ interface Target {
   readonly fixture: Fixture;
   /** Origin the part PUTs go to. */
   readonly storageOrigin: string;
+  /** The video route's part size (and multipart threshold) on this store. */
+  readonly part: number;
   close(): Promise<void>;
 }
 
@@ -74,11 +82,11 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
       if (!single.ok) return;
       expect(single.key).to.match(/^avatars\/page\/[0-9a-f]{32}\/cat\.png$/);
       expect(new Uint8Array((await target.fixture.read(single.key))!)).to.deep.equal(bytes(70_000, 3));
-      const multi = (await tab.evaluate(() => window.routerTest.upload('video', 'clip.mp4', 'video/mp4', 3 * 1024 * 1024 + 5, 4))) as Outcome;
+      const multi = (await tab.evaluate((s) => window.routerTest.upload('video', 'clip.mp4', 'video/mp4', s, 4), 3 * target.part + 5)) as Outcome;
       expect(multi.ok, JSON.stringify(multi)).to.equal(true);
       if (!multi.ok) return;
       expect(multi.fraction).to.equal(1);
-      expect(new Uint8Array((await target.fixture.read(multi.key))!)).to.deep.equal(bytes(3 * MIB + 5, 4));
+      expect(new Uint8Array((await target.fixture.read(multi.key))!)).to.deep.equal(bytes(3 * target.part + 5, 4));
       expect(target.fixture.uploaded.length - seen).to.equal(2);
       const refused = await tab.evaluate(() => window.routerTest.refused());
       expect(refused).to.deep.include({ status: 400, header: 'content-type-not-allowed' });
@@ -86,7 +94,7 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
 
     it('resumes a multipart upload after a page reload, sending only the parts the storage lacks', async () => {
       const tab = await openPage(browser!, page, api.url);
-      const size = 4 * MIB + 99;
+      const size = 4 * target.part + 99;
       // Let the first part through, hold the others: the reload then kills the upload mid-way.
       let puts = 0;
       const held: Route[] = [];
@@ -126,9 +134,9 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
 
     it('a generic client reports the parts as the storage answered them and completes', async () => {
       const tab = await openPage(browser!, page, api.url);
-      const result = (await tab.evaluate(() => window.routerTest.generic('generic.mp4', 2 * 1024 * 1024 + 1, 9))) as { status: number; parts: { etag: string | null }[]; completed: { object?: { key: string } } };
+      const result = (await tab.evaluate((s) => window.routerTest.generic('generic.mp4', s, 9), 2 * target.part + 1)) as { status: number; parts: { etag: string | null }[]; completed: { object?: { key: string } } };
       expect(result.status, JSON.stringify(result)).to.equal(200);
-      expect(new Uint8Array((await target.fixture.read(result.completed.object!.key))!)).to.deep.equal(bytes(2 * MIB + 1, 9));
+      expect(new Uint8Array((await target.fixture.read(result.completed.object!.key))!)).to.deep.equal(bytes(2 * target.part + 1, 9));
       if (name.startsWith('Azurite')) expect(result.parts.map((p) => p.etag)).to.deep.equal([null, null, null]);
     });
 
@@ -152,7 +160,7 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
 describeOn('local receiver', async (pageOrigin) => {
   const fixture = await makeFixture({ cors: { origins: [pageOrigin] } }, [pageOrigin]);
   const base = new URL((await fixture.presigner.createDownloadGrant({ key: 'x/y' })).url).origin;
-  return { fixture, storageOrigin: base, close: () => fixture.close() };
+  return { fixture, storageOrigin: base, part: MIB, close: () => fixture.close() };
 });
 
 describeOn('Azurite', async (pageOrigin) => {
@@ -176,5 +184,31 @@ describeOn('Azurite', async (pageOrigin) => {
       await azurite.stop();
     },
   });
-  return { fixture, storageOrigin: new URL(azurite.endpoint).origin, close: () => fixture.close() };
+  return { fixture, storageOrigin: new URL(azurite.endpoint).origin, part: MIB, close: () => fixture.close() };
+});
+
+describeOn('Ceph RGW (S3)', async (pageOrigin) => {
+  const ceph = await useCeph('the router browser tests on Ceph');
+  if (!ceph) return undefined;
+  const bucket = `router-e2e-${randomBytes(4).toString('hex')}`;
+  const client = s3Client(ceph.endpoint, CEPH_CREDENTIALS);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  const options = cephOptions(ceph.endpoint, bucket);
+  await applyS3Cors(options, [pageOrigin]);
+  const presigner = new PortablePresigner(await createS3Driver(options), { secret: SECRET });
+  // The same routes, the video route's parts at S3's 5 MiB minimum.
+  const part = 5 * MIB;
+  const routes = { ...makeRoutes(), video: uploadRoute<UserContext, { title: string }>({ ...makeRoutes().video.options, multipartThreshold: part, partSize: part }) };
+  const fixture = fixtureOn(presigner, { cors: { origins: [pageOrigin] }, routes }, {
+    root: '',
+    read: async (key) => {
+      const body = await readObject(client, bucket, key);
+      return body ? Buffer.from(body) : undefined;
+    },
+    close: async () => {
+      await presigner.close();
+      client.destroy();
+    },
+  });
+  return { fixture, storageOrigin: new URL(ceph.endpoint).origin, part, close: () => fixture.close() };
 });

@@ -4,7 +4,7 @@
 // storage answered them (no ETag), download, CORS, body limits, and the sealed context read back
 // by another instance.
 import { expect } from 'chai';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createUploadClient, type ResumeStore } from '../../src/client/index.js';
 import { createUploadRouter } from '../../src/index.js';
@@ -210,6 +210,19 @@ describe('upload router: node:http and Fetch', function () {
     const broken = await fetch(`${api}/avatar`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: '{"name":' });
     expect(broken.status).to.equal(400);
     expect(JSON.stringify(await broken.json())).to.not.match(/\/tmp|at .*\.ts/);
+    // Chunked, no Content-Length: refused once past the limit, while the client is still sending.
+    const chunked = await new Promise<[number | undefined, string]>((resolve, reject) => {
+      const req = request(`${api}/avatar`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve([res.statusCode, text]));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 80; i++) req.write('x'.repeat(1024));
+      req.end();
+    });
+    expect(chunked[0]).to.equal(413);
+    expect(JSON.parse(chunked[1])).to.deep.include({ error: { code: 'payload-too-large', message: 'the body is over 65536 bytes', field: 'body' } });
     expect(fixture.grantCalls()).to.equal(before);
   });
 });

@@ -17,10 +17,6 @@ const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULAT
 // Node 22.12 and bring a Miniflare 5 beta).
 const TOOLS = ['wrangler@4.86.0', 'bun@1.4.5', 'deno@2.9.6', 'webpack@5.112.2'];
 const ALL = ['s3', 'gcsHmac', 'gcsRsa', 'local', 'azure'];
-// Azure is left out of the Worker: @azure/storage-blob pulls @azure/core-xml, whose browser build
-// (the one wrangler's `browser` condition selects) needs DOMParser, which workerd does not have
-// (docs/runtimes.md). Its grants are still compared on Bun and Deno.
-const IN_WORKER = ['s3', 'gcsHmac', 'gcsRsa', 'local'];
 const GUARD = path.join(ROOT, 'test/runtimes/loopback-only.mjs');
 const RUN_WORKER = path.join(ROOT, 'test/runtimes/run-worker.mjs');
 
@@ -91,8 +87,8 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
     expect(await output(path.join(bin, 'deno'), ['run', '--no-remote', '--allow-read', '--allow-env', '--allow-sys', 'main.js'], dir), 'deno').to.equal(node);
   });
 
-  it('a Worker bundled by wrangler (nodejs_compat) makes the same S3, GCS (HMAC, RSA) and local grants in workerd', async () => {
-    const { dir, node } = await app(IN_WORKER);
+  it('a Worker bundled by wrangler (nodejs_compat) makes the same S3, Azure, GCS (HMAC, RSA) and local grants in workerd', async () => {
+    const { dir, node } = await app(ALL);
     const bundle = await wranglerBundle(dir);
     const miniflare = path.join(bin, '..', 'miniflare');
     expect(await output(process.execPath, [RUN_WORKER, miniflare, bundle, WORKER_COMPAT_DATE], dir)).to.equal(node);
