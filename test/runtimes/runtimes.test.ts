@@ -38,8 +38,14 @@ function quietEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 async function output(file: string, args: readonly string[], cwd: string, env = quietEnv()): Promise<string> {
-  const { stdout } = await run(file, args, { cwd, env, maxBuffer: 16 << 20, timeout: 120_000 });
-  return stdout;
+  try {
+    const { stdout } = await run(file, args, { cwd, env, maxBuffer: 16 << 20, timeout: 120_000 });
+    return stdout;
+  } catch (error) {
+    // The runtime's own words, which the bare "Command failed" leaves out.
+    const said = ['stdout', 'stderr'].map((name) => String((error as Record<string, unknown>)[name] ?? '').slice(-4000)).join('\n');
+    throw Object.assign(new Error(`${(error as Error).message.split('\n')[0]}\n${said}`), { cause: error });
+  }
 }
 
 describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (from the tarball)', function () {
@@ -98,13 +104,17 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
     let s3App = '';
     let node = '';
     const grantModule = [
-      "import { createPresigner, loadConfig } from 'upgrant';",
-      "import 'upgrant/s3';",
+      "import { PortablePresigner, loadConfig } from 'upgrant';",
+      "import { createDriver } from 'upgrant/s3';",
+      // pinnedRecord of grants-script.js (this app has only the S3 SDK, no params.js).
+      "const pinnedRecord = (d) => new Proxy(d, { get: (t, n) => n === 'signUpload' ? (r) => t.signUpload({ ...r, record: 'v1.runtime-test-record.0' }) : typeof t[n] === 'function' ? t[n].bind(t) : t[n] });",
       "const clock = () => new Date('2026-03-04T05:06:07Z');",
-      // The configuration from variables, as a Worker's env gives them (docs/runtimes.md).
-      "const env = { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'uploads', UPGRANT_SECRET: 's'.repeat(32), AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' };",
+      // The configuration from variables, as a Worker's env gives them (docs/runtimes.md); staging
+      // 'never' and a pinned record, as grant-script.js does (both carry the random grant id).
+      "const env = { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'uploads', UPGRANT_SECRET: 's'.repeat(32), UPGRANT_STAGING: 'never', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' };",
       'export async function s3Grant() {',
-      '  const p = await createPresigner({ ...loadConfig(env), clock });',
+      '  const config = loadConfig(env);',
+      '  const p = new PortablePresigner(pinnedRecord(await createDriver(config)), { ...config, clock });',
       "  const { token, ...grant } = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1, expiresIn: 60 });",
       "  return JSON.stringify(grant) + '\\n';",
       '}',
