@@ -233,16 +233,23 @@ export class S3Driver implements Driver {
   /**
    * A HEAD answer has no body, so a 404 cannot say whether the key or the bucket is missing:
    * ask the bucket, and name it when it is the one missing (only on a miss, never on a hit).
+   * Asked twice before concluding: a store under load (Swift's proxy timing out on its container
+   * servers) can answer one HeadBucket with a 404 or a 5xx for a bucket that is there, and a
+   * ConfigError there would fail a verification that only needed "not found".
    */
   async #assertBucket(): Promise<void> {
-    try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status === 404 || (error as { name?: string }).name === 'NotFound' || (error as { name?: string }).name === 'NoSuchBucket') {
-        throw Object.assign(new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist on this endpoint`), { cause: error });
+    let missing: unknown;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+        return;
+      } catch (error) {
+        missing = isMissingBucket(error) && (attempt === 0 || missing !== undefined) ? error : undefined;
       }
-      // Anything else (e.g. no s3:ListBucket permission): the object is simply not there.
+    }
+    // Anything but a missing bucket both times (e.g. no s3:ListBucket permission): the object is simply not there.
+    if (missing !== undefined) {
+      throw Object.assign(new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist on this endpoint`), { cause: missing });
     }
   }
 
@@ -293,4 +300,10 @@ function etagMd5(etag: string | undefined, out: HeadObjectCommandOutput): string
   if (!etag || !/^[0-9a-f]{32}$/i.test(etag)) return undefined;
   if (out.SSECustomerAlgorithm || (out.ServerSideEncryption && out.ServerSideEncryption.startsWith('aws:kms'))) return undefined;
   return Buffer.from(etag, 'hex').toString('base64');
+}
+
+/** HeadBucket's own answer that the bucket is not there: NoSuchBucket, or its bodyless 404. */
+function isMissingBucket(error: unknown): boolean {
+  const name = (error as { name?: string }).name;
+  return name === 'NoSuchBucket' || name === 'NotFound' || (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404;
 }
