@@ -103,7 +103,10 @@ interface Target {
 
 /** What the store did, in the shape of a profile (the parts a request can show). */
 async function measure(t: Target, bucket: string): Promise<Omit<S3CompatProfile, 'name' | 'evidence'>> {
-  const presigner = async (extra: Partial<S3DriverOptions>) => new PortablePresigner(await createDriver({ ...t.options(t.endpoint, bucket), ...extra }), { secret: SECRET });
+  // Staging 'never': each cell is the store's own answer to a direct upload. A staged one (SHA-256
+  // is 'verify' on both stores) goes to a staging key, signed create-only when conditionalWrites
+  // is on, which Swift answers with 501 before anything else.
+  const presigner = async (extra: Partial<S3DriverOptions>) => new PortablePresigner(await createDriver({ ...t.options(t.endpoint, bucket), ...extra }), { secret: SECRET, staging: 'never' });
   const key = (label: string) => `measure/${label}/${randomBytes(4).toString('hex')}`;
   const put = (k: string, body: string | Uint8Array) => t.client.send(new PutObjectCommand({ Bucket: bucket, Key: k, Body: body }));
   const status = (e: unknown) => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
