@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
-import { createUploadRouter, uploadRoute } from '../../src/index.js';
+import { createUploadRouter, DEFAULT_STAGING_PREFIX, uploadRoute } from '../../src/index.js';
 import { listLocal } from '../support/local-files.js';
 import { makeHtml, makePng } from '../support/sample-files.js';
 import { SECRET } from './fixture.js';
@@ -80,7 +80,11 @@ describe('upload router: per-route content policy (contentCheck, allowActiveCont
     const bad = await uploadAndVerify('known', 'b.png', 'image/png', makeHtml());
     expect(bad.verified.status).to.equal(422);
     expect((bad.verified.json['error'] as unknown as { violations: unknown[] }).violations).to.deep.equal([{ constraint: 'content', expected: 'image/png', actual: 'text/html' }]);
-    expect(await listLocal(root, 'local')).to.deep.equal([good.grant.key]);
+    // The upload was staged (content is checked after it): nothing of it reached its key, and the
+    // staging prefix keeps only the rejection marker that refuses a reuse of its URL.
+    const keys = await listLocal(root, 'local');
+    expect(keys.filter((key) => !key.startsWith(DEFAULT_STAGING_PREFIX))).to.deep.equal([good.grant.key]);
+    expect(keys.filter((key) => key.startsWith(DEFAULT_STAGING_PREFIX)).every((key) => key.endsWith('.rejected'))).to.equal(true);
   });
 
   it("contentCheck 'off' seals no check: noise under image/png is accepted", async () => {
