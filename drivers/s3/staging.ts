@@ -8,6 +8,7 @@
 import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
+  HeadBucketCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -55,7 +56,19 @@ export class S3Staging implements StagingDriver {
       const code = errorCode(error);
       if (code === 'PreconditionFailed' || code === 'ConditionalRequestConflict') return 'exists';
       if (code === 'NoSuchKey' || isNotFound(error)) return 'missing';
+      // Swift's s3api names a missing copy source NoSuchBucket (its PUT reads any 404 so): the
+      // bucket answering HeadBucket means it is the staged object that is gone.
+      if (code === 'NoSuchBucket' && (await this.#bucketThere())) return 'missing';
       throw mapError(error, this.#bucket);
+    }
+  }
+
+  async #bucketThere(): Promise<boolean> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+      return true;
+    } catch {
+      return false;
     }
   }
 
