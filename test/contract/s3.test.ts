@@ -108,7 +108,7 @@ describe('contract: s3 driver on Ceph RADOS Gateway (UPGRANT_S3_COMPAT=ceph)', f
 });
 
 describe('contract: s3 driver on OpenStack Swift s3api (UPGRANT_S3_COMPAT=swift)', function () {
-  this.timeout(60_000);
+  this.timeout(150_000);
   const makeHarness = s3Harness(
     async () => {
       const missing = swiftMissing();

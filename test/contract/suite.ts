@@ -19,6 +19,11 @@ export function bytes(n: number): Uint8Array {
   return new Uint8Array(randomBytes(n));
 }
 
+/** n bytes of random text: random bytes under a text type now and then start like a known binary format, which the content check rightly refuses. */
+export function textBytes(n: number): Uint8Array {
+  return new Uint8Array(Buffer.from(randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n), 'latin1'));
+}
+
 export function digest(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
   return createHash(algorithm).update(data).digest('base64');
 }
@@ -107,7 +112,7 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
     });
 
     it('accepts a body anywhere inside a size range', async function () {
-      const body = bytes(700);
+      const body = textBytes(700);
       const grant = await rangeGrantFor(this, { contentType: 'text/csv', minSize: 100, maxSize: 1000 });
       expect(grant.constraints).to.deep.include({ minSize: 100, maxSize: 1000 });
       const result = await h.upload(grant, body);

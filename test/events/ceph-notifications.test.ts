@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { SigV4Signer, amzDate } from '../../drivers/s3/sigv4.js';
 import { DEFAULT_STAGING_PREFIX } from '../../src/staging-prefix.js';
 import { parseStorageEvent } from '../../src/storage-events.js';
-import { CEPH_CREDENTIALS, useCeph, type Ceph } from './ceph-starter.js';
+import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
 
 const REGION = 'us-east-1';
 
@@ -102,7 +102,6 @@ describe('Ceph RGW bucket notifications pushed to an HTTP endpoint', function ()
   after(async () => {
     s3?.destroy();
     await receiver.close();
-    await ceph?.stop();
   });
 
   it('pushes an S3 Records[] body for each staged upload, which parseStorageEvent accepts', async () => {

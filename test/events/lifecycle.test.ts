@@ -19,7 +19,7 @@ import { presignerOnStandIn, throwawayAccount } from '../gcs/helpers.js';
 import { s3Client, swiftOptions } from '../s3/helpers.js';
 import { startGcsStandIn } from '../support/gcs-standin.js';
 import { emulatorsRequired, startSwift, swiftMissing } from '../support/swift.js';
-import { CEPH_CREDENTIALS, useCeph, type Ceph } from './ceph-starter.js';
+import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
 
 const SECRET = 'lifecycle-test-secret-0123456789abcdef0123';
 const STAGED = DEFAULT_STAGING_PREFIX;
@@ -172,7 +172,6 @@ describe('lifecycle rules: S3 on Ceph RGW', function () {
   });
   after(async () => {
     client?.destroy();
-    await ceph?.stop();
   });
 
   async function presignerFor(bucket: string, maxExpiresIn?: number): Promise<Presigner> {
@@ -217,7 +216,7 @@ describe('lifecycle rules: S3 on Ceph RGW', function () {
       // Each pass takes a few seconds (radosgw-admin connects to the cluster); the objects are a
       // "day" old by the time it looks. Bounded by the test's timeout.
       for (let pass = 0; pass < 10 && ((await keys()).length > 1 || (await uploads()).length > 1); pass++) {
-        await promisify(execFile)('radosgw-admin', ['lc', 'process', '--bucket', 'lc-expire', '--rgw-lc-debug-interval=1'], { env: { ...process.env, CEPH_CONF: ceph!.conf }, timeout: 60_000 });
+        await promisify(execFile)('radosgw-admin', ['lc', 'process', '--bucket', 'lc-expire', '--rgw-lc-debug-interval=1'], { env: { ...process.env, CEPH_CONF: path.join(ceph!.dir, 'ceph.conf') }, timeout: 60_000 });
       }
       expect(await keys()).to.deep.equal(['photos/final.png']);
       expect(await uploads()).to.deep.equal(['videos/big.bin']);

@@ -83,7 +83,8 @@ for s in account container object proxy; do
   echo $! > "$B/run/$s.pid"
 done
 ready() { curl -s -o /dev/null "http://127.0.0.1:$1/" ; }
-for i in $(seq 1 200); do
+# Up to 90 s: on a loaded machine the four Python servers can take over 20 s to import and listen.
+for i in $(seq 1 900); do
   if curl -sf -o /dev/null "http://127.0.0.1:$SWIFT_S3_PORT/healthcheck" && ready "$SWIFT_ACCOUNT_PORT" && ready "$SWIFT_CONTAINER_PORT" && ready "$SWIFT_OBJECT_PORT"; then
     echo "swift s3api ready on 127.0.0.1:$SWIFT_S3_PORT"; exit 0
   fi

@@ -90,7 +90,7 @@ export async function startSwift(): Promise<Swift> {
         SWIFT_OBJECT_PORT: String(object),
         SWIFT_MEMCACHE: `127.0.0.1:${memcache}`,
       },
-      timeout: 60_000,
+      timeout: 120_000,
     });
     await readPids();
   } catch (error) {
