@@ -1,6 +1,8 @@
 // `upgrant sweep` as an operator runs it (a real process, configured by the environment), for a
 // client that uploaded and never reported: its valid upload is promoted, its violating one removed.
-// On the local driver (staging 'always') and on Azurite (where 'auto' stages every grant).
+// On the local driver (staging 'always'), on Azurite (where 'auto' stages every grant), and on
+// Ceph RGW, Swift's s3api and the GCS stand-in (staging 'always': there the storage itself binds the
+// type and size of these grants, so 'auto' would not stage them).
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
@@ -11,10 +13,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDriver as createAzureDriver } from '../../drivers/azure/index.js';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { presignerFromEnv } from '../../src/config.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, SweepReport } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
+import { throwawayAccount } from '../gcs/helpers.js';
+import { CEPH_ACCESS_KEY, CEPH_SECRET, useCeph } from '../support/ceph.js';
+import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
+import { SWIFT_ACCESS_KEY, SWIFT_SECRET, swiftMissing, startSwift, type Swift } from '../support/swift.js';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { writeFile } from 'node:fs/promises';
 
 // The built launcher, as an operator runs it (npm test builds first).
 const BIN = fileURLToPath(new URL('../../bin/upgrant.js', import.meta.url));
@@ -33,7 +42,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 /** A valid upload and a violating one (another type where the storage cannot bind it, else a taken key), neither reported. */
-async function unreported(presigner: Presigner): Promise<{ good: string; bad: string; body: Uint8Array }> {
+async function unreported(presigner: Presigner): Promise<{ good: string; bad: string; body: Uint8Array; atBad?: Uint8Array }> {
   const body = new Uint8Array(randomBytes(32));
   const good = await presigner.createUploadGrant({ key: `sweep/${randomBytes(4).toString('hex')}.bin`, contentType: 'image/png', size: 32, contentCheck: 'off' });
   expect(good.staged).to.equal(true);
@@ -42,10 +51,13 @@ async function unreported(presigner: Presigner): Promise<{ good: string; bad: st
   const bad = await presigner.createUploadGrant({ key: badKey, contentType: 'image/png', size: 32, contentCheck: 'off' });
   const wrongType = await uploadViaHttp(bad, body, { contentType: 'text/html' });
   if (wrongType.status >= 300) {
+    // The storage binds the type: break the grant by its key instead, taken by an earlier upload.
+    const atBad = new Uint8Array(randomBytes(32));
     const first = await presigner.createUploadGrant({ key: badKey, contentType: 'image/png', size: 32, contentCheck: 'off' });
-    expect((await uploadViaHttp(first, body)).status).to.be.within(200, 299);
+    expect((await uploadViaHttp(first, atBad)).status).to.be.within(200, 299);
     await presigner.verifyUpload(first.token);
     expect((await uploadViaHttp(bad, body)).status).to.be.within(200, 299);
+    return { good: good.key, bad: badKey, body, atBad };
   }
   return { good: good.key, bad: badKey, body };
 }
@@ -121,4 +133,102 @@ describe('upgrant sweep (CLI)', function () {
       expect(await container.getBlobClient(bad).exists()).to.equal(false);
     });
   });
+
+  /** The sweep through the CLI on a store configured by `env`, checked through downloads the store serves. */
+  function sweepsThroughEnv(env: () => Record<string, string>): void {
+    it('promotes the valid upload and removes the violating one', async () => {
+      const presigner = await presignerFromEnv(env());
+      try {
+        const { good, bad, body, atBad } = await unreported(presigner);
+        const run = await cli(['sweep', '--json'], env());
+        expect(run.code, run.stderr).to.equal(0);
+        const swept = report(run.stdout);
+        expect(swept.promoted.map((o) => o.key)).to.deep.equal([good]);
+        expect(swept.rejected.map((r) => r.key)).to.deep.equal([bad]);
+        const atGood = await fetch((await presigner.createDownloadGrant({ key: good, expiresIn: 60 })).url);
+        expect(Buffer.from(await atGood.arrayBuffer()).equals(Buffer.from(body)), 'promoted byte for byte').to.equal(true);
+        const badAnswer = await fetch((await presigner.createDownloadGrant({ key: bad, expiresIn: 60 })).url);
+        const badBytes = Buffer.from(await badAnswer.arrayBuffer());
+        if (atBad) expect(badBytes.equals(Buffer.from(atBad)), 'the earlier object at the taken key is untouched').to.equal(true);
+        else expect(badAnswer.status, 'nothing at the violating key').to.equal(404);
+        const again = report((await cli(['sweep', '--json'], env())).stdout);
+        expect([again.promoted.length, again.rejected.length], 'the staged copies are gone: a second sweep finds nothing').to.deep.equal([0, 0]);
+      } finally {
+        await presigner.close();
+      }
+    });
+  }
+
+  describe('s3 driver on Ceph RGW (UPGRANT_STAGING=always)', () => {
+    const bucket = `sweep-cli-${randomBytes(3).toString('hex')}`;
+    let endpoint = '';
+    before(async function () {
+      const ceph = await useCeph('upgrant sweep on Ceph');
+      if (!ceph) return this.skip();
+      endpoint = ceph.endpoint;
+      const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: CEPH_ACCESS_KEY, secretAccessKey: CEPH_SECRET } });
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      client.destroy();
+    });
+    sweepsThroughEnv(() => ({ ...s3Env(endpoint, bucket, CEPH_ACCESS_KEY, CEPH_SECRET), UPGRANT_S3_COMPAT: 'ceph' }));
+  });
+
+  describe("s3 driver on Swift's s3api (UPGRANT_STAGING=always)", () => {
+    const bucket = 'sweep-cli';
+    let swift: Swift | undefined;
+    before(async function () {
+      const missing = swiftMissing();
+      if (missing) {
+        if (emulatorsRequired()) throw new Error(`Swift is required here: ${missing}`);
+        return this.skip();
+      }
+      this.timeout(120_000);
+      swift = await startSwift();
+      const client = new S3Client({ endpoint: swift.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: SWIFT_ACCESS_KEY, secretAccessKey: SWIFT_SECRET } });
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      client.destroy();
+    });
+    after(async () => swift?.stop());
+    sweepsThroughEnv(() => ({ ...s3Env(swift!.endpoint, bucket, SWIFT_ACCESS_KEY, SWIFT_SECRET), UPGRANT_S3_COMPAT: 'swift' }));
+  });
+
+  describe('gcs driver on the GCS stand-in (UPGRANT_STAGING=always)', () => {
+    let standIn: GcsStandIn;
+    let dir: string;
+    let keyFile: string;
+    before(async () => {
+      const account = throwawayAccount();
+      standIn = await startGcsStandIn({ buckets: ['sweep'], accounts: [account] });
+      dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-sweep-gcs-'));
+      keyFile = path.join(dir, 'key.json');
+      await writeFile(keyFile, JSON.stringify({ type: 'service_account', ...account }));
+    });
+    after(async () => {
+      await standIn?.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    sweepsThroughEnv(() => ({
+      UPGRANT_PROVIDER: 'gcs',
+      UPGRANT_BUCKET: 'sweep',
+      UPGRANT_SECRET: SECRET,
+      UPGRANT_STAGING: 'always',
+      GOOGLE_APPLICATION_CREDENTIALS: keyFile,
+      GOOGLE_CLOUD_PROJECT: 'upgrant-test',
+      STORAGE_EMULATOR_HOST: standIn.endpoint,
+    }));
+  });
 });
+
+function s3Env(endpoint: string, bucket: string, accessKeyId: string, secretAccessKey: string): Record<string, string> {
+  return {
+    UPGRANT_PROVIDER: 's3',
+    UPGRANT_BUCKET: bucket,
+    UPGRANT_SECRET: SECRET,
+    UPGRANT_STAGING: 'always',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: secretAccessKey,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    UPGRANT_S3_FORCE_PATH_STYLE: '1',
+  };
+}
