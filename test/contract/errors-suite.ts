@@ -118,7 +118,8 @@ export function runErrorContractTests(harness: HarnessRef): void {
           const a = await staged.createUploadGrant(request({ key }));
           const b = await staged.createUploadGrant(request({ key }));
           if (b.enforcement.createOnly !== 'storage') {
-            // Swift's s3api: no conditional copy, so a staged promotion cannot be create-only (enforcement.createOnly 'none').
+            // A store whose server-side copy cannot be conditional (Swift's s3api; Ceph RGW ignores the AWS
+            // copy conditions): the staged promotion is not create-only, and the enforcement map says 'none'.
             this.test!.title += ` (skipped: enforcement.createOnly is "${b.enforcement.createOnly}" on this store)`;
             this.skip();
           }

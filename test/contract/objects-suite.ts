@@ -186,7 +186,7 @@ export function runObjectContractTests(harness: HarnessRef): void {
         const methods = h.methods ?? ['PUT'];
         if (methods.includes('POST')) return;
         // The harness lists what its driver signs; the case below proves the driver refuses POST.
-        this.currentTest!.title += ` (skipped: the ${h.name} driver signs ${methods.join(', ')} only, uploadMethods)`;
+        this.currentTest!.title += ` (skipped: the ${h.name} driver signs ${methods.join(', ')} only on this storage, harness methods)`;
         this.skip();
       });
 
