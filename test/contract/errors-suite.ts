@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, ObjectNotFoundError, UpgrantError, UploadRejectedError, type UpgrantErrorCode } from '../../src/errors.js';
 import type { Presigner, UploadGrantRequest } from '../../src/types.js';
 import type { ContractHarness, HarnessRef } from './harness.js';
-import { bytes, same } from './suite.js';
+import { same, textBytes } from './suite.js';
 
 /** The closed set of codes on main (src/errors.ts). */
 const CODES: readonly UpgrantErrorCode[] = ['invalid-request', 'config', 'unsupported-constraint', 'upload-rejected', 'grant-expired', 'not-found', 'provider'];
@@ -63,7 +63,7 @@ export function runErrorContractTests(harness: HarnessRef): void {
         }
         const missing = await onMissingBucket();
         try {
-          const result = await h.upload(await missing.createUploadGrant(request()), bytes(16));
+          const result = await h.upload(await missing.createUploadGrant(request()), textBytes(16));
           expect(result.status, `the upload to a missing bucket: ${result.body}`).to.be.within(400, 499);
         } finally {
           await missing.close();
@@ -114,7 +114,7 @@ export function runErrorContractTests(harness: HarnessRef): void {
         const staged = await h.makePresigner({ staging: 'always' });
         try {
           const key = newKey('taken');
-          const [first, second] = [bytes(16), bytes(16)];
+          const [first, second] = [textBytes(16), textBytes(16)];
           const a = await staged.createUploadGrant(request({ key }));
           const b = await staged.createUploadGrant(request({ key }));
           if (b.enforcement.createOnly !== 'storage') {
