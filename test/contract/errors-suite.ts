@@ -3,17 +3,14 @@
 // error class and `code`, whatever its SDK throws: an app maps errors to HTTP answers by code.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, ObjectNotFoundError, UpgrantError, UploadRejectedError, type UpgrantErrorCode } from '../../src/errors.js';
+import { ConfigError, ObjectNotFoundError, UpgrantError, UploadRejectedError } from '../../src/errors.js';
 import type { Presigner, UploadGrantRequest } from '../../src/types.js';
 import type { ContractHarness, HarnessRef } from './harness.js';
 import { same, textBytes } from './suite.js';
 
-/** The closed set of codes on main (src/errors.ts). */
-const CODES: readonly UpgrantErrorCode[] = ['invalid-request', 'config', 'unsupported-constraint', 'upload-rejected', 'grant-expired', 'not-found', 'provider'];
-
-function expectCode(error: unknown, code: UpgrantErrorCode): void {
+/** A public error class with this `code` (the codes of src/errors.ts an app switches over). */
+function expectCode(error: unknown, code: string): void {
   expect(error).to.be.instanceOf(UpgrantError);
-  expect(CODES).to.include((error as UpgrantError).code);
   expect((error as UpgrantError).code, (error as Error).message).to.equal(code);
 }
 
