@@ -1,19 +1,20 @@
 // The Azure driver on Azurite (started by this file), signing with the account key from a
 // connection string. Tampered, expired, replayed, retargeted and wrong-MD5 uploads must be refused
 // by Azurite itself; type and size violations are caught by verifyUpload.
+import { randomBytes } from 'node:crypto';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { createDriver } from '../../drivers/azure/index.js';
 import type { UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
-import { presignerOn, type ContractHarness } from './harness.js';
-import { runMultipartContractTests } from './multipart-suite.js';
-import { runStagingContractTests } from './staging-suite.js';
-import { runContractTests } from './suite.js';
+import { presignerOn, sharedHarness, type ContractHarness } from './harness.js';
+import { runAllContractTests } from './run.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
-const BUCKET = 'uploads';
-const OTHER = 'other';
+// Fresh containers per run of this file: an Azurite may serve more than one test file.
+const RUN = randomBytes(4).toString('hex');
+const BUCKET = `uploads-${RUN}`;
+const OTHER = `other-${RUN}`;
 
 /** Edit a SAS URL's path or signature without re-encoding the rest of its query. */
 export function withSasUrl(grant: UploadGrant, edit: { path?: (path: string) => string; sig?: (sig: string) => string }): UploadGrant {
@@ -90,7 +91,5 @@ describe('contract: azure driver on Azurite', function () {
     };
     return harness;
   };
-  runContractTests(makeHarness);
-  runMultipartContractTests(makeHarness);
-  runStagingContractTests(makeHarness);
+  runAllContractTests(sharedHarness(makeHarness));
 });

@@ -73,7 +73,45 @@ export interface ContractHarness {
   readonly otherBucket: string;
   /** Exact statuses the storage answers per attack, where known; otherwise any 4xx passes. */
   readonly statuses?: Partial<Record<Attack, readonly number[]>>;
-  /** Methods to run the suite with (default ['PUT']). */
+  /** Methods the driver signs on this storage (default ['PUT']): the "POST grant" cases run where POST is one. */
   readonly methods?: readonly ('PUT' | 'POST')[];
+  /**
+   * Remove what the driver made for `bucket` when it was constructed (the local driver creates its
+   * bucket directory), so that the "nonexistent bucket" cases see none. Absent: the driver makes nothing.
+   */
+  removeBucket?(bucket: string): Promise<void>;
+  /** Where the storage accepts an upload into a missing bucket (it makes the bucket): why. The refusal step then skips, saying so. */
+  readonly makesMissingBucket?: string;
   close(): Promise<void>;
+}
+
+/** The harness of the enclosing describe, built once in its `before` hook and shared by every section. */
+export type HarnessRef = () => ContractHarness;
+
+/**
+ * Build the harness once for the enclosing describe (single, multipart, staging and definition
+ * sections share it, and so its emulator, bucket and receiver); everything inside is skipped when
+ * the storage is not here. Each section makes its own presigners on it.
+ */
+export function sharedHarness(makeHarness: () => Promise<ContractHarness | undefined>): HarnessRef {
+  let harness: ContractHarness | undefined;
+  before(async function () {
+    harness = await makeHarness();
+    if (!harness) this.skip();
+  });
+  after(async () => {
+    await harness?.close();
+  });
+  return () => {
+    if (!harness) throw new Error('the contract harness is not ready (its before hook has not run)');
+    return harness;
+  };
+}
+
+/** The same harness, its presigners made with these overrides unless a test gives its own. */
+export function withDefaults(harness: HarnessRef, defaults: PresignerOverrides): HarnessRef {
+  return () => {
+    const h = harness();
+    return { ...h, makePresigner: (overrides = {}) => h.makePresigner({ ...defaults, ...overrides }) };
+  };
 }

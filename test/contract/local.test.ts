@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
 import { LocalDriver } from '../../drivers/local/driver.js';
-import type { PolicyOptions, UploadGrant } from '../../src/types.js';
+import type { UploadGrant } from '../../src/types.js';
 import { uploadViaHttp } from '../support/http.js';
 import { listLocal } from '../support/local-files.js';
-import { presignerOn, type ContractHarness } from './harness.js';
+import { presignerOn, sharedHarness, withDefaults, type ContractHarness } from './harness.js';
 import { runMultipartContractTests } from './multipart-suite.js';
-import { runStagingContractTests } from './staging-suite.js';
+import { runAllContractTests } from './run.js';
 import { runContractTests } from './suite.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
@@ -20,7 +20,7 @@ function withUrl(grant: UploadGrant, edit: (url: URL) => void): UploadGrant {
   return { ...grant, url: url.toString() };
 }
 
-function localHarness(policy: Partial<PolicyOptions> = {}) {
+function localHarness() {
   return async (): Promise<ContractHarness | undefined> => {
     const root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-contract-'));
     const receiver: LocalReceiver = await listenLocal({ root, secret: SECRET });
@@ -29,7 +29,7 @@ function localHarness(policy: Partial<PolicyOptions> = {}) {
       otherBucket: 'other',
       async makePresigner(overrides = {}) {
         const driver = new LocalDriver({ root, secret: SECRET, baseUrl: receiver.baseUrl, bucket: overrides.bucket ?? 'local' });
-        return presignerOn(driver, SECRET, overrides, policy);
+        return presignerOn(driver, SECRET, overrides);
       },
       upload: uploadViaHttp,
       async read(key, bucket = 'local') {
@@ -57,6 +57,9 @@ function localHarness(policy: Partial<PolicyOptions> = {}) {
         otherKey: [403],
         otherBucket: [403],
       },
+      // The driver makes its bucket directory when constructed.
+      makesMissingBucket: 'the local receiver recreates a removed bucket directory when it stores an upload (drivers/local/store.ts mkdir -p)',
+      removeBucket: (bucket) => rm(path.join(root, bucket), { recursive: true, force: true }),
       async close() {
         await receiver.close();
         await rm(root, { recursive: true, force: true });
@@ -67,14 +70,14 @@ function localHarness(policy: Partial<PolicyOptions> = {}) {
 }
 
 describe('contract: local driver', () => {
-  runContractTests(localHarness());
-  runMultipartContractTests(localHarness());
-});
-
-// The receiver enforces every promise itself, so 'auto' never stages here: 'always' runs the
-// staged path (staging key, promotion by link, markers, sweep) on the same store.
-describe('contract: local driver, staging always', () => {
-  runContractTests(localHarness({ staging: 'always' }));
-  runMultipartContractTests(localHarness({ staging: 'always' }));
-  runStagingContractTests(localHarness({ staging: 'always' }));
+  // One receiver and root directory for the whole file.
+  const harness = sharedHarness(localHarness());
+  describe('staging auto', () => runAllContractTests(harness));
+  // The receiver enforces every promise itself, so 'auto' never stages here: 'always' runs the
+  // staged path (staging key, promotion by link, markers, sweep) on the same store.
+  describe('staging always', () => {
+    const staged = withDefaults(harness, { staging: 'always' });
+    runContractTests(staged);
+    runMultipartContractTests(staged);
+  });
 });

@@ -3,17 +3,14 @@
 // replayed, concurrent, wrong type, wrong size, wrong content, other key, other bucket. Each
 // attack must be refused by whoever the grant's `enforcement` map names: the storage itself
 // ('storage': a 4xx and nothing stored) or verifyUpload ('verify': rejected and deleted).
+// What the portable layer decides alone (request validation, tokens, policy limits) is tested once,
+// in test/unit, against an in-memory driver; here only what depends on the driver and its storage.
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  InvalidRequestError,
-  ObjectNotFoundError,
-  UnsupportedConstraintError,
-  UploadRejectedError,
-} from '../../src/errors.js';
+import { UnsupportedConstraintError, UploadRejectedError } from '../../src/errors.js';
 import type { ChecksumInput, Enforcer, Presigner, UploadGrant, UploadGrantRequest } from '../../src/types.js';
 import { makeHtml, makePng } from '../support/sample-files.js';
-import type { Attack, ContractHarness, UploadResult } from './harness.js';
+import type { Attack, ContractHarness, HarnessRef, UploadResult } from './harness.js';
 
 export function bytes(n: number): Uint8Array {
   return new Uint8Array(randomBytes(n));
@@ -28,37 +25,32 @@ export function digest(algorithm: 'sha256' | 'md5', data: Uint8Array): string {
   return createHash(algorithm).update(data).digest('base64');
 }
 
-function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
+export function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 }
 
-export function runContractTests(makeHarness: () => Promise<ContractHarness | undefined>): void {
+/** Any 4xx, or exactly one of the statuses the harness pins for this attack. */
+export function expectRefusedBy(h: ContractHarness, result: UploadResult, attack: Attack): void {
+  const pinned = h.statuses?.[attack];
+  if (pinned) expect(pinned, `${attack}: status ${result.status} ${result.body}`).to.include(result.status);
+  else expect(result.status, `${attack}: ${result.body}`).to.be.within(400, 499);
+}
+
+export function runContractTests(harness: HarnessRef): void {
   let h: ContractHarness;
   let presigner: Presigner;
-  /** Keys that legitimately hold an object at the end of the suite. */
-  const kept = new Set<string>();
   const newKey = (label: string) => `contract/${label}/${randomBytes(6).toString('hex')}.bin`;
 
-  before(async function () {
-    const harness = await makeHarness();
-    if (!harness) {
-      this.skip();
-      return;
-    }
-    h = harness;
+  before(async () => {
+    h = harness();
     presigner = await h.makePresigner();
   });
 
   after(async () => {
     await presigner?.close();
-    await h?.close();
   });
 
-  function expectRefused(result: UploadResult, attack: Attack): void {
-    const pinned = h.statuses?.[attack];
-    if (pinned) expect(pinned, `${attack}: status ${result.status} ${result.body}`).to.include(result.status);
-    else expect(result.status, `${attack}: ${result.body}`).to.be.within(400, 499);
-  }
+  const expectRefused = (result: UploadResult, attack: Attack) => expectRefusedBy(h, result, attack);
 
   /** The attack ran; whoever enforcement names must have stopped it, and nothing may remain. */
   async function expectStopped(grant: UploadGrant, enforcer: Enforcer, result: UploadResult, attack: Attack): Promise<void> {
@@ -108,7 +100,6 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const object = await presigner.verifyUpload(grant.token);
       expect(object).to.deep.include({ key: grant.key, size: 4096, contentType: 'image/png' });
       expect(same(await h.read(grant.key), body), 'stored bytes equal the upload').to.equal(true);
-      kept.add(grant.key);
     });
 
     it('accepts a body anywhere inside a size range', async function () {
@@ -118,22 +109,14 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const result = await h.upload(grant, body);
       expect(result.status, result.body).to.be.within(200, 299);
       expect((await presigner.verifyUpload(grant.token)).size).to.equal(700);
-      kept.add(grant.key);
     });
 
-    it('makes a unique key from an untrusted file name', async () => {
-      const a = await grantFor({ key: undefined, filename: '../../etc/passwd', size: 1 });
-      const b = await grantFor({ key: undefined, filename: '../../etc/passwd', size: 1 });
-      expect(a.key).to.match(/^uploads\/[0-9a-f]{32}\/passwd$/);
-      expect(a.key).to.not.equal(b.key);
-    });
 
     it('serves the object through a download grant', async () => {
       const body = bytes(2048);
       const grant = await grantFor({ size: body.length });
       expect((await h.upload(grant, body)).status).to.be.within(200, 299);
       if (grant.staged) await presigner.verifyUpload(grant.token);
-      kept.add(grant.key);
       const download = await presigner.createDownloadGrant({ key: grant.key, expiresIn: 60, filename: 'report é.bin' });
       const response = await fetch(download.url, { headers: download.headers });
       expect(response.status).to.equal(200);
@@ -188,7 +171,6 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
       const first = bytes(128);
       const grant = await grantFor({ size: 128 });
       expect((await h.upload(grant, first)).status).to.be.within(200, 299);
-      kept.add(grant.key);
       if (grant.staged) {
         // Staged: the promoted object is the grant's one upload; a replay may reach the staging key
         // again, but verification promotes nothing twice and removes it.
@@ -217,7 +199,6 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
         // Staged: both uploads land on their own staging keys; the create-only promotion lets one win.
         const [ra, rb] = await Promise.all([h.upload(ga, a), h.upload(gb, b)]);
         expect([ra.status, rb.status].every((st) => st >= 200 && st < 300), `${ra.status} ${rb.status}`).to.equal(true);
-        kept.add(key);
         const outcomes = await Promise.all([ga, gb].map((g) => presigner.verifyUpload(g.token).then(() => 'ok', (e: unknown) => e)));
         if (ga.enforcement.createOnly !== 'storage') return;
         expect(outcomes.filter((o) => o === 'ok'), String(outcomes)).to.have.length(1);
@@ -230,7 +211,6 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
         this.skip();
       }
       const [ra, rb] = await Promise.all([h.upload(ga, a), h.upload(gb, b)]);
-      kept.add(key);
       const wins = [ra, rb].filter((r) => r.status >= 200 && r.status < 300);
       expect(wins, `statuses ${ra.status} ${rb.status}`).to.have.length(1);
       expectRefused(ra.status >= 300 ? ra : rb, 'concurrent');
@@ -301,82 +281,35 @@ export function runContractTests(makeHarness: () => Promise<ContractHarness | un
     });
   });
 
-  describe('verifyUpload', () => {
-    it('refuses a forged or foreign token', async () => {
-      const grant = await grantFor({ size: 8 });
-      const [version, body, mac] = grant.token.split('.') as [string, string, string];
-      const payload = JSON.parse(Buffer.from(body, 'base64url').toString()) as { constraints: { maxSize: number } };
-      payload.constraints.maxSize = 10 ** 9;
-      const forged = `${version}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${mac}`;
-      const foreign = await h.makePresigner({ bucket: h.otherBucket });
-      try {
-        const foreignGrant = await grantFor({ size: 8 }, foreign);
-        for (const token of [forged, `${grant.token}x`, 'not-a-token', foreignGrant.token]) {
-          const error = await presigner.verifyUpload(token).then(() => undefined, (e: unknown) => e);
-          expect(error, token.slice(0, 20)).to.be.instanceOf(InvalidRequestError);
-          expect((error as InvalidRequestError).field).to.equal('token');
-        }
-      } finally {
-        await foreign.close();
-      }
-    });
-
-    it('says clearly when nothing was uploaded', async () => {
-      const grant = await grantFor({ size: 8 });
-      const error = await presigner.verifyUpload(grant.token).then(() => undefined, (e: unknown) => e);
-      expect(error).to.be.instanceOf(ObjectNotFoundError);
-      expect((error as Error).message).to.include(grant.key);
-    });
-  });
-
-  describe('bad input', () => {
-    const cases: Array<[string, Partial<UploadGrantRequest>, string]> = [
-      ['a ".." segment', { key: 'a/../b' }, 'key'],
-      ['a leading slash', { key: '/etc/passwd' }, 'key'],
-      ['a backslash', { key: 'a\\b' }, 'key'],
-      ['a NUL', { key: 'a\u0000b' }, 'key'],
-      ['a control character', { key: 'a\nb' }, 'key'],
-      ['a key over 1024 UTF-8 bytes', { key: 'é'.repeat(513) }, 'key'],
-      ['both key and filename', { filename: 'x.png' }, 'key'],
-      ['no type/subtype', { contentType: 'image' }, 'contentType'],
-      ['CR/LF in the content type', { contentType: 'text/plain\r\nx-evil: 1' }, 'contentType'],
-      ['a negative size', { size: -1 }, 'size'],
-      ['a fractional size', { size: 1.5 }, 'size'],
-      ['an unsafe integer size', { size: 2 ** 53 }, 'size'],
-      ['size and maxSize', { size: 10, maxSize: 20 }, 'size'],
-      ['minSize above maxSize', { size: undefined, minSize: 20, maxSize: 10 }, 'minSize'],
-      ['no size at all', { size: undefined }, 'size'],
-      ['invalid base64 checksum', { checksum: { sha256: 'not base64!' } }, 'checksum.sha256'],
-      ['a checksum of the wrong length', { checksum: { sha256: digest('md5', bytes(1)) } }, 'checksum.sha256'],
-      ['two checksums', { checksum: { sha256: digest('sha256', bytes(1)), md5: digest('md5', bytes(1)) } as unknown as ChecksumInput }, 'checksum'],
-      ['a zero expiry', { expiresIn: 0 }, 'expiresIn'],
-      ['an expiry over 7 days', { expiresIn: 7 * 86400 + 1 }, 'expiresIn'],
-      ['an unknown method', { method: 'PATCH' as 'PUT' }, 'method'],
-    ];
-    for (const [title, override, field] of cases) {
-      it(`names the field for ${title}`, async () => {
-        const request = { key: newKey('bad'), contentType: 'image/png', size: 10, ...override };
-        const error = await presigner.createUploadGrant(request as UploadGrantRequest).then(() => undefined, (e: unknown) => e);
-        expect(error).to.be.instanceOf(InvalidRequestError);
-        expect((error as InvalidRequestError).field).to.equal(field);
-      });
-    }
-
-    it('refuses a size over the provider limit', async () => {
-      const error = await presigner.createUploadGrant({ key: newKey('bad'), contentType: 'image/png', size: 2 ** 52 }).then(() => undefined, (e: unknown) => e);
-      expect(error).to.be.instanceOf(InvalidRequestError);
-      expect((error as InvalidRequestError).field).to.equal('size');
-    });
-  });
-
   describe('leaves nothing behind', () => {
-    it('holds only the accepted uploads after every attack', async () => {
-      const stored = await h.list();
-      expect(stored.filter((k) => k.startsWith('contract/')).sort()).to.deep.equal([...kept].sort());
+    it('after refused and rejected uploads the bucket holds exactly the accepted object', async () => {
+      // Self-contained: what this test adds to the listing, whatever other tests left there.
+      const before = new Set(await h.list());
+      const keyIn = (label: string) => `contract/left/${label}-${randomBytes(6).toString('hex')}.bin`;
+      // Hex text: random bytes sometimes start like HTML or a known format, which the content check refuses.
+      const body = textBytes(64);
+      const accepted = await grantFor({ key: keyIn('ok'), size: 64 });
+      expect((await h.upload(accepted, body)).status).to.be.within(200, 299);
+      await presigner.verifyUpload(accepted.token);
+      const tampered = await grantFor({ key: keyIn('tampered'), size: 64 });
+      await h.upload(h.tamper(tampered), bytes(64));
+      const large = await grantFor({ key: keyIn('large'), size: 1000 });
+      const declared = bytes(512);
+      const wrongSum = await grantFor({ key: keyIn('sum'), size: 512, checksum: { md5: digest('md5', declared) } });
+      const retargeted = await grantFor({ key: keyIn('bucket'), size: 64 });
+      await h.upload(h.retargetBucket(retargeted, h.otherBucket), bytes(64));
+      for (const [grant, sent] of [[large, bytes(1001)], [wrongSum, bytes(512)]] as const) {
+        const result = await h.upload(grant, sent);
+        if (result.status >= 200 && result.status < 300) {
+          expect(await presigner.verifyUpload(grant.token).catch((e: unknown) => e)).to.be.instanceOf(UploadRejectedError);
+        }
+      }
+      const added = (await h.list()).filter((k) => !before.has(k));
       // Rejected grants keep a marker under the staging prefix until they expire (then a sweep removes it).
       const marker = /^\.upgrant-staging\/\d+-[0-9a-f]{32}\.rejected$/;
-      expect(stored.filter((k) => !k.startsWith('contract/') && !marker.test(k)), 'no stray temporary, staged or orphan files').to.deep.equal([]);
-      expect((await h.list(h.otherBucket)).filter((k) => k.startsWith('contract/'))).to.deep.equal([]);
+      expect(added.filter((k) => !marker.test(k)), 'no stray temporary, staged or orphan files').to.deep.equal([accepted.key]);
+      expect(same(await h.read(accepted.key), body)).to.equal(true);
+      expect((await h.list(h.otherBucket)).filter((k) => k.startsWith('contract/left/'))).to.deep.equal([]);
     });
   });
 }
