@@ -47,12 +47,14 @@ interface Goal {
   readonly met: boolean;
 }
 
-/** The goals of issue 7 for one driver, from its ratios. */
+/** The goals of issues 7 and 16 for one driver, from its ratios. */
 function grantGoals(g: GrantResult): Goal[] {
   const vsSdk = g.upgrant.opsPerSec / g.sdk.opsPerSec;
   const floors = g.floor.opsPerSec / g.upgrant.opsPerSec;
   const goals: Goal[] = [];
   if (g.driver === 's3-put') goals.push({ text: '>= 20x SDK', met: vsSdk >= 20 });
+  // Issue 16: an Azure grant at least 1.5x the SDK call a peer makes.
+  if (g.driver === 'azure') goals.push({ text: '>= 1.5x SDK', met: vsSdk >= 1.5 });
   const limit = { local: 3, 's3-put': 3, 'gcs-rsa': 1.5, azure: 2 }[g.driver as string];
   if (limit !== undefined) goals.push({ text: `<= ${limit}x floor`, met: floors <= limit });
   if (g.connections.upgrant > 0) goals.push({ text: `no network while signing (saw ${g.connections.upgrant} connections)`, met: false });
