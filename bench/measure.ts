@@ -20,6 +20,12 @@ export interface Measurement {
   readonly p99us: number;
   readonly ops: number;
   readonly roundOpsPerSec: readonly number[];
+  /**
+   * Median over the rounds of ops / CPU time of this process (process.cpuUsage). On a machine
+   * shared with other jobs, wall time also counts the time spent waiting for a core; CPU time
+   * moves much less between runs there (docs/performance.md, "Issue 16").
+   */
+  readonly cpuOpsPerSec: number;
 }
 
 /** A growable list of per-op nanoseconds that does not allocate per sample. */
@@ -46,7 +52,8 @@ function isPromise(value: unknown): value is Promise<unknown> {
 }
 
 /** Run `op` until `ms` have passed; record each op's duration into `samples` when given. */
-async function runFor(op: Operation, ms: number, samples?: Samples): Promise<{ ops: number; ns: number }> {
+async function runFor(op: Operation, ms: number, samples?: Samples): Promise<{ ops: number; ns: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   const end = start + BigInt(Math.round(ms * 1e6));
   let ops = 0;
@@ -59,7 +66,8 @@ async function runFor(op: Operation, ms: number, samples?: Samples): Promise<{ o
     samples?.push(Number(now - t0));
     ops++;
   }
-  return { ops, ns: Number(now - start) };
+  const used = process.cpuUsage(cpu);
+  return { ops, ns: Number(now - start), cpuUs: used.user + used.system };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -89,10 +97,12 @@ export async function measureAll<K extends string>(ops: Readonly<Record<K, Opera
   const samples = new Map<K, Samples>(names.map((n) => [n, new Samples()]));
   const rates = new Map<K, number[]>(names.map((n) => [n, []]));
   const totals = new Map<K, number>(names.map((n) => [n, 0]));
+  const cpuRates = new Map<K, number[]>(names.map((n) => [n, []]));
   for (let round = 0; round < plan.rounds; round++) {
     for (const name of names) {
-      const { ops: count, ns } = await runFor(ops[name], plan.roundMs, samples.get(name));
+      const { ops: count, ns, cpuUs } = await runFor(ops[name], plan.roundMs, samples.get(name));
       rates.get(name)!.push((count * 1e9) / ns);
+      cpuRates.get(name)!.push((count * 1e6) / cpuUs);
       totals.set(name, totals.get(name)! + count);
       collect();
     }
@@ -106,6 +116,7 @@ export async function measureAll<K extends string>(ops: Readonly<Record<K, Opera
       p99us: percentile(sorted, 99) / 1000,
       ops: totals.get(name)!,
       roundOpsPerSec: rates.get(name)!,
+      cpuOpsPerSec: median(cpuRates.get(name)!),
     };
   }
   return result;

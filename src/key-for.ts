@@ -70,18 +70,6 @@ function withinBudget(stem: string, maxChars: number, maxBytes: number): string 
  * The prefix is trusted app input and validated as a key; the file name is not trusted.
  */
 export function keyFor(prefix: string, originalFilename: string): string {
-  const cleanPrefix = validPrefix(prefix);
+  const cleanPrefix = prefix === '' ? '' : `${validateKey(prefix, 'prefix')}/`;
   return validateKey(`${cleanPrefix}${randomId()}/${safeFileName(originalFilename)}`, 'filename');
-}
-
-// An app passes the same prefix on every call: remember the last one that passed validation.
-let lastPrefix: string | undefined;
-let lastCleanPrefix = '';
-
-function validPrefix(prefix: string): string {
-  if (prefix === lastPrefix) return lastCleanPrefix;
-  const clean = prefix === '' ? '' : `${validateKey(prefix, 'prefix')}/`;
-  lastPrefix = prefix;
-  lastCleanPrefix = clean;
-  return clean;
 }

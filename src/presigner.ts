@@ -1,6 +1,6 @@
 // The portable Presigner: validation, defaults, strict mode, the enforcement map, token sealing
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
-import type { Driver, LifecycleResult, SignedUpload } from '../drivers/driver.js';
+import type { Driver, LifecycleResult } from '../drivers/driver.js';
 import { findViolations } from './check-object.js';
 import {
   InvalidRequestError,
@@ -47,7 +47,6 @@ import {
   validateExpiresIn,
   validateKey,
   validateSize,
-  type SizeRange,
 } from './validate.js';
 
 export class PortablePresigner implements Presigner {
@@ -62,8 +61,6 @@ export class PortablePresigner implements Presigner {
   readonly #verifyGrace: number;
   readonly #multipart: MultipartGrants;
   readonly #staging: Staging;
-  /** The size rule of single grants, made once (it is on the hot path). */
-  readonly #sizeOf: (request: UploadGrantRequest) => SizeRange;
 
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
@@ -78,7 +75,6 @@ export class PortablePresigner implements Presigner {
     this.#clock = policy.clock ?? (() => new Date());
     this.#staging = new Staging(driver, this.#sealer, policy, (operation, key, fn) => this.#call(operation, key, fn));
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging, this.#verifyGrace);
-    this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
   }
 
   get provider(): ProviderName {
@@ -90,7 +86,13 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
-    const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#contentCheck, this.#staging.prefix);
+    const { key, constraints } = resolveGrantRequest(
+      request,
+      this.#allowedTypes,
+      (r) => validateSize(r, this.#driver.limits.maxObjectSize),
+      this.#contentCheck,
+      this.#staging.prefix,
+    );
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const method = this.#chooseMethod(request.method, constraints);
     const byDriver = this.#driver.enforcement(method, constraints);
@@ -105,19 +107,15 @@ export class PortablePresigner implements Presigner {
     // The token is also the record the object carries, so the storage alone says whose it is.
     const context = validateContext(request.context);
     const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}), ...(context !== undefined ? { context } : {}) });
-    // The driver is called directly rather than through #call: one closure and one async frame
-    // less on the hot path, the same wrapping. A staging key is unique to the grant: its upload
-    // is create-only wherever the storage can do that, whatever the grant says about its key.
-    let signed: SignedUpload;
-    try {
-      signed = await this.#driver.signUpload(
+    // A staging key is unique to the grant: its upload is create-only wherever the storage can do
+    // that, whatever the grant says about its key.
+    const signed = await this.#call('sign upload', key, () =>
+      this.#driver.signUpload(
         staging
           ? { key: staging, method, constraints: { ...constraints, createOnly: true }, expiresIn, now, record: token }
           : { key, method, constraints, expiresIn, now, record: token },
-      );
-    } catch (error) {
-      throw this.#wrap('sign upload', key, error);
-    }
+      ),
+    );
     return {
       provider: this.provider,
       bucket: this.bucket,
@@ -126,7 +124,7 @@ export class PortablePresigner implements Presigner {
       url: signed.url,
       headers: signed.headers,
       ...(signed.fields ? { fields: signed.fields } : {}),
-      expiresAt: isoSeconds(expiresAt),
+      expiresAt: new Date(expiresAt * 1000).toISOString(),
       constraints,
       enforcement,
       token,
@@ -156,7 +154,7 @@ export class PortablePresigner implements Presigner {
       }),
     );
     // On the second, as the URL's own expiry is (a URL signed at .900 lives until the whole second).
-    return { url: signed.url, headers: signed.headers, expiresAt: isoSeconds(Math.floor(now.getTime() / 1000) + expiresIn) };
+    return { url: signed.url, headers: signed.headers, expiresAt: new Date((Math.floor(now.getTime() / 1000) + expiresIn) * 1000).toISOString() };
   }
 
   async verifyUpload(token: string): Promise<VerifiedObject> {
@@ -298,20 +296,6 @@ function validateVerifyGrace(value: unknown): number {
     throw new InvalidRequestError('verifyGrace', `must be whole seconds from 0 to ${MAX_GRANT_EXPIRY}`);
   }
   return value;
-}
-
-// Grants made in the same second share their expiry: format it once (Date#toISOString is a
-// noticeable part of a grant that costs a few microseconds).
-let lastExpiry = NaN;
-let lastExpiryIso = '';
-
-/** Unix seconds as ISO 8601 ("2026-01-02T03:04:05.000Z", as Date#toISOString writes it). */
-function isoSeconds(seconds: number): string {
-  if (seconds !== lastExpiry) {
-    lastExpiryIso = new Date(seconds * 1000).toISOString();
-    lastExpiry = seconds;
-  }
-  return lastExpiryIso;
 }
 
 /** Content types match when their essence and parameters match (kept here for the local receiver's import). */

@@ -16,9 +16,9 @@
 // - the promoted object keeps the record, so a second or concurrent verification sees that its
 //   grant is already at the key and promotes nothing again (create-only promotion makes exactly one
 //   of concurrent copies win where the storage offers it).
-import { randomBytes } from 'node:crypto';
 import type { Driver, DriverEnforcement, ListedPage, ObjectInfo, StagingDriver } from '../drivers/driver.js';
 import { findViolations } from './check-object.js';
+import { randomId } from './key-for.js';
 import { DEFAULT_STAGING_PREFIX } from './staging-prefix.js';
 import { ConfigError, InvalidRequestError, ObjectNotFoundError, UploadRejectedError } from './errors.js';
 import type { SealedGrant, TokenSealer } from './token.js';
@@ -36,7 +36,7 @@ export type StagedGrant = SealedGrant & { readonly id: string; readonly staging:
 
 /** A grant id: the expiry (unix seconds) and 128 random bits, in hex. */
 export function newGrantId(expiresAt: number): string {
-  return `${expiresAt}-${randomBytes(16).toString('hex')}`;
+  return `${expiresAt}-${randomId()}`;
 }
 
 /** A staging prefix: a valid key prefix ending with "/". */

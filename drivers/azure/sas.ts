@@ -178,6 +178,10 @@ export interface PreparedDelegation {
  * canonical prefix, protocol, encoded constant parameters) is computed once; a grant then costs
  * two time strings, one string-to-sign and one HMAC. Produces exactly what signBlobSas produces
  * for a blob SAS (tests hold the two equal), for sv >= 2020-12-06.
+ *
+ * A second implementation, kept because the bench justifies it: side by side, signBlobSas (even
+ * rewritten without arrays and with cached times) cost 3-5x this per SAS, and a whole Azure grant
+ * about twice as many floors (docs/performance.md, "Issue 13: each second implementation").
  */
 export class BlobSasTemplate {
   readonly #version: string;

@@ -54,7 +54,8 @@ export class LocalUrlSigner {
 
   /** The query string (without "?") that grants `grant`, as URLSearchParams would write it. */
   sign(grant: LocalGrant): string {
-    // Built by hand: URLSearchParams costs as much as the HMAC itself on the grant hot path.
+    // Built by hand: for a staged grant's query (its record is a ~450-byte token) URLSearchParams
+    // cost 3.4x this, about as much as the HMAC (docs/performance.md, "Issue 13").
     let query = `${PARAM.method}=${grant.method}&${PARAM.expires}=${grant.expires}`;
     if (grant.contentType !== undefined) query += `&${PARAM.type}=${formEncode(grant.contentType)}`;
     if (grant.minSize !== undefined && grant.maxSize !== undefined) query += `&${PARAM.size}=${grant.minSize}-${grant.maxSize}`;

@@ -156,27 +156,18 @@ export class SigV4Signer {
     }
 
     const credential = this.#credential(credentials.accessKeyId, scope);
-    let canonicalQuery: string;
-    if (!input.query || input.query.length === 0) {
-      // Upload grants: the X-Amz-* names below are already in code-point order, and the only
-      // values that can need escaping are the credential (cached), the token and the header list.
-      canonicalQuery =
-        `X-Amz-Algorithm=${ALGORITHM}&X-Amz-Credential=${credential}&X-Amz-Date=${stamp}&X-Amz-Expires=${uriEncode(String(input.expiresIn))}` +
-        (credentials.sessionToken ? `&X-Amz-Security-Token=${uriEncode(credentials.sessionToken)}` : '') +
-        `&X-Amz-SignedHeaders=${uriEncode(signedHeaders)}`;
-    } else {
-      const encoded: [string, string][] = [
-        ['X-Amz-Algorithm', ALGORITHM],
-        ['X-Amz-Credential', credential],
-        ['X-Amz-Date', stamp],
-        ['X-Amz-Expires', uriEncode(String(input.expiresIn))],
-        ['X-Amz-SignedHeaders', uriEncode(signedHeaders)],
-      ];
-      if (credentials.sessionToken) encoded.push(['X-Amz-Security-Token', uriEncode(credentials.sessionToken)]);
-      for (const [name, value] of input.query) encoded.push([uriEncode(name), uriEncode(value)]);
-      encoded.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
-      canonicalQuery = encoded.map(([k, v]) => `${k}=${v}`).join('&');
-    }
+    // The X-Amz-* parameters, then the caller's, in code-point order (name, then value).
+    const params: [string, string][] = [
+      ['X-Amz-Algorithm', ALGORITHM],
+      ['X-Amz-Credential', credential],
+      ['X-Amz-Date', stamp],
+      ['X-Amz-Expires', uriEncode(String(input.expiresIn))],
+      ['X-Amz-SignedHeaders', uriEncode(signedHeaders)],
+    ];
+    if (credentials.sessionToken) params.push(['X-Amz-Security-Token', uriEncode(credentials.sessionToken)]);
+    for (const [name, value] of input.query ?? []) params.push([uriEncode(name), uriEncode(value)]);
+    params.sort((a, b) => byCodePoint(a[0], b[0]) || byCodePoint(a[1], b[1]));
+    const canonicalQuery = params.map(([k, v]) => `${k}=${v}`).join('&');
 
     const canonicalRequest = `${input.method}\n${input.path}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\n${input.payloadHash ?? UNSIGNED_PAYLOAD}`;
     const stringToSign = `${ALGORITHM}\n${stamp}\n${scope}\n${sha256Hex(canonicalRequest)}`;
