@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ListedPage, StagingDriver } from '../driver.js';
 import type { ConditionalHeader } from './compat.js';
-import { errorCode, isNotFound, mapError } from './errors.js';
+import { errorCode, isNotFound } from './errors.js';
 import { uriEncode } from './sigv4.js';
 
 export class S3Staging implements StagingDriver {
@@ -59,7 +59,7 @@ export class S3Staging implements StagingDriver {
       // Swift's s3api names a missing copy source NoSuchBucket (its PUT reads any 404 so): the
       // bucket answering HeadBucket means it is the staged object that is gone.
       if (code === 'NoSuchBucket' && (await this.#bucketThere())) return 'missing';
-      throw mapError(error, this.#bucket);
+      throw error;
     }
   }
 
@@ -82,7 +82,7 @@ export class S3Staging implements StagingDriver {
       return 'written';
     } catch (error) {
       if (errorCode(error) === 'PreconditionFailed') return 'exists';
-      throw mapError(error, this.#bucket);
+      throw error;
     }
   }
 
@@ -95,7 +95,7 @@ export class S3Staging implements StagingDriver {
       const objects = (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }] : []));
       return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { cursor: out.NextContinuationToken } : {}) };
     } catch (error) {
-      throw mapError(error, this.#bucket);
+      throw error;
     }
   }
 
@@ -121,7 +121,7 @@ export class S3Staging implements StagingDriver {
         uploadIdMarker = out.NextUploadIdMarker;
       }
     } catch (error) {
-      throw mapError(error, this.#bucket);
+      throw error;
     }
     return aborted;
   }
