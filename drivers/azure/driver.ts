@@ -42,7 +42,9 @@ import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME, RECORD_METADATA } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
-import { isNotFound, mapAzureError } from './errors.js';
+import type { DriverErrorCode } from '../error-codes.js';
+import type { ConfigProblem } from '../driver.js';
+import { codeOf, configProblemOf, isConflict, isMissingContainer, isNotFound } from './errors.js';
 import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
@@ -183,9 +185,8 @@ export class AzureDriver implements Driver {
         ...(props.metadata?.[RECORD_METADATA] ? { record: props.metadata[RECORD_METADATA] } : {}),
       };
     } catch (error) {
-      const mapped = this.#map(error);
-      if (mapped === error && isNotFound(error)) return undefined;
-      throw mapped;
+      if (isNotFound(error) && !isMissingContainer(error)) return undefined;
+      throw error;
     }
   }
 
@@ -197,7 +198,7 @@ export class AzureDriver implements Driver {
       if (!body) throw new Error('the download answered without a body');
       return body as unknown as AsyncIterable<Uint8Array>;
     } catch (error) {
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -209,7 +210,7 @@ export class AzureDriver implements Driver {
     } catch (error) {
       // 416: the range starts past the end (an empty blob).
       if ((error as { statusCode?: unknown }).statusCode === 416) return new Uint8Array(0);
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -219,7 +220,7 @@ export class AzureDriver implements Driver {
       await (await this.#container()).getBlobClient(key).deleteIfExists();
     } catch (error) {
       if (isNotFound(error)) return;
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -240,7 +241,7 @@ export class AzureDriver implements Driver {
         return 'written';
       } catch (error) {
         if (options.createOnly && isConflict(error)) return 'exists';
-        throw this.#map(error);
+        throw error;
       }
     },
     list: async (prefix, options): Promise<ListedPage> => {
@@ -251,7 +252,7 @@ export class AzureDriver implements Driver {
         const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
         return { objects, ...(page.continuationToken ? { cursor: page.continuationToken } : {}) };
       } catch (error) {
-        throw this.#map(error);
+        throw error;
       }
     },
     abortStaleMultipart: (prefix, isStale) => this.#abortStale(prefix, isStale),
@@ -279,7 +280,7 @@ export class AzureDriver implements Driver {
         aborted += 1;
       }
     } catch (error) {
-      throw this.#map(error);
+      throw error;
     }
     return aborted;
   }
@@ -296,7 +297,7 @@ export class AzureDriver implements Driver {
     } catch (error) {
       if (createOnly && isConflict(error)) return 'exists';
       if (isNotFound(error)) return 'missing';
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -321,13 +322,13 @@ export class AzureDriver implements Driver {
     return this.#template.sign(kept.key, request.key, request.permissions, startsOn, expiresOn, overrides, this.#prepared);
   }
 
-  #map(error: unknown): unknown {
-    return mapAzureError(error, this.bucket, this.#signing.kind === 'userDelegation');
+  /** Implements Driver.errorCode (drivers/azure/errors.ts). */
+  errorCode(error: unknown): DriverErrorCode {
+    return codeOf(error);
   }
-}
 
-/** The answers of a create-only write that found the blob there (409 BlobAlreadyExists, 412). */
-function isConflict(error: unknown): boolean {
-  const status = typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
-  return status === 409 || status === 412;
+  /** Implements Driver.configProblem (drivers/azure/errors.ts). */
+  configProblem(error: unknown): ConfigProblem | undefined {
+    return configProblemOf(error, this.#signing.kind === 'userDelegation');
+  }
 }
