@@ -28,7 +28,7 @@ import type {
 } from '../driver.js';
 import { canonicalInteger, canonicalQuery } from './signature.js';
 import { checkSegments, ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
-import { ReceiverError } from './errors.js';
+import { ReceiverError } from './http-answers.js';
 
 export const PART_PARAM = {
   uploadId: 'X-Upgrant-Upload-Id',

@@ -15,7 +15,7 @@ import { sameContentType } from '../../src/check-object.js';
 import type { LocalUploadEvent } from '../../src/storage-events.js';
 import { DEFAULT_VERIFY_GRACE } from '../../src/token.js';
 import { MAX_GRANT_EXPIRY, validateBucketName, validateKey } from '../../src/validate.js';
-import { ReceiverError, sendError } from './errors.js';
+import { ReceiverError, sendError } from './http-answers.js';
 import { PartSigner } from './multipart.js';
 import { isPartRequest, receivePart } from './part-receiver.js';
 import { LocalUrlSigner, type LocalGrant } from './signature.js';
