@@ -5,6 +5,7 @@
 // it throws the native error as it came, or a DriverError when it decided the failure itself
 // (a part of the wrong size, a create-only refusal it checked, a bucket HeadBucket says is gone).
 // The codes are part of the public API (ProviderError#code): add codes, never rename one.
+import type { Violation } from '../src/types.js';
 
 /** What went wrong, independent of the provider. */
 export type DriverErrorCode =
@@ -52,20 +53,31 @@ export const DRIVER_ERROR_CODES: readonly DriverErrorCode[] = [
   'unknown',
 ];
 
+export interface DriverErrorOptions {
+  /** The request field the caller got wrong: `parts`, `parts[2].etag`, `key`, `token`. */
+  readonly field?: string;
+  /** Constraints the stored bytes broke (a multipart upload whose whole checksum is wrong). */
+  readonly violations?: readonly Violation[];
+  /** The native error, when there is one. */
+  readonly cause?: unknown;
+}
+
 /**
- * A failure the driver decided itself. `field` names the request field the caller got wrong
- * (`parts`, `parts[2].etag`, `key`, `token`): the portable layer turns such an error into an
- * InvalidRequestError naming it. The native error, when there is one, is `cause`.
+ * A failure the driver decided itself. The portable layer turns one with a `field` into an
+ * InvalidRequestError naming it, one with `violations` into an UploadRejectedError, any other
+ * into a ProviderError carrying `code`.
  */
 export class DriverError extends Error {
   readonly field: string | undefined;
+  readonly violations: readonly Violation[] | undefined;
   constructor(
     readonly code: DriverErrorCode,
     message: string,
-    options: { readonly field?: string; readonly cause?: unknown } = {},
+    options: DriverErrorOptions = {},
   ) {
     super(message, 'cause' in options ? { cause: options.cause } : undefined);
     this.field = options.field;
+    this.violations = options.violations;
   }
   override get name(): string {
     return 'DriverError';

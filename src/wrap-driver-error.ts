@@ -3,19 +3,20 @@
 // this turns it into the class an app handles, with the operation and key, keeping the cause.
 import type { Driver } from '../drivers/driver.js';
 import { DriverError, type DriverErrorCode } from '../drivers/error-codes.js';
-import { ConfigError, InvalidRequestError, ProviderError, UpgrantError } from './errors.js';
+import { ConfigError, InvalidRequestError, ProviderError, UpgrantError, UploadRejectedError } from './errors.js';
 
 /** What the wrapping needs of a driver. */
 export type ErrorMappingDriver = Pick<Driver, 'name' | 'bucket' | 'errorCode' | 'configProblem'>;
 
 /**
  * Our own typed errors pass as they are; a DriverError naming a field is the caller's mistake
- * (InvalidRequestError); a missing bucket, or credentials the storage refused, is configuration
+ * (InvalidRequestError), one listing violations a broken grant (UploadRejectedError); a missing bucket, or credentials the storage refused, is configuration
  * (ConfigError naming the variable); everything else is a ProviderError carrying the code.
  */
 export function wrapDriverError(driver: ErrorMappingDriver, operation: string, key: string | undefined, error: unknown): UpgrantError {
   if (error instanceof UpgrantError) return error;
   if (error instanceof DriverError && error.field !== undefined) return new InvalidRequestError(error.field, error.message, { cause: error });
+  if (error instanceof DriverError && error.violations !== undefined && key !== undefined) return new UploadRejectedError(key, error.violations);
   const code = codeOf(driver, error);
   if (code === 'bucket-not-found') {
     const message = error instanceof DriverError ? error.message : `bucket "${driver.bucket}" does not exist (${driver.name})`;

@@ -192,14 +192,10 @@ export class AzureDriver implements Driver {
 
   /** Implements Driver.read (Get Blob, streamed). */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
-    try {
-      const response = await (await this.#container()).getBlobClient(key).download();
-      const body = response.readableStreamBody;
-      if (!body) throw new Error('the download answered without a body');
-      return body as unknown as AsyncIterable<Uint8Array>;
-    } catch (error) {
-      throw error;
-    }
+    const response = await (await this.#container()).getBlobClient(key).download();
+    const body = response.readableStreamBody;
+    if (!body) throw new Error('the download answered without a body');
+    return body as unknown as AsyncIterable<Uint8Array>;
   }
 
   /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
@@ -245,15 +241,11 @@ export class AzureDriver implements Driver {
       }
     },
     list: async (prefix, options): Promise<ListedPage> => {
-      try {
-        const pages = (await this.#container()).listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
-        const page = (await pages.next()).value as { segment: { blobItems: { name: string; properties: { lastModified?: Date } }[] }; continuationToken?: string } | undefined;
-        if (!page) return { objects: [] };
-        const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
-        return { objects, ...(page.continuationToken ? { cursor: page.continuationToken } : {}) };
-      } catch (error) {
-        throw error;
-      }
+      const pages = (await this.#container()).listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
+      const page = (await pages.next()).value as { segment: { blobItems: { name: string; properties: { lastModified?: Date } }[] }; continuationToken?: string } | undefined;
+      if (!page) return { objects: [] };
+      const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
+      return { objects, ...(page.continuationToken ? { cursor: page.continuationToken } : {}) };
     },
     abortStaleMultipart: (prefix, isStale) => this.#abortStale(prefix, isStale),
   };
@@ -265,22 +257,18 @@ export class AzureDriver implements Driver {
    */
   async #abortStale(prefix: string, isStale: (key: string) => boolean): Promise<number> {
     let aborted = 0;
-    try {
-      const container = await this.#container();
-      for await (const item of container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
-        if (!isStale(item.name)) continue;
-        const blob = container.getBlockBlobClient(item.name);
-        try {
-          await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
-        } catch (error) {
-          if (isConflict(error)) continue; // committed: the sweep's own business, not an upload in flight
-          throw error;
-        }
-        await blob.deleteIfExists();
-        aborted += 1;
+    const container = await this.#container();
+    for await (const item of container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
+      if (!isStale(item.name)) continue;
+      const blob = container.getBlockBlobClient(item.name);
+      try {
+        await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
+      } catch (error) {
+        if (isConflict(error)) continue; // committed: the sweep's own business, not an upload in flight
+        throw error;
       }
-    } catch (error) {
-      throw error;
+      await blob.deleteIfExists();
+      aborted += 1;
     }
     return aborted;
   }

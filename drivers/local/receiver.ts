@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InvalidRequestError } from '../../src/errors.js';
+import { DriverError } from '../error-codes.js';
 import { sameContentType } from '../../src/check-object.js';
 import type { LocalUploadEvent } from '../../src/storage-events.js';
 import { DEFAULT_VERIFY_GRACE } from '../../src/token.js';
@@ -289,6 +290,7 @@ function toReceiverError(error: unknown): ReceiverError {
   if (error instanceof KeyConflictError) return new ReceiverError(409, 'conflict', error.message);
   if (error instanceof PathEscapeError) return new ReceiverError(403, 'forbidden', error.message);
   if (error instanceof InvalidRequestError) return new ReceiverError(400, 'bad-request', error.message);
+  if (error instanceof DriverError && error.field !== undefined) return new ReceiverError(400, 'bad-request', `${error.field}: ${error.message}`);
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET') return new ReceiverError(400, 'aborted', 'upload aborted by the client');
   console.error('upgrant local receiver: unexpected error', error);

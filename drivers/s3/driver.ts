@@ -256,13 +256,9 @@ export class S3Driver implements Driver {
 
   /** Implements Driver.read. */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
-    try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
-      return out.Body as AsyncIterable<Uint8Array>;
-    } catch (error) {
-      throw error;
-    }
+    const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
+    return out.Body as AsyncIterable<Uint8Array>;
   }
 
   /** Implements Driver.readRange: a GET with a Range header; S3 answers 416 for a range past the end. */

@@ -65,20 +65,15 @@ export class S3Multipart implements MultipartDriver {
   async start(request: StartMultipartRequest): Promise<StartedMultipart> {
     const { bucket, client, endpoint, signer } = this.#s3;
     const credentials = await this.#s3.credentials.get();
-    let uploadId: string | undefined;
-    try {
-      const out = await client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: bucket,
-          Key: request.key,
-          ContentType: request.constraints.contentType,
-          ...(request.record !== undefined ? { Metadata: recordMetadata(request.record) } : {}),
-        }),
-      );
-      uploadId = out.UploadId;
-    } catch (error) {
-      throw error;
-    }
+    const out = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: request.key,
+        ContentType: request.constraints.contentType,
+        ...(request.record !== undefined ? { Metadata: recordMetadata(request.record) } : {}),
+      }),
+    );
+    const uploadId = out.UploadId;
     if (!uploadId) throw new Error('CreateMultipartUpload answered without an UploadId');
     const path = endpoint.objectPath(request.key);
     const parts = request.partSizes.map((size, i) => {

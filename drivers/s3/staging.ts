@@ -88,15 +88,11 @@ export class S3Staging implements StagingDriver {
 
   /** Implements StagingDriver.list. */
   async list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage> {
-    try {
-      const out = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, MaxKeys: options.limit, ...(options.cursor ? { ContinuationToken: options.cursor } : {}) }),
-      );
-      const objects = (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }] : []));
-      return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { cursor: out.NextContinuationToken } : {}) };
-    } catch (error) {
-      throw error;
-    }
+    const out = await this.#client.send(
+      new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, MaxKeys: options.limit, ...(options.cursor ? { ContinuationToken: options.cursor } : {}) }),
+    );
+    const objects = (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }] : []));
+    return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { cursor: out.NextContinuationToken } : {}) };
   }
 
   /** Implements StagingDriver.abortStaleMultipart (ListMultipartUploads under the prefix). */
@@ -104,24 +100,20 @@ export class S3Staging implements StagingDriver {
     let aborted = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
-    try {
-      for (let page = 0; page < 100; page++) {
-        const out = await this.#client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
-        );
-        for (const upload of out.Uploads ?? []) {
-          if (!upload.Key || !upload.UploadId || !isStale(upload.Key)) continue;
-          await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((error: unknown) => {
-            if (errorCode(error) !== 'NoSuchUpload') throw error;
-          });
-          aborted += 1;
-        }
-        if (!out.IsTruncated) break;
-        keyMarker = out.NextKeyMarker;
-        uploadIdMarker = out.NextUploadIdMarker;
+    for (let page = 0; page < 100; page++) {
+      const out = await this.#client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
+      );
+      for (const upload of out.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !isStale(upload.Key)) continue;
+        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((error: unknown) => {
+          if (errorCode(error) !== 'NoSuchUpload') throw error;
+        });
+        aborted += 1;
       }
-    } catch (error) {
-      throw error;
+      if (!out.IsTruncated) break;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
     }
     return aborted;
   }
