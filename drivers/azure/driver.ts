@@ -27,6 +27,7 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { KeyObject } from 'node:crypto';
 import type {
+  ConfigProblem,
   Driver,
   DriverEnforcement,
   DriverLimits,
@@ -43,7 +44,6 @@ import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME, RECORD_METADATA } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import type { DriverErrorCode } from '../error-codes.js';
-import type { ConfigProblem } from '../driver.js';
 import { codeOf, configProblemOf, isConflict, isMissingContainer, isNotFound } from './errors.js';
 import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';

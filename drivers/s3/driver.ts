@@ -31,6 +31,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import { recordFrom, recordMetadata } from './record.js';
 import { S3Staging } from './staging.js';
 import type {
+  ConfigProblem,
   Driver,
   DriverEnforcement,
   DriverLimits,
@@ -46,7 +47,6 @@ import { CredentialCache } from './credentials.js';
 import type { S3Endpoint } from './endpoint.js';
 import { DriverError, type DriverErrorCode } from '../error-codes.js';
 import { codeOf, configProblemOf, isNotFound } from './errors.js';
-import type { ConfigProblem } from '../driver.js';
 import { S3Lifecycle } from './lifecycle.js';
 import { S3Multipart } from './multipart.js';
 import type { S3DriverOptions } from './options.js';
