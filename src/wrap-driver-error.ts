@@ -20,11 +20,19 @@ export function wrapDriverError(driver: ErrorMappingDriver, operation: string, k
   const code = codeOf(driver, error);
   if (code === 'bucket-not-found') {
     const message = error instanceof DriverError ? error.message : `bucket "${driver.bucket}" does not exist (${driver.name})`;
-    return new ConfigError('UPGRANT_BUCKET', message, { cause: error });
+    return new ConfigError('UPGRANT_BUCKET', message, { cause: coded(code, error) });
   }
   const problem = error instanceof DriverError ? undefined : safely(() => driver.configProblem?.(error));
-  if (problem) return new ConfigError(problem.variable, problem.message, { cause: error });
+  if (problem) return new ConfigError(problem.variable, problem.message, { cause: coded(code, error) });
   return new ProviderError(driver.name, operation, key, error, code);
+}
+
+/**
+ * The cause of a ConfigError made from a driver failure: always a DriverError carrying the code
+ * (`errorAs(error, DriverError)?.code`), the native error below it where there is one.
+ */
+function coded(code: DriverErrorCode, error: unknown): DriverError {
+  return error instanceof DriverError ? error : new DriverError(code, error instanceof Error ? error.message : String(error), { cause: error });
 }
 
 function codeOf(driver: ErrorMappingDriver, error: unknown): DriverErrorCode {

@@ -90,6 +90,7 @@ describe('errors: the portable layer wraps driver failures once', () => {
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as ConfigError).variable).to.equal('UPGRANT_BUCKET');
     expect(error.message).to.include('"fake-bucket"');
+    expect(errorAs(error, DriverError)?.code, 'the code, on every driver').to.equal('bucket-not-found');
     expect(errorAs(error, S3ServiceException)).to.equal(native);
     const decided = new DriverError('bucket-not-found', 'bucket "fake-bucket" does not exist on this endpoint');
     expect(wrapDriverError(fakeDriver(), 'head', 'k', decided).message).to.equal('UPGRANT_BUCKET: bucket "fake-bucket" does not exist on this endpoint');
@@ -99,6 +100,8 @@ describe('errors: the portable layer wraps driver failures once', () => {
     const error = wrapDriverError(fakeDriver(), 'head', 'k', sdkError('InvalidAccessKeyId', 403));
     expect(error).to.be.instanceOf(ConfigError);
     expect((error as ConfigError).variable).to.equal('AWS_ACCESS_KEY_ID');
+    expect(errorAs(error, DriverError)?.code).to.equal('unauthenticated');
+    expect(errorAs(error, S3ServiceException)?.name).to.equal('InvalidAccessKeyId');
   });
 
   it('a DriverError naming a field is an InvalidRequestError naming it; its code stays reachable', () => {
