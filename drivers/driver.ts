@@ -11,8 +11,13 @@
 // - `checksum.value` is canonical base64 of a digest of the right length.
 // - `1 <= expiresIn <= limits.maxExpiresIn`, an integer.
 // - `method` is one of `uploadMethods(constraints)`.
-// Errors: a driver throws ConfigError for bad configuration; anything else it throws is wrapped
-// by the portable layer into ProviderError (with the original as `cause`).
+// Errors (after Go CDK's gcerrors): while serving requests a driver throws its native error as it
+// came, or a DriverError (drivers/error-codes.ts) for a failure it decided itself, with `field`
+// when the caller gave a bad value. It never constructs upgrant's public error classes there: the
+// portable layer (src/wrap-driver-error.ts) wraps once, asking `errorCode` what a native error
+// means, into ProviderError (code, operation, key, the original as `cause`), InvalidRequestError
+// or ConfigError. createDriver may still throw ConfigError for options given wrong.
+import type { DriverErrorCode } from './error-codes.js';
 import type { Enforcer, GrantConstraints, ProviderName, UploadMethod } from '../src/types.js';
 
 export interface SignUploadRequest {
@@ -118,6 +123,11 @@ export interface Driver {
   /** Release sockets and timers. */
   close(): Promise<void>;
 
+  /** What a native error this driver threw means (drivers/<name>/errors.ts `codeOf`). Absent: 'unknown'. */
+  errorCode?(error: unknown): DriverErrorCode;
+  /** The option or variable a native error says is wrong (credentials refused, another region), when it says one. */
+  configProblem?(error: unknown): ConfigProblem | undefined;
+
   /** Multipart uploads for large files; absent when the driver cannot grant them. */
   readonly multipart?: MultipartDriver;
 
@@ -126,6 +136,13 @@ export interface Driver {
 
   /** Server-side operations staged uploads need; absent when the driver cannot stage. */
   readonly staging?: StagingDriver;
+}
+
+/** A configuration fault a storage answer revealed: the portable layer makes it a ConfigError. */
+export interface ConfigProblem {
+  /** The environment variable (or option) to fix, e.g. AWS_SECRET_ACCESS_KEY. */
+  readonly variable: string;
+  readonly message: string;
 }
 
 /** A page of keys under a prefix. */
@@ -154,7 +171,7 @@ export interface StagingDriver {
   /** One page (at most `limit` keys, in key order) of the objects under `prefix`. */
   list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage>;
   /**
-   * Refuse (InvalidRequestError('key')) a final key the storage could never hold, at grant time:
+   * Refuse (DriverError 'invalid-argument' with field 'key') a final key the storage could never hold, at grant time:
    * a staged grant's URL names only its staging key, so the driver would otherwise see the key
    * first at promotion (local: a segment over 255 bytes).
    */
@@ -251,7 +268,11 @@ export interface MultipartDriver {
   enforcement(constraints: GrantConstraints): DriverEnforcement;
   /** Start the upload on the storage (server side) and sign one URL per part. */
   start(request: StartMultipartRequest): Promise<StartedMultipart>;
-  /** Assemble the parts into the object; throw InvalidRequestError('parts') when a part is missing or wrong. */
+  /**
+   * Assemble the parts into the object; throw DriverError('invalid-parts', field 'parts' or
+   * `parts[i].etag`) when a part is missing or wrong, ('precondition-failed', field 'key') when a
+   * create-only grant finds an object there, ('not-found', field 'token') when the upload is gone.
+   */
   complete(request: CompleteMultipartRequest): Promise<{ readonly etag?: string }>;
   /** Discard the upload and its parts; an unknown or finished upload is not an error. */
   abort(session: MultipartSession): Promise<void>;

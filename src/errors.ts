@@ -1,7 +1,12 @@
 // One error family. Every error upgrant throws is an UpgrantError with a closed `code`, so apps can
 // map errors to HTTP answers without string matching. SDK errors never escape raw: they are wrapped
-// once, in the portable layer, as ProviderError with the original kept as `cause`.
+// once, in the portable layer (src/wrap-driver-error.ts), as ProviderError carrying the driver's
+// code (drivers/error-codes.ts) with the original kept as `cause`; `errorAs` reaches it.
+import type { DriverErrorCode } from '../drivers/error-codes.js';
 import type { ConstraintName, ProviderName, Violation } from './types.js';
+
+export type { DriverErrorCode } from '../drivers/error-codes.js';
+export { DRIVER_ERROR_CODES } from '../drivers/error-codes.js';
 
 export type UpgrantErrorCode =
   | 'invalid-request'
@@ -10,7 +15,8 @@ export type UpgrantErrorCode =
   | 'upload-rejected'
   | 'grant-expired'
   | 'not-found'
-  | 'provider';
+  // A ProviderError's code says what the storage reported (see DriverErrorCode).
+  | Exclude<DriverErrorCode, 'not-found'>;
 
 export abstract class UpgrantError extends Error {
   abstract readonly code: UpgrantErrorCode;
@@ -25,8 +31,9 @@ export class InvalidRequestError extends UpgrantError {
   constructor(
     readonly field: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`${field}: ${message}`);
+    super(`${field}: ${message}`, options);
   }
 }
 
@@ -36,8 +43,9 @@ export class ConfigError extends UpgrantError {
   constructor(
     readonly variable: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${variable}: ${message}`, options);
   }
 }
 
@@ -89,16 +97,40 @@ export class ObjectNotFoundError extends UpgrantError {
   }
 }
 
-/** The storage service or its SDK failed. The original error is `cause`. */
+/**
+ * The storage service or its SDK failed. `code` says how (the driver mapped its native error:
+ * 'not-found', 'precondition-failed', 'throttled', ...; 'unknown' when it could not tell),
+ * `operation` and `key` what upgrant was doing. The original error is `cause`; reach it with
+ * `errorAs(error, S3ServiceException)` (or RestError, ApiError, ...).
+ */
 export class ProviderError extends UpgrantError {
-  readonly code = 'provider' as const;
+  readonly code: DriverErrorCode;
   constructor(
     readonly provider: ProviderName,
     readonly operation: string,
     readonly key: string | undefined,
     cause: unknown,
+    code: DriverErrorCode = 'unknown',
   ) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`${provider} ${operation}${key === undefined ? '' : ` (key "${key}")`} failed: ${detail}`, { cause });
+    super(`${provider} ${operation}${key === undefined ? '' : ` (key "${key}")`} failed (${code}): ${detail}`, { cause });
+    this.code = code;
   }
+}
+
+/** A class, abstract or not, whatever its constructor takes. */
+export type ErrorClass<T> = abstract new (...args: never[]) => T;
+
+/**
+ * The first error in `error`'s cause chain (itself included) that is an instance of `type`, or
+ * undefined: the escape hatch to the native error under a ProviderError (Go CDK's `ErrorAs`).
+ * `errorAs(error, S3ServiceException)?.$metadata`, `errorAs(error, RestError)?.statusCode`.
+ */
+export function errorAs<T>(error: unknown, type: ErrorClass<T>): T | undefined {
+  const seen = new Set<unknown>();
+  for (let current = error; typeof current === 'object' && current !== null && !seen.has(current); current = (current as { cause?: unknown }).cause) {
+    if (current instanceof type) return current;
+    seen.add(current);
+  }
+  return undefined;
 }

@@ -17,9 +17,14 @@ export {
   GrantExpiredError,
   ObjectNotFoundError,
   ProviderError,
+  errorAs,
+  DRIVER_ERROR_CODES,
   type UpgrantErrorCode,
+  type DriverErrorCode,
+  type ErrorClass,
 } from './errors.js';
+export { DriverError } from '../drivers/error-codes.js';
 export type * from './types.js';
-export type { Driver, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage } from '../drivers/driver.js';
+export type { Driver, ConfigProblem, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage } from '../drivers/driver.js';
 export { DEFAULT_LIFECYCLE_DAYS, type LifecycleOptions } from './lifecycle.js';
 export * from './router/index.js';

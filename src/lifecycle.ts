@@ -3,7 +3,8 @@
 // abort multipart uploads left incomplete. Validation and defaults here; drivers only speak their
 // provider's rule dialect (drivers/<name>/lifecycle.ts).
 import type { Driver, LifecycleResult } from '../drivers/driver.js';
-import { InvalidRequestError, ProviderError, UpgrantError } from './errors.js';
+import { InvalidRequestError } from './errors.js';
+import { wrapDriverError } from './wrap-driver-error.js';
 import { DEFAULT_STAGING_PREFIX } from './staging-prefix.js';
 
 export interface LifecycleOptions {
@@ -54,6 +55,6 @@ export async function applyLifecycleRules(driver: Driver, options: LifecycleOpti
   try {
     return await driver.lifecycle.apply({ prefix, days: ruleDays, abortIncompleteMultipartDays: abortDays });
   } catch (error) {
-    throw error instanceof UpgrantError ? error : new ProviderError(driver.name, 'apply lifecycle rules', undefined, error);
+    throw wrapDriverError(driver, 'apply lifecycle rules', undefined, error);
   }
 }

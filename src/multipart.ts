@@ -4,7 +4,8 @@
 // PortablePresigner delegates its three multipart methods here.
 import type { Driver, MultipartDriver, MultipartSession } from '../drivers/driver.js';
 import { DEFAULT_CONTENT_CHECK, type ContentCheckMode } from './content-check.js';
-import { InvalidRequestError, ProviderError, UnsupportedConstraintError, UpgrantError } from './errors.js';
+import { InvalidRequestError, ProviderError, UnsupportedConstraintError } from './errors.js';
+import { wrapDriverError } from './wrap-driver-error.js';
 import { validateContext } from './grant-context.js';
 import { resolveGrantRequest } from './grant-request.js';
 import { checkReportWindow, TokenSealer, type SealedGrant } from './token.js';
@@ -230,8 +231,7 @@ export class MultipartGrants {
     try {
       return await fn();
     } catch (error) {
-      if (error instanceof UpgrantError) throw error;
-      throw new ProviderError(this.#driver.name, operation, key, error);
+      throw wrapDriverError(this.#driver, operation, key, error);
     }
   }
 }

@@ -2,14 +2,7 @@
 // and verifyUpload live here once, for every driver. Drivers only sign and answer head/read/delete.
 import type { Driver, LifecycleResult } from '../drivers/driver.js';
 import { findViolations } from './check-object.js';
-import {
-  InvalidRequestError,
-  ObjectNotFoundError,
-  ProviderError,
-  UnsupportedConstraintError,
-  UpgrantError,
-  UploadRejectedError,
-} from './errors.js';
+import { InvalidRequestError, ObjectNotFoundError, UnsupportedConstraintError, UploadRejectedError } from './errors.js';
 import { DEFAULT_CONTENT_CHECK, isActiveContentType, type ContentCheckMode } from './content-check.js';
 import { contentDisposition } from './content-disposition.js';
 import { resolveEnforcement } from './enforcement.js';
@@ -19,6 +12,7 @@ import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
 import { newGrantId, Staging, type StagedGrant } from './staging.js';
 import { handleStorageEvent, sweepStaging } from './sweep.js';
+import { wrapDriverError } from './wrap-driver-error.js';
 import { checkReportWindow, DEFAULT_VERIFY_GRACE, TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
@@ -103,7 +97,7 @@ export class PortablePresigner implements Presigner {
     const expiresAt = Math.floor(now.getTime() / 1000) + expiresIn;
     const id = newGrantId(expiresAt);
     const staging = staged ? this.#staging.keyFor(id) : undefined;
-    if (staging) this.#staging.driver?.checkKey?.(key);
+    if (staging) this.#checkKey(key);
     // The token is also the record the object carries, so the storage alone says whose it is.
     const context = validateContext(request.context);
     const token = this.#sealer.seal({ provider: this.provider, bucket: this.bucket, key, constraints, expiresAt, id, ...(staging ? { staging } : {}), ...(context !== undefined ? { context } : {}) });
@@ -280,7 +274,16 @@ export class PortablePresigner implements Presigner {
   }
 
   #wrap(operation: string, key: string, error: unknown): unknown {
-    return error instanceof UpgrantError ? error : new ProviderError(this.provider, operation, key, error);
+    return wrapDriverError(this.#driver, operation, key, error);
+  }
+
+  /** A staged grant's final key, refused now if the storage could never hold it. */
+  #checkKey(key: string): void {
+    try {
+      this.#staging.driver?.checkKey?.(key);
+    } catch (error) {
+      throw this.#wrap('check key', key, error);
+    }
   }
 
   /** Bucket rules that delete stale staged objects and abort incomplete multipart uploads (src/lifecycle.ts). */

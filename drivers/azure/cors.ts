@@ -5,7 +5,8 @@ import type { CorsRule } from '@azure/storage-blob';
 import type { CorsApplier } from '../driver.js';
 import { ConfigError } from '../../src/errors.js';
 import { connect } from './factory.js';
-import { mapAzureError } from './errors.js';
+import { wrapDriverError } from '../../src/wrap-driver-error.js';
+import { codeOf, configProblemOf } from './errors.js';
 import { DRIVER_NAME } from './name.js';
 import type { AzureDriverOptions } from './options.js';
 
@@ -41,6 +42,8 @@ export const applyCors: CorsApplier<AzureDriverOptions> = async (options, origin
     await service.setProperties({ cors: rules });
     return { provider: DRIVER_NAME, bucket: container, rules };
   } catch (error) {
-    throw mapAzureError(error, container, credentials.kind === 'userDelegation');
+    // applyCors runs outside a presigner (the CLI): wrap the SDK's error here, as src/ would.
+    const userDelegation = credentials.kind === 'userDelegation';
+    throw wrapDriverError({ name: 'azure', bucket: container, errorCode: codeOf, configProblem: (e) => configProblemOf(e, userDelegation) }, 'apply CORS', undefined, error);
   }
 };

@@ -27,6 +27,7 @@
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import type { KeyObject } from 'node:crypto';
 import type {
+  ConfigProblem,
   Driver,
   DriverEnforcement,
   DriverLimits,
@@ -42,7 +43,8 @@ import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import { DRIVER_NAME, RECORD_METADATA } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
-import { isNotFound, mapAzureError } from './errors.js';
+import type { DriverErrorCode } from '../error-codes.js';
+import { codeOf, configProblemOf, isConflict, isMissingContainer, isNotFound } from './errors.js';
 import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
@@ -183,22 +185,17 @@ export class AzureDriver implements Driver {
         ...(props.metadata?.[RECORD_METADATA] ? { record: props.metadata[RECORD_METADATA] } : {}),
       };
     } catch (error) {
-      const mapped = this.#map(error);
-      if (mapped === error && isNotFound(error)) return undefined;
-      throw mapped;
+      if (isNotFound(error) && !isMissingContainer(error)) return undefined;
+      throw error;
     }
   }
 
   /** Implements Driver.read (Get Blob, streamed). */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
-    try {
-      const response = await (await this.#container()).getBlobClient(key).download();
-      const body = response.readableStreamBody;
-      if (!body) throw new Error('the download answered without a body');
-      return body as unknown as AsyncIterable<Uint8Array>;
-    } catch (error) {
-      throw this.#map(error);
-    }
+    const response = await (await this.#container()).getBlobClient(key).download();
+    const body = response.readableStreamBody;
+    if (!body) throw new Error('the download answered without a body');
+    return body as unknown as AsyncIterable<Uint8Array>;
   }
 
   /** Implements Driver.readRange: Get Blob with x-ms-range (offset, count). */
@@ -209,7 +206,7 @@ export class AzureDriver implements Driver {
     } catch (error) {
       // 416: the range starts past the end (an empty blob).
       if ((error as { statusCode?: unknown }).statusCode === 416) return new Uint8Array(0);
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -219,7 +216,7 @@ export class AzureDriver implements Driver {
       await (await this.#container()).getBlobClient(key).deleteIfExists();
     } catch (error) {
       if (isNotFound(error)) return;
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -240,19 +237,15 @@ export class AzureDriver implements Driver {
         return 'written';
       } catch (error) {
         if (options.createOnly && isConflict(error)) return 'exists';
-        throw this.#map(error);
+        throw error;
       }
     },
     list: async (prefix, options): Promise<ListedPage> => {
-      try {
-        const pages = (await this.#container()).listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
-        const page = (await pages.next()).value as { segment: { blobItems: { name: string; properties: { lastModified?: Date } }[] }; continuationToken?: string } | undefined;
-        if (!page) return { objects: [] };
-        const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
-        return { objects, ...(page.continuationToken ? { cursor: page.continuationToken } : {}) };
-      } catch (error) {
-        throw this.#map(error);
-      }
+      const pages = (await this.#container()).listBlobsFlat({ prefix }).byPage({ maxPageSize: options.limit, ...(options.cursor ? { continuationToken: options.cursor } : {}) });
+      const page = (await pages.next()).value as { segment: { blobItems: { name: string; properties: { lastModified?: Date } }[] }; continuationToken?: string } | undefined;
+      if (!page) return { objects: [] };
+      const objects = page.segment.blobItems.map((b) => ({ key: b.name, ...(b.properties.lastModified ? { lastModified: b.properties.lastModified } : {}) }));
+      return { objects, ...(page.continuationToken ? { cursor: page.continuationToken } : {}) };
     },
     abortStaleMultipart: (prefix, isStale) => this.#abortStale(prefix, isStale),
   };
@@ -264,22 +257,18 @@ export class AzureDriver implements Driver {
    */
   async #abortStale(prefix: string, isStale: (key: string) => boolean): Promise<number> {
     let aborted = 0;
-    try {
-      const container = await this.#container();
-      for await (const item of container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
-        if (!isStale(item.name)) continue;
-        const blob = container.getBlockBlobClient(item.name);
-        try {
-          await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
-        } catch (error) {
-          if (isConflict(error)) continue; // committed: the sweep's own business, not an upload in flight
-          throw error;
-        }
-        await blob.deleteIfExists();
-        aborted += 1;
+    const container = await this.#container();
+    for await (const item of container.listBlobsFlat({ prefix, includeUncommitedBlobs: true })) {
+      if (!isStale(item.name)) continue;
+      const blob = container.getBlockBlobClient(item.name);
+      try {
+        await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
+      } catch (error) {
+        if (isConflict(error)) continue; // committed: the sweep's own business, not an upload in flight
+        throw error;
       }
-    } catch (error) {
-      throw this.#map(error);
+      await blob.deleteIfExists();
+      aborted += 1;
     }
     return aborted;
   }
@@ -296,7 +285,7 @@ export class AzureDriver implements Driver {
     } catch (error) {
       if (createOnly && isConflict(error)) return 'exists';
       if (isNotFound(error)) return 'missing';
-      throw this.#map(error);
+      throw error;
     }
   }
 
@@ -321,13 +310,13 @@ export class AzureDriver implements Driver {
     return this.#template.sign(kept.key, request.key, request.permissions, startsOn, expiresOn, overrides, this.#prepared);
   }
 
-  #map(error: unknown): unknown {
-    return mapAzureError(error, this.bucket, this.#signing.kind === 'userDelegation');
+  /** Implements Driver.errorCode (drivers/azure/errors.ts). */
+  errorCode(error: unknown): DriverErrorCode {
+    return codeOf(error);
   }
-}
 
-/** The answers of a create-only write that found the blob there (409 BlobAlreadyExists, 412). */
-function isConflict(error: unknown): boolean {
-  const status = typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
-  return status === 409 || status === 412;
+  /** Implements Driver.configProblem (drivers/azure/errors.ts). */
+  configProblem(error: unknown): ConfigProblem | undefined {
+    return configProblemOf(error, this.#signing.kind === 'userDelegation');
+  }
 }

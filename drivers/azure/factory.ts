@@ -8,7 +8,6 @@ import { unbundledImport } from '../../src/unbundled-import.js';
 import { ENV_ACCOUNT, ENV_KEY, isLocalEndpoint, resolveCredentials, type ResolvedCredentials } from './credentials.js';
 import { DelegationKeyCache } from './delegation.js';
 import { AzureDriver, type SasSigningKey } from './driver.js';
-import { mapAzureError } from './errors.js';
 import type { AzureDriverOptions } from './options.js';
 import { sasKey } from './sas.js';
 import { lazyService } from './sdk.js';
@@ -37,20 +36,17 @@ export const createDriver: DriverFactory<AzureDriverOptions> = async (options) =
     signing = { kind: 'sharedKey', key: sasKey(credentials.accountKey) };
   } else {
     const cache = new DelegationKeyCache(async (startsOn, expiresOn) => {
-      try {
-        const key = await (await service()).getUserDelegationKey(startsOn, expiresOn);
-        return {
-          signedObjectId: key.signedObjectId,
-          signedTenantId: key.signedTenantId,
-          signedStartsOn: key.signedStartsOn,
-          signedExpiresOn: key.signedExpiresOn,
-          signedService: key.signedService,
-          signedVersion: key.signedVersion,
-          value: key.value,
-        };
-      } catch (error) {
-        throw mapAzureError(error, container, true);
-      }
+      // Fetched while signing: a refusal reaches the portable layer as it came (configProblem names the account).
+      const key = await (await service()).getUserDelegationKey(startsOn, expiresOn);
+      return {
+        signedObjectId: key.signedObjectId,
+        signedTenantId: key.signedTenantId,
+        signedStartsOn: key.signedStartsOn,
+        signedExpiresOn: key.signedExpiresOn,
+        signedService: key.signedService,
+        signedVersion: key.signedVersion,
+        value: key.value,
+      };
     });
     signing = { kind: 'userDelegation', cache };
   }

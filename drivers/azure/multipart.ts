@@ -17,7 +17,8 @@
 // a blob already exists at the key the abort leaves it alone and the blocks expire on their own.
 import type { ContainerClient } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
-import { InvalidRequestError } from '../../src/errors.js';
+import { DriverError } from '../error-codes.js';
+import { isConflict, statusOf } from './errors.js';
 import { RECORD_METADATA } from './name.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
@@ -85,14 +86,14 @@ export class AzureMultipart implements MultipartDriver {
       const list = await blob.getBlockList('uncommitted');
       uploaded = new Map((list.uncommittedBlocks ?? []).map((b) => [b.name, b.size]));
     } catch (error) {
-      if (statusOf(error) === 404) throw new InvalidRequestError('parts', 'no part of this upload is on Azure: none was sent, or it was completed or aborted');
+      if (statusOf(error) === 404) throw new DriverError('invalid-parts', 'no part of this upload is on Azure: none was sent, or it was completed or aborted', { field: 'parts', cause: error });
       throw error;
     }
     const ids = request.parts.map((part, i) => {
       const id = blockId(uploadId, part.number);
       const size = uploaded.get(id);
-      if (size === undefined) throw new InvalidRequestError('parts', `part ${part.number} was never uploaded (or the upload was completed or aborted)`);
-      if (size !== request.partSizes[i]) throw new InvalidRequestError('parts', `part ${part.number} is ${size} bytes, granted ${request.partSizes[i]}`);
+      if (size === undefined) throw new DriverError('invalid-parts', `part ${part.number} was never uploaded (or the upload was completed or aborted)`, { field: 'parts' });
+      if (size !== request.partSizes[i]) throw new DriverError('invalid-parts', `part ${part.number} is ${size} bytes, granted ${request.partSizes[i]}`, { field: 'parts' });
       return id;
     });
     try {
@@ -103,9 +104,8 @@ export class AzureMultipart implements MultipartDriver {
       });
       return out.etag ? { etag: out.etag } : {};
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 409 || status === 412) throw new InvalidRequestError('key', `a blob already exists at "${request.key}" (create-only grant)`);
-      if (status === 400) throw new InvalidRequestError('parts', `Azure refused the block list: ${(error as Error).message.split('\n')[0]}`);
+      if (isConflict(error)) throw new DriverError('precondition-failed', `a blob already exists at "${request.key}" (create-only grant)`, { field: 'key', cause: error });
+      if (statusOf(error) === 400) throw new DriverError('invalid-parts', `Azure refused the block list: ${(error as Error).message.split('\n')[0]}`, { field: 'parts', cause: error });
       throw error;
     }
   }
@@ -134,8 +134,7 @@ export class AzureMultipart implements MultipartDriver {
     try {
       await blob.commitBlockList([], { conditions: { ifNoneMatch: '*' } });
     } catch (error) {
-      const status = statusOf(error);
-      if (status === 409 || status === 412) return; // a blob exists there: not ours to touch
+      if (isConflict(error)) return; // a blob exists there: not ours to touch
       throw error;
     }
     await blob.deleteIfExists();
@@ -143,10 +142,6 @@ export class AzureMultipart implements MultipartDriver {
 }
 
 function checkUploadId(uploadId: string): string {
-  if (!UPLOAD_ID.test(uploadId)) throw new InvalidRequestError('token', 'carries a malformed Azure upload id');
+  if (!UPLOAD_ID.test(uploadId)) throw new DriverError('invalid-argument', 'carries a malformed Azure upload id', { field: 'token' });
   return uploadId;
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
 }

@@ -30,10 +30,10 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
-import { ConfigError } from '../../src/errors.js';
 import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
-import { isNotFound } from './errors.js';
+import { DriverError, type DriverErrorCode } from '../error-codes.js';
+import { codeOf, isNotFound } from './errors.js';
 import { GcsMultipart } from './multipart.js';
 import { GcsStaging, RECORD_METADATA } from './staging.js';
 import { GcsLifecycle } from './lifecycle.js';
@@ -151,7 +151,7 @@ export class GcsDriver implements Driver {
     }
     // A 404 for the object or for its bucket: name the bucket when it is the one missing.
     const [bucketExists] = await this.#objects.exists();
-    if (!bucketExists) throw new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist`);
+    if (!bucketExists) throw new DriverError('bucket-not-found', `bucket "${this.bucket}" does not exist`);
     return undefined;
   }
 
@@ -174,6 +174,11 @@ export class GcsDriver implements Driver {
   /** Implements Driver.delete. */
   async delete(key: string): Promise<void> {
     await this.#objects.file(key).delete({ ignoreNotFound: true });
+  }
+
+  /** Implements Driver.errorCode (drivers/gcs/errors.ts). */
+  errorCode(error: unknown): DriverErrorCode {
+    return codeOf(error);
   }
 
   /** Implements Driver.close: the JSON API client keeps no sockets or timers of its own to release. */

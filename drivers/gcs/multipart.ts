@@ -16,7 +16,7 @@
 // The session URI is itself the credential and GCS keeps a session for a week, whatever the
 // grant's expiresIn, so expiry is 'none'; abort cancels it (DELETE on the session URI, answered 499).
 import type { Bucket } from '@google-cloud/storage';
-import { InvalidRequestError } from '../../src/errors.js';
+import { DriverError, httpStatusCode } from '../error-codes.js';
 import { RECORD_METADATA } from './staging.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
@@ -97,10 +97,10 @@ export class GcsMultipart implements MultipartDriver {
     const size = request.constraints.maxSize;
     const session = await sessionState(checkSessionUri(request.uploadId), size);
     if (session.state === 'open') {
-      throw new InvalidRequestError('parts', `GCS holds ${session.persisted} of the ${size} bytes of this upload: send the rest (from byte ${session.persisted}), then complete`);
+      throw new DriverError('invalid-parts', `GCS holds ${session.persisted} of the ${size} bytes of this upload: send the rest (from byte ${session.persisted}), then complete`, { field: 'parts' });
     }
     if (session.state === 'gone') {
-      throw new InvalidRequestError('parts', `the GCS upload session is gone (${session.status}): it was aborted, or it expired a week after it started`);
+      throw new DriverError('invalid-parts', `the GCS upload session is gone (${session.status}): it was aborted, or it expired a week after it started`, { field: 'parts' });
     }
     const { object } = session;
     const problem =
@@ -117,7 +117,7 @@ export class GcsMultipart implements MultipartDriver {
         .catch((error: unknown) => {
           if ((error as { code?: unknown }).code !== 412) throw error;
         });
-      throw new InvalidRequestError('parts', `the object GCS finalized ${problem}; it was deleted`);
+      throw new DriverError('invalid-parts', `the object GCS finalized ${problem}; it was deleted`, { field: 'parts' });
     }
     return object.etag ? { etag: object.etag } : {};
   }
@@ -126,7 +126,7 @@ export class GcsMultipart implements MultipartDriver {
   async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
     const total = session.partSizes.reduce((a, b) => a + b, 0);
     const state = await sessionState(checkSessionUri(session.uploadId), total);
-    if (state.state === 'gone') throw new InvalidRequestError('token', 'the upload session is gone: it was cancelled or expired');
+    if (state.state === 'gone') throw new DriverError('not-found', 'the upload session is gone: it was cancelled or expired', { field: 'token' });
     const persisted = state.state === 'finished' ? total : state.persisted;
     const parts: StoredPart[] = [];
     let end = 0;
@@ -144,7 +144,7 @@ export class GcsMultipart implements MultipartDriver {
     await response.arrayBuffer();
     // 499: cancelled now; 404/410: no such session (cancelled before, or expired).
     if (response.ok || [404, 410, 499].includes(response.status)) return;
-    throw new Error(`GCS answered ${response.status} to cancelling the upload session`);
+    throw new DriverError(httpStatusCode(response.status) ?? 'unknown', `GCS answered ${response.status} to cancelling the upload session`);
   }
 }
 
@@ -171,7 +171,7 @@ async function sessionState(uri: string, size: number): Promise<SessionState> {
     };
   }
   if ([404, 410, 499].includes(response.status)) return { state: 'gone', status: response.status };
-  throw new Error(`GCS answered ${response.status} to a status request on the upload session: ${text.slice(0, 200)}`);
+  throw new DriverError(httpStatusCode(response.status) ?? 'unknown', `GCS answered ${response.status} to a status request on the upload session: ${text.slice(0, 200)}`);
 }
 
 /** The `Range: bytes=0-<last>` of a 308 answer, as a byte count (no header: nothing persisted yet). */
@@ -191,7 +191,7 @@ function checkSessionUri(uri: unknown): string {
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || !url.searchParams.get('upload_id')) {
-    throw new InvalidRequestError('token', 'does not carry a GCS upload session URI');
+    throw new DriverError('invalid-argument', 'does not carry a GCS upload session URI', { field: 'token' });
   }
   return uri as string;
 }

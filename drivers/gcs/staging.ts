@@ -4,7 +4,7 @@
 // insert for markers, and objects.list by prefix for the sweep.
 import type { Bucket } from '@google-cloud/storage';
 import type { ListedPage, StagingDriver } from '../driver.js';
-import { isNotFound } from './errors.js';
+import { isNotFound, statusOf } from './errors.js';
 
 /** Rewrite calls one promotion may take: GCS copies at least 1 MiB per call (5 GiB: well under this). */
 const MAX_REWRITE_CALLS = 10_000;
@@ -70,8 +70,4 @@ export class GcsStaging implements StagingDriver {
     const cursor = (next as { pageToken?: string } | null | undefined)?.pageToken;
     return { objects, ...(cursor ? { cursor } : {}) };
   }
-}
-
-function statusOf(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null ? (error as { code?: number }).code : undefined;
 }

@@ -4,7 +4,7 @@
 // Config keys: root (UPGRANT_LOCAL_ROOT), baseUrl (UPGRANT_PUBLIC_URL), secret (UPGRANT_SECRET),
 // bucket (UPGRANT_BUCKET, default "local").
 // Key escaping: each "/"-separated key segment is percent-encoded in the URL path and is one path
-// segment on disk, so a segment over 255 bytes is refused at grant time (InvalidRequestError 'key');
+// segment on disk, so a segment over 255 bytes is refused at grant time (an InvalidRequestError 'key' once src/ wraps it);
 // validated keys cannot contain "..", backslashes or control characters, and the store checks every
 // path (symlinks resolved) against the bucket directory, so a key never leaves it.
 // Native types exposed: none.
@@ -12,6 +12,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { collectBytes } from '../../src/bytes.js';
 import { ConfigError } from '../../src/errors.js';
+import { DriverError, type DriverErrorCode } from '../error-codes.js';
+import { codeOf } from './errors.js';
 import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import type {
@@ -120,7 +122,7 @@ export class LocalDriver implements Driver {
     const info = await this.#store.head(this.bucket, key);
     if (!info) {
       if (!(await this.#store.hasBucket(this.bucket))) {
-        throw new ConfigError('UPGRANT_BUCKET', `bucket directory "${this.bucket}" does not exist under UPGRANT_LOCAL_ROOT`);
+        throw new DriverError('bucket-not-found', `bucket directory "${this.bucket}" does not exist under UPGRANT_LOCAL_ROOT`);
       }
       return undefined;
     }
@@ -155,6 +157,11 @@ export class LocalDriver implements Driver {
     list: (prefix, options): Promise<ListedPage> => this.#store.list(this.bucket, prefix, options.cursor, options.limit),
     abortStaleMultipart: (prefix, isStale) => this.multipart.abortStale(prefix, isStale),
   };
+
+  /** Implements Driver.errorCode (drivers/local/errors.ts). */
+  errorCode(error: unknown): DriverErrorCode {
+    return codeOf(error);
+  }
 
   /** Implements Driver.close: nothing held open between calls. */
   async close(): Promise<void> {}

@@ -1,49 +1,37 @@
-// The receiver's answers to refused requests: a proper status and a short machine-readable body,
-// `{ "error": { "code", "message" } }`, whose codes match upgrant/client's error codes.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// What node:fs errors mean, for the portable layer (Driver.errorCode): the errno `code` of the
+// file system call (ENOENT, EEXIST, ENAMETOOLONG, ...). A pure function, like every driver's
+// errors.ts: the local driver throws fs errors as they came, or a DriverError it decided itself
+// (a key segment over 255 bytes, a part of the wrong size), and src/ wraps it once. The
+// receiver's HTTP answers are in http-answers.ts.
+import type { DriverErrorCode } from '../error-codes.js';
 
-export type ReceiverErrorCode =
-  | 'forbidden'
-  | 'expired'
-  | 'exists'
-  | 'conflict'
-  | 'too-large'
-  | 'too-small'
-  | 'type-mismatch'
-  | 'checksum-mismatch'
-  | 'bad-request'
-  | 'aborted'
-  | 'timeout'
-  | 'not-found'
-  | 'internal';
+const BY_ERRNO: Readonly<Record<string, DriverErrorCode>> = {
+  ENOENT: 'not-found',
+  EEXIST: 'precondition-failed',
+  ENOTEMPTY: 'precondition-failed',
+  EISDIR: 'invalid-argument',
+  ENOTDIR: 'invalid-argument',
+  ENAMETOOLONG: 'invalid-argument',
+  EINVAL: 'invalid-argument',
+  EACCES: 'permission-denied',
+  EPERM: 'permission-denied',
+  EROFS: 'permission-denied',
+  ENOSPC: 'resource-exhausted',
+  EDQUOT: 'resource-exhausted',
+  EFBIG: 'resource-exhausted',
+  EMFILE: 'resource-exhausted',
+  ENFILE: 'resource-exhausted',
+  EAGAIN: 'unavailable',
+  EBUSY: 'unavailable',
+  EIO: 'unavailable',
+  ETIMEDOUT: 'timeout',
+  ENOTSUP: 'unimplemented',
+  ENOSYS: 'unimplemented',
+  EXDEV: 'unimplemented',
+};
 
-export class ReceiverError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: ReceiverErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export function sendError(req: IncomingMessage, res: ServerResponse, error: ReceiverError): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = JSON.stringify({ error: { code: error.code, message: error.message } });
-  // The client may still be sending a body we refuse to read: close the connection after the
-  // answer and drain what arrives meanwhile, so the client reads our status instead of a reset.
-  const unread = !req.complete;
-  res.writeHead(error.status, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    ...(unread ? { connection: 'close' } : {}),
-  });
-  res.end(body);
-  if (unread) {
-    req.resume();
-    res.once('finish', () => req.socket.end());
-  }
+/** Implements Driver.errorCode for the local directory. */
+export function codeOf(error: unknown): DriverErrorCode {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return (typeof code === 'string' ? BY_ERRNO[code] : undefined) ?? 'unknown';
 }

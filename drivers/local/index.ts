@@ -11,7 +11,7 @@ export { DRIVER_NAME, DEFAULT_LOCAL_BUCKET, LocalDriver } from './driver.js';
 export { listenLocal, type ListenLocalOptions, type LocalReceiver } from './listen.js';
 export { localRequestHandler, type LocalReceiverOptions, type LocalRequestHandler } from './receiver.js';
 export { localDriverModule } from './module.js';
-export type { ReceiverErrorCode } from './errors.js';
+export type { ReceiverErrorCode } from './http-answers.js';
 export type { LocalDriverOptions } from './options.js';
 
 export const createDriver: DriverFactory<LocalDriverOptions> = async (options) => new LocalDriver(options);

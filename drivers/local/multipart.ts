@@ -13,7 +13,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { InvalidRequestError, UploadRejectedError } from '../../src/errors.js';
+import { DriverError } from '../error-codes.js';
 import { deriveKeys, sameMac } from '../../src/token.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
@@ -28,7 +28,7 @@ import type {
 } from '../driver.js';
 import { canonicalInteger, canonicalQuery } from './signature.js';
 import { checkSegments, ObjectExistsError, type LocalStore, type StoredMeta } from './store.js';
-import { ReceiverError } from './errors.js';
+import { ReceiverError } from './http-answers.js';
 
 export const PART_PARAM = {
   uploadId: 'X-Upgrant-Upload-Id',
@@ -185,13 +185,13 @@ export class LocalMultipart implements MultipartDriver {
     const claimed = `${dir}.completing-${randomBytes(4).toString('hex')}`;
     try {
       await rename(dir, claimed);
-    } catch {
-      throw new InvalidRequestError('token', 'no such upload here: it was completed or aborted already');
+    } catch (error) {
+      throw noSuchUpload(error);
     }
     let publish = false;
     try {
       const manifest = await readManifest(claimed);
-      if (!manifest || manifest.bucket !== bucket || manifest.key !== request.key) throw new InvalidRequestError('token', 'does not match this upload');
+      if (!manifest || manifest.bucket !== bucket || manifest.key !== request.key) throw new DriverError('invalid-argument', 'does not match this upload', { field: 'token' });
       const tmp = await store.tempPath();
       let digest: string | undefined;
       try {
@@ -199,7 +199,8 @@ export class LocalMultipart implements MultipartDriver {
         const declared = request.constraints.checksum;
         if (declared && digest !== declared.value) {
           publish = true; // the parts are all there and wrong together: this upload cannot succeed
-          throw new UploadRejectedError(request.key, [{ constraint: 'checksum', expected: `${declared.algorithm} ${declared.value}`, actual: `${declared.algorithm} ${digest}` }]);
+          const violations = [{ constraint: 'checksum' as const, expected: `${declared.algorithm} ${declared.value}`, actual: `${declared.algorithm} ${digest}` }];
+          throw new DriverError('invalid-parts', 'the assembled parts do not have the declared checksum', { violations });
         }
         const meta: StoredMeta = {
           contentType: request.constraints.contentType,
@@ -210,7 +211,7 @@ export class LocalMultipart implements MultipartDriver {
         await store.commit(tmp, bucket, request.key, meta, request.constraints.createOnly);
       } catch (error) {
         await unlink(tmp).catch(() => undefined);
-        if (error instanceof ObjectExistsError) throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
+        if (error instanceof ObjectExistsError) throw new DriverError('precondition-failed', `an object already exists at "${request.key}" (create-only grant)`, { field: 'key', cause: error });
         throw error;
       }
       const info = await store.head(bucket, request.key);
@@ -257,7 +258,7 @@ export class LocalMultipart implements MultipartDriver {
   async listParts(session: MultipartSession): Promise<readonly StoredPart[]> {
     const dir = uploadDir(this.#options.store.root, checkUploadId(session.uploadId));
     const names = await readdir(dir).catch(() => undefined);
-    if (!names) throw new InvalidRequestError('token', 'no such upload here: it was completed or aborted already');
+    if (!names) throw noSuchUpload(undefined);
     const parts: StoredPart[] = [];
     for (const name of names) {
       const match = /^part-(\d+)$/.exec(name);
@@ -270,8 +271,13 @@ export class LocalMultipart implements MultipartDriver {
 }
 
 function checkUploadId(uploadId: string): string {
-  if (!UPLOAD_ID.test(uploadId)) throw new InvalidRequestError('token', 'carries a malformed local upload id');
+  if (!UPLOAD_ID.test(uploadId)) throw new DriverError('invalid-argument', 'carries a malformed local upload id', { field: 'token' });
   return uploadId;
+}
+
+/** The upload the token names is gone: the caller's token is stale. */
+function noSuchUpload(cause: unknown): DriverError {
+  return new DriverError('not-found', 'no such upload here: it was completed or aborted already', { field: 'token', ...(cause === undefined ? {} : { cause }) });
 }
 
 /** Parts in order into `tmp`, each checked for size and ETag; returns the declared algorithm's digest. */
@@ -283,8 +289,8 @@ async function concatenate(dir: string, request: CompleteMultipartRequest, tmp: 
     for (const [i, part] of request.parts.entries()) {
       const file = partPath(dir, part.number);
       const size = await stat(file).then((s) => s.size, () => undefined);
-      if (size === undefined) throw new InvalidRequestError('parts', `part ${part.number} was never uploaded`);
-      if (size !== request.partSizes[i]) throw new InvalidRequestError('parts', `part ${part.number} is ${size} bytes, granted ${request.partSizes[i]}`);
+      if (size === undefined) throw new DriverError('invalid-parts', `part ${part.number} was never uploaded`, { field: 'parts' });
+      if (size !== request.partSizes[i]) throw new DriverError('invalid-parts', `part ${part.number} is ${size} bytes, granted ${request.partSizes[i]}`, { field: 'parts' });
       const md5 = createHash('md5');
       await pipeline(createReadStream(file), async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
@@ -295,7 +301,7 @@ async function concatenate(dir: string, request: CompleteMultipartRequest, tmp: 
       }, out, { end: false });
       const etag = md5.digest('hex');
       if (part.etag && part.etag.replace(/^(W\/)?"|"$/g, '') !== etag) {
-        throw new InvalidRequestError(`parts[${i}].etag`, `part ${part.number} holds other bytes than the ETag given (a newer send replaced it?)`);
+        throw new DriverError('invalid-parts', `part ${part.number} holds other bytes than the ETag given (a newer send replaced it?)`, { field: `parts[${i}].etag` });
       }
     }
   } catch (error) {

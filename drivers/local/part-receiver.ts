@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
-import { ReceiverError } from './errors.js';
+import { ReceiverError } from './http-answers.js';
 import { PART_PARAM, PartSigner, partPath, readManifest, uploadDir } from './multipart.js';
 import type { BodyGuard } from './stream-body.js';
 

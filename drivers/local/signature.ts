@@ -8,7 +8,7 @@
 import { createHmac, type KeyObject } from 'node:crypto';
 import { deriveKeys, sameMac } from '../../src/token.js';
 import type { Checksum, ChecksumAlgorithm } from '../../src/types.js';
-import { ReceiverError } from './errors.js';
+import { ReceiverError } from './http-answers.js';
 
 export const PARAM = {
   method: 'X-Upgrant-Method',

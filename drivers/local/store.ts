@@ -15,7 +15,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { constants, type ReadStream } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidRequestError } from '../../src/errors.js';
+import { DriverError } from '../error-codes.js';
 import type { ListedPage, ObjectInfo } from '../driver.js';
 
 export const TMP_DIR = '.upgrant-tmp';
@@ -32,32 +32,33 @@ export interface StoredMeta {
   readonly record?: string;
 }
 
-export class ObjectExistsError extends Error {
+/** A create-only commit found an object at the key. */
+export class ObjectExistsError extends DriverError {
   constructor(readonly key: string) {
-    super(`an object already exists at "${key}"`);
+    super('precondition-failed', `an object already exists at "${key}"`);
   }
 }
 
 /** A key collides with an existing object used as a "directory" (or the reverse): 409 at the receiver, 400 from the API. */
-export class KeyConflictError extends InvalidRequestError {
+export class KeyConflictError extends DriverError {
   constructor(readonly key: string) {
-    super('key', `"${key}" conflicts with an existing object: one of them would have to be a file and a directory at once`);
+    super('invalid-argument', `"${key}" conflicts with an existing object: one of them would have to be a file and a directory at once`, { field: 'key' });
   }
 }
 
 /** A key that would lead outside the bucket directory (traversal, absolute path, symlink). */
-export class PathEscapeError extends InvalidRequestError {
+export class PathEscapeError extends DriverError {
   constructor(readonly key: string) {
-    super('key', 'resolves outside the bucket directory; refused');
+    super('invalid-argument', 'resolves outside the bucket directory; refused', { field: 'key' });
   }
 }
 
-/** Every segment of a key is one file name on disk: at most 255 bytes. InvalidRequestError('key') if not. */
+/** Every segment of a key is one file name on disk: at most 255 bytes. A DriverError naming `key` if not. */
 export function checkSegments(key: string): void {
   for (const segment of key.split('/')) {
     const bytes = Buffer.byteLength(segment, 'utf8');
     if (bytes > MAX_SEGMENT_BYTES) {
-      throw new InvalidRequestError('key', `has a ${bytes}-byte segment; the local store keeps each "/"-separated segment as one file name of at most ${MAX_SEGMENT_BYTES} bytes`);
+      throw new DriverError('invalid-argument', `has a ${bytes}-byte segment; the local store keeps each "/"-separated segment as one file name of at most ${MAX_SEGMENT_BYTES} bytes`, { field: 'key' });
     }
   }
 }
@@ -119,7 +120,7 @@ export class LocalStore {
         throw isDir ? new KeyConflictError(key) : new ObjectExistsError(key);
       }
       if (code === 'ENOTDIR' || code === 'EISDIR' || code === 'EPERM') throw new KeyConflictError(key);
-      if (code === 'ENAMETOOLONG') throw new InvalidRequestError('key', 'is too long for the local file system');
+      if (code === 'ENAMETOOLONG') throw new DriverError('invalid-argument', 'is too long for the local file system', { field: 'key', cause: error });
       throw error;
     }
     // The object it replaced has no use for its metadata any more.

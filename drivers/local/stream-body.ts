@@ -10,7 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ReceiverError } from './errors.js';
+import { ReceiverError } from './http-answers.js';
 
 /** Default milliseconds a request body may stay silent (as nginx's client_body_timeout). */
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;

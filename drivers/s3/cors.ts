@@ -3,7 +3,8 @@
 import { PutBucketCorsCommand, type CORSRule } from '@aws-sdk/client-s3';
 import type { CorsResult } from '../driver.js';
 import { ConfigError, InvalidRequestError } from '../../src/errors.js';
-import { mapError } from './errors.js';
+import { wrapDriverError } from '../../src/wrap-driver-error.js';
+import { codeOf, configProblemOf } from './errors.js';
 import type { S3DriverOptions } from './options.js';
 import { resolveSettings } from './settings.js';
 
@@ -37,7 +38,8 @@ export async function applyCors(options: S3DriverOptions, origins: readonly stri
   try {
     await settings.client.send(new PutBucketCorsCommand({ Bucket: settings.bucket, CORSConfiguration: { CORSRules: rules } }));
   } catch (error) {
-    throw mapError(error, settings.bucket);
+    // applyCors runs outside a presigner (the CLI): wrap the SDK's error here, as src/ would.
+    throw wrapDriverError({ name: 's3', bucket: settings.bucket, errorCode: codeOf, configProblem: (e) => configProblemOf(e, settings.bucket) }, 'apply CORS', undefined, error);
   } finally {
     if (settings.ownsClient) settings.client.destroy();
   }

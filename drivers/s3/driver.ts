@@ -31,6 +31,7 @@ import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCom
 import { recordFrom, recordMetadata } from './record.js';
 import { S3Staging } from './staging.js';
 import type {
+  ConfigProblem,
   Driver,
   DriverEnforcement,
   DriverLimits,
@@ -40,12 +41,12 @@ import type {
   SignedDownload,
   SignedUpload,
 } from '../driver.js';
-import { ConfigError } from '../../src/errors.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import type { S3CompatProfile } from './compat.js';
 import { CredentialCache } from './credentials.js';
 import type { S3Endpoint } from './endpoint.js';
-import { isNotFound, mapError } from './errors.js';
+import { DriverError, type DriverErrorCode } from '../error-codes.js';
+import { codeOf, configProblemOf, isNotFound } from './errors.js';
 import { S3Lifecycle } from './lifecycle.js';
 import { S3Multipart } from './multipart.js';
 import type { S3DriverOptions } from './options.js';
@@ -212,7 +213,7 @@ export class S3Driver implements Driver {
         await this.#assertBucket();
         return undefined;
       }
-      throw mapError(error, this.bucket);
+      throw error;
     }
     const etag = out.ETag?.replace(/^"|"$/g, '');
     // Only digests the profile says the store reports: an ETag that merely looks like an MD5
@@ -235,7 +236,7 @@ export class S3Driver implements Driver {
    * ask the bucket, and name it when it is the one missing (only on a miss, never on a hit).
    * Asked twice before concluding: a store under load (Swift's proxy timing out on its container
    * servers) can answer one HeadBucket with a 404 or a 5xx for a bucket that is there, and a
-   * ConfigError there would fail a verification that only needed "not found".
+   * missing bucket there would fail a verification that only needed "not found".
    */
   async #assertBucket(): Promise<void> {
     let missing: unknown;
@@ -249,19 +250,15 @@ export class S3Driver implements Driver {
     }
     // Anything but a missing bucket both times (e.g. no s3:ListBucket permission): the object is simply not there.
     if (missing !== undefined) {
-      throw Object.assign(new ConfigError('UPGRANT_BUCKET', `bucket "${this.bucket}" does not exist on this endpoint`), { cause: missing });
+      throw new DriverError('bucket-not-found', `bucket "${this.bucket}" does not exist on this endpoint`, { cause: missing });
     }
   }
 
   /** Implements Driver.read. */
   async read(key: string): Promise<AsyncIterable<Uint8Array>> {
-    try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-      if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
-      return out.Body as AsyncIterable<Uint8Array>;
-    } catch (error) {
-      throw mapError(error, this.bucket);
-    }
+    const out = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`GetObject returned no body for "${key}"`);
+    return out.Body as AsyncIterable<Uint8Array>;
   }
 
   /** Implements Driver.readRange: a GET with a Range header; S3 answers 416 for a range past the end. */
@@ -272,7 +269,7 @@ export class S3Driver implements Driver {
       return (await out.Body.transformToByteArray()).subarray(0, length);
     } catch (error) {
       if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return new Uint8Array(0);
-      throw mapError(error, this.bucket);
+      throw error;
     }
   }
 
@@ -282,8 +279,18 @@ export class S3Driver implements Driver {
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
     } catch (error) {
       if (isNotFound(error)) return;
-      throw mapError(error, this.bucket);
+      throw error;
     }
+  }
+
+  /** Implements Driver.errorCode (drivers/s3/errors.ts). */
+  errorCode(error: unknown): DriverErrorCode {
+    return codeOf(error);
+  }
+
+  /** Implements Driver.configProblem (drivers/s3/errors.ts). */
+  configProblem(error: unknown): ConfigProblem | undefined {
+    return configProblemOf(error, this.bucket);
   }
 
   /** Implements Driver.close: destroys the SDK client only when the driver built it. */

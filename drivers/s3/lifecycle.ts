@@ -8,7 +8,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { LifecycleDriver, LifecycleResult, LifecycleRule } from '../driver.js';
-import { errorCode, mapError } from './errors.js';
+import { DriverError } from '../error-codes.js';
+import { errorCode } from './errors.js';
 
 /** The ID of the one rule upgrant owns in a bucket's lifecycle configuration. */
 export const LIFECYCLE_RULE_ID = 'upgrant-staging';
@@ -28,10 +29,10 @@ export function s3LifecycleRule(rule: LifecycleRule): S3LifecycleRule {
  * no lifecycle controller, so `PUT ?lifecycle` is taken for CreateBucket and its body refused as
  * 400 MalformedXML (and `GET ?lifecycle` answers a bucket listing).
  */
-function unsupported(error: unknown): Error | undefined {
+function unsupported(error: unknown): DriverError | undefined {
   const code = errorCode(error);
   if (code !== 'NotImplemented' && code !== 'MalformedXML') return undefined;
-  return new Error(`this store does not support bucket lifecycle rules (it answered ${code}); run \`upgrant sweep\` on a schedule instead`, { cause: error });
+  return new DriverError('unimplemented', `this store does not support bucket lifecycle rules (it answered ${code}); run \`upgrant sweep\` on a schedule instead`, { cause: error });
 }
 
 export class S3Lifecycle implements LifecycleDriver {
@@ -52,7 +53,7 @@ export class S3Lifecycle implements LifecycleDriver {
       );
       return { kind: 'applied', provider: 's3', bucket: this.#bucket, rules: { Rules: await this.#rules() } };
     } catch (error) {
-      throw unsupported(error) ?? mapError(error, this.#bucket);
+      throw unsupported(error) ?? error;
     }
   }
 

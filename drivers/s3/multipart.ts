@@ -17,7 +17,6 @@ import {
   ListPartsCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { InvalidRequestError } from '../../src/errors.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
   CompleteMultipartRequest,
@@ -32,7 +31,8 @@ import type {
 import type { CredentialCache } from './credentials.js';
 import { recordMetadata } from './record.js';
 import type { S3Endpoint } from './endpoint.js';
-import { errorCode, isNotFound, mapError } from './errors.js';
+import { DriverError } from '../error-codes.js';
+import { errorCode, isNotFound, statusOf } from './errors.js';
 import type { SigV4Signer } from './sigv4.js';
 
 const MIB = 1024 * 1024;
@@ -65,20 +65,15 @@ export class S3Multipart implements MultipartDriver {
   async start(request: StartMultipartRequest): Promise<StartedMultipart> {
     const { bucket, client, endpoint, signer } = this.#s3;
     const credentials = await this.#s3.credentials.get();
-    let uploadId: string | undefined;
-    try {
-      const out = await client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: bucket,
-          Key: request.key,
-          ContentType: request.constraints.contentType,
-          ...(request.record !== undefined ? { Metadata: recordMetadata(request.record) } : {}),
-        }),
-      );
-      uploadId = out.UploadId;
-    } catch (error) {
-      throw mapError(error, bucket);
-    }
+    const out = await client.send(
+      new CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: request.key,
+        ContentType: request.constraints.contentType,
+        ...(request.record !== undefined ? { Metadata: recordMetadata(request.record) } : {}),
+      }),
+    );
+    const uploadId = out.UploadId;
     if (!uploadId) throw new Error('CreateMultipartUpload answered without an UploadId');
     const path = endpoint.objectPath(request.key);
     const parts = request.partSizes.map((size, i) => {
@@ -105,12 +100,12 @@ export class S3Multipart implements MultipartDriver {
   async complete(request: CompleteMultipartRequest): Promise<{ etag?: string }> {
     const { bucket, client, createOnlyComplete: conditional } = this.#s3;
     const missing = request.parts.findIndex((p) => !p.etag);
-    if (missing >= 0) throw new InvalidRequestError(`parts[${missing}].etag`, 'S3 needs the ETag each part upload answered');
+    if (missing >= 0) throw new DriverError('invalid-parts', 'S3 needs the ETag each part upload answered', { field: `parts[${missing}].etag` });
     const createOnly = request.constraints.createOnly;
     // Without conditional writes this is only a courtesy check (a race can still overwrite): the
     // grant says so with createOnly 'none'.
     if (createOnly && !conditional && (await this.#exists(request.key))) {
-      throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
+      throw new DriverError('precondition-failed', `an object already exists at "${request.key}" (create-only grant)`, { field: 'key' });
     }
     try {
       const out = await client.send(
@@ -129,18 +124,16 @@ export class S3Multipart implements MultipartDriver {
         case 'InvalidPart':
         case 'InvalidPartOrder':
         case 'EntityTooSmall':
-          throw new InvalidRequestError('parts', `S3 refused the part list (${errorCode(error)}): a part is missing, or its ETag is not the one S3 answered`);
+          throw new DriverError('invalid-parts', `S3 refused the part list (${errorCode(error)}): a part is missing, or its ETag is not the one S3 answered`, { field: 'parts', cause: error });
         case 'NoSuchUpload':
-          throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
+          throw noSuchUpload(error);
         case 'PreconditionFailed':
-          throw new InvalidRequestError('key', `an object already exists at "${request.key}" (create-only grant)`);
+          throw new DriverError('precondition-failed', `an object already exists at "${request.key}" (create-only grant)`, { field: 'key', cause: error });
         default:
           // Ceph RGW answers 500 ("completion is already in progress") for an aborted upload
           // where AWS says 404 NoSuchUpload: ask whether the upload still exists.
-          if (statusOf(error) >= 500 && (await this.#gone(request))) {
-            throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
-          }
-          throw mapError(error, bucket);
+          if ((statusOf(error) ?? 0) >= 500 && (await this.#gone(request))) throw noSuchUpload(error);
+          throw error;
       }
     }
   }
@@ -152,7 +145,7 @@ export class S3Multipart implements MultipartDriver {
       await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: session.key, UploadId: session.uploadId }));
     } catch (error) {
       if (errorCode(error) === 'NoSuchUpload' || isNotFound(error)) return;
-      throw mapError(error, bucket);
+      throw error;
     }
   }
 
@@ -181,8 +174,8 @@ export class S3Multipart implements MultipartDriver {
         marker = out.NextPartNumberMarker;
       }
     } catch (error) {
-      if (errorCode(error) === 'NoSuchUpload') throw new InvalidRequestError('token', 'no such upload on S3: it was completed or aborted already');
-      throw mapError(error, bucket);
+      if (errorCode(error) === 'NoSuchUpload') throw noSuchUpload(error);
+      throw error;
     }
     return parts;
   }
@@ -193,11 +186,12 @@ export class S3Multipart implements MultipartDriver {
       return true;
     } catch (error) {
       if (isNotFound(error)) return false;
-      throw mapError(error, this.#s3.bucket);
+      throw error;
     }
   }
 }
 
-function statusOf(error: unknown): number {
-  return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode ?? 0;
+/** The upload the token names is gone: the caller's token is stale. */
+function noSuchUpload(cause: unknown): DriverError {
+  return new DriverError('not-found', 'no such upload on S3: it was completed or aborted already', { field: 'token', cause });
 }

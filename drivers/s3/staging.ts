@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ListedPage, StagingDriver } from '../driver.js';
 import type { ConditionalHeader } from './compat.js';
-import { errorCode, isNotFound, mapError } from './errors.js';
+import { errorCode, isNotFound } from './errors.js';
 import { uriEncode } from './sigv4.js';
 
 export class S3Staging implements StagingDriver {
@@ -59,7 +59,7 @@ export class S3Staging implements StagingDriver {
       // Swift's s3api names a missing copy source NoSuchBucket (its PUT reads any 404 so): the
       // bucket answering HeadBucket means it is the staged object that is gone.
       if (code === 'NoSuchBucket' && (await this.#bucketThere())) return 'missing';
-      throw mapError(error, this.#bucket);
+      throw error;
     }
   }
 
@@ -82,21 +82,17 @@ export class S3Staging implements StagingDriver {
       return 'written';
     } catch (error) {
       if (errorCode(error) === 'PreconditionFailed') return 'exists';
-      throw mapError(error, this.#bucket);
+      throw error;
     }
   }
 
   /** Implements StagingDriver.list. */
   async list(prefix: string, options: { readonly cursor?: string; readonly limit: number }): Promise<ListedPage> {
-    try {
-      const out = await this.#client.send(
-        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, MaxKeys: options.limit, ...(options.cursor ? { ContinuationToken: options.cursor } : {}) }),
-      );
-      const objects = (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }] : []));
-      return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { cursor: out.NextContinuationToken } : {}) };
-    } catch (error) {
-      throw mapError(error, this.#bucket);
-    }
+    const out = await this.#client.send(
+      new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, MaxKeys: options.limit, ...(options.cursor ? { ContinuationToken: options.cursor } : {}) }),
+    );
+    const objects = (out.Contents ?? []).flatMap((o) => (o.Key ? [{ key: o.Key, ...(o.LastModified ? { lastModified: o.LastModified } : {}) }] : []));
+    return { objects, ...(out.IsTruncated && out.NextContinuationToken ? { cursor: out.NextContinuationToken } : {}) };
   }
 
   /** Implements StagingDriver.abortStaleMultipart (ListMultipartUploads under the prefix). */
@@ -104,24 +100,20 @@ export class S3Staging implements StagingDriver {
     let aborted = 0;
     let keyMarker: string | undefined;
     let uploadIdMarker: string | undefined;
-    try {
-      for (let page = 0; page < 100; page++) {
-        const out = await this.#client.send(
-          new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
-        );
-        for (const upload of out.Uploads ?? []) {
-          if (!upload.Key || !upload.UploadId || !isStale(upload.Key)) continue;
-          await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((error: unknown) => {
-            if (errorCode(error) !== 'NoSuchUpload') throw error;
-          });
-          aborted += 1;
-        }
-        if (!out.IsTruncated) break;
-        keyMarker = out.NextKeyMarker;
-        uploadIdMarker = out.NextUploadIdMarker;
+    for (let page = 0; page < 100; page++) {
+      const out = await this.#client.send(
+        new ListMultipartUploadsCommand({ Bucket: this.#bucket, Prefix: prefix, ...(keyMarker ? { KeyMarker: keyMarker } : {}), ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}) }),
+      );
+      for (const upload of out.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || !isStale(upload.Key)) continue;
+        await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.#bucket, Key: upload.Key, UploadId: upload.UploadId })).catch((error: unknown) => {
+          if (errorCode(error) !== 'NoSuchUpload') throw error;
+        });
+        aborted += 1;
       }
-    } catch (error) {
-      throw mapError(error, this.#bucket);
+      if (!out.IsTruncated) break;
+      keyMarker = out.NextKeyMarker;
+      uploadIdMarker = out.NextUploadIdMarker;
     }
     return aborted;
   }

@@ -184,7 +184,7 @@ export function errorAnswer(error: unknown): [number, Json] {
   if (error instanceof ProviderError) {
     // The SDK's or file system's message may hold server paths or internals: log it, answer less.
     console.error(`upgrant demo server: ${error.message}`, error.cause);
-    return [502, { error: { code: error.code, message: `the storage failed to ${error.operation}${error.key === undefined ? '' : ` "${error.key}"`}; the server log has the detail` } }];
+    return [502, { error: { code: 'provider', message: `the storage failed to ${error.operation}${error.key === undefined ? '' : ` "${error.key}"`}; the server log has the detail` } }];
   }
   if (error instanceof GrantExpiredError) return [410, { error: { code: error.code, message: error.message } }];
   if (error instanceof ConfigError) return [500, { error: { code: error.code, message: error.message } }];

@@ -96,7 +96,7 @@ export function errorAnswer(error: unknown, onUnexpected: (error: unknown) => vo
   // The provider's message can name hosts and buckets; the app's logs get the cause, the client a code.
   if (error instanceof ProviderError) {
     onUnexpected(error);
-    return answer(502, error.code, 'the storage did not answer as expected');
+    return answer(502, 'provider', 'the storage did not answer as expected');
   }
   if (error instanceof ConfigError) {
     onUnexpected(error);

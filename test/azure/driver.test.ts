@@ -231,9 +231,13 @@ describe('azure driver on Azurite', function () {
       expect(await driver.head(grant.key)).to.equal(undefined);
     });
 
-    it('a missing container is a ConfigError naming UPGRANT_BUCKET, not "no object"', async () => {
+    it('a missing container is bucket-not-found (a ConfigError naming UPGRANT_BUCKET from the presigner), not "no object"', async () => {
       const driver = await createDriver({ bucket: 'no-such-container', connectionString: azurite.connectionString });
-      const error = await driver.head('k').catch((e: unknown) => e);
+      const native = await driver.head('k').catch((e: unknown) => e);
+      expect(driver.errorCode?.(native)).to.equal('bucket-not-found');
+      const presigner = new PortablePresigner(driver, { secret: SECRET });
+      const grant = await presigner.createUploadGrant({ key: 'k.txt', contentType: 'text/plain', size: 1 });
+      const error = await presigner.verifyUpload(grant.token).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(ConfigError);
       expect((error as ConfigError).variable).to.equal('UPGRANT_BUCKET');
     });

@@ -1,7 +1,7 @@
 // S3 driver specifics on OpenStack Swift's s3api (started by this file): the exact grant shape,
 // why conditional writes must be switchable off (Swift answers 501), the honest enforcement maps,
 // head/read/delete against a real store, download overrides, and configuration errors.
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { Container } from 'inversify';
 import { createHash, randomBytes } from 'node:crypto';
@@ -172,16 +172,21 @@ describe('s3 driver on OpenStack Swift', function () {
     expect((await fetch(tampered)).status, 'the override is signed').to.equal(403);
   });
 
-  it('store-reported configuration mistakes become ConfigError naming the variable', async function () {
+  it('store-reported configuration mistakes: the driver codes them, the presigner makes a ConfigError naming the variable', async function () {
+    // The driver throws the SDK's error as it came (its errorCode/configProblem say what it means);
+    // the portable layer wraps it once.
     const wrongSecret = await createDriver({ ...swiftOptions(swift?.endpoint ?? '', BUCKET), credentials: { ...SWIFT_CREDENTIALS, secretAccessKey: 'wrong' } });
     const e1 = await wrongSecret.read('any').then(() => undefined, (e: unknown) => e);
-    expect(e1).to.be.instanceOf(ConfigError);
-    expect((e1 as ConfigError).variable).to.equal('AWS_SECRET_ACCESS_KEY');
+    expect(e1).to.be.instanceOf(S3ServiceException);
+    expect(wrongSecret.errorCode?.(e1)).to.equal('unauthenticated');
+    expect(wrongSecret.configProblem?.(e1)?.variable).to.equal('AWS_SECRET_ACCESS_KEY');
     await wrongSecret.close();
     const noBucket = await createDriver(swiftOptions(swift?.endpoint ?? '', 'upgrant-no-such-bucket'));
     const e2 = await noBucket.read('any').then(() => undefined, (e: unknown) => e);
-    expect(e2).to.be.instanceOf(ConfigError);
-    expect((e2 as ConfigError).variable).to.equal('UPGRANT_BUCKET');
+    expect(noBucket.errorCode?.(e2)).to.equal('bucket-not-found');
+    const wrapped = await new PortablePresigner(noBucket, { secret: SECRET }).createDownloadGrant({ key: 'any', expiresIn: 60, disposition: 'inline' }).then(() => undefined, (e: unknown) => e);
+    expect(wrapped).to.be.instanceOf(ConfigError);
+    expect((wrapped as ConfigError).variable).to.equal('UPGRANT_BUCKET');
     await noBucket.close();
   });
 
