@@ -7,6 +7,7 @@ import { isS3CompatName, S3_COMPAT_NAMES, type S3CompatName } from '../drivers/s
 import { createPresigner, type PresignerConfig } from './create-presigner.js';
 import { CONTENT_MODES, type ContentCheckMode } from './content-check.js';
 import { ConfigError } from './errors.js';
+import { MIN_SECRET_BYTES, validateEndpointUrl, validateSecret } from './http-values.js';
 import { STAGING_POLICIES, validateStagingPrefix } from './staging.js';
 import type { PolicyOptions, Presigner, ProviderName, StagingPolicy } from './types.js';
 import { MAX_GRANT_EXPIRY, validateBucketName, validateTypePattern } from './validate.js';
@@ -156,12 +157,7 @@ function readContentCheck(env: Env): ContentCheckMode | undefined {
 
 function readSecret(env: Env, provider: ProviderName): string {
   const secret = value(env, 'UPGRANT_SECRET');
-  if (secret !== undefined) {
-    if (Buffer.byteLength(secret, 'utf8') < 32) {
-      throw new ConfigError('UPGRANT_SECRET', 'must be at least 32 bytes; make one with `openssl rand -base64 32`');
-    }
-    return secret;
-  }
+  if (secret !== undefined) return validateSecret(secret, 'UPGRANT_SECRET');
   const production = value(env, 'NODE_ENV') === 'production';
   if (provider !== 'local' || production) {
     throw new ConfigError('UPGRANT_SECRET', `is required${production ? ' in production' : ` for provider ${provider}`}: at least 32 bytes, e.g. from \`openssl rand -base64 32\``);
@@ -181,8 +177,10 @@ function readPreviousSecrets(env: Env): string[] | undefined {
   if (raw === undefined) return undefined;
   const secrets = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const [i, secret] of secrets.entries()) {
-    if (Buffer.byteLength(secret, 'utf8') < 32) {
-      throw new ConfigError('UPGRANT_PREVIOUS_SECRETS', `entry ${i + 1} is under 32 bytes; list the secrets of before the rotation, comma-separated`);
+    try {
+      validateSecret(secret, 'UPGRANT_PREVIOUS_SECRETS');
+    } catch {
+      throw new ConfigError('UPGRANT_PREVIOUS_SECRETS', `entry ${i + 1} is under ${MIN_SECRET_BYTES} bytes; list the secrets of before the rotation, comma-separated`);
     }
   }
   return secrets;
@@ -258,14 +256,7 @@ function readS3Compat(env: Env): S3CompatName | undefined {
 
 function readUrl(env: Env, name: string): string | undefined {
   const raw = value(env, name);
-  if (raw === undefined) return undefined;
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    return raw;
-  } catch {
-    throw new ConfigError(name, `"${raw}" is not an absolute http(s) URL`);
-  }
+  return raw === undefined ? undefined : validateEndpointUrl(raw, name);
 }
 
 function readEmail(env: Env, name: string): string | undefined {
@@ -276,13 +267,7 @@ function readEmail(env: Env, name: string): string | undefined {
 
 function readEmulatorHost(env: Env): string | undefined {
   const raw = value(env, 'STORAGE_EMULATOR_HOST');
-  if (raw === undefined) return undefined;
-  const withScheme = /^https?:\/\//.test(raw) ? raw : `http://${raw}`;
-  try {
-    return new URL(withScheme).toString().replace(/\/+$/, '');
-  } catch {
-    throw new ConfigError('STORAGE_EMULATOR_HOST', `"${raw}" is not host:port or a URL`);
-  }
+  return raw === undefined ? undefined : validateEndpointUrl(raw, 'STORAGE_EMULATOR_HOST', { defaultScheme: true, keepPath: false });
 }
 
 /** Explicit keys are optional (the SDK chain finds profiles and roles), but never half given. */

@@ -171,17 +171,4 @@ export function validateBucketName(name: unknown, field: string): string {
   return name;
 }
 
-/** A web origin, exactly as a browser sends it in `Origin`: scheme://host[:port], http or https, nothing after. */
-export function validateOrigin(value: unknown, field = 'origin'): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const bad = () => new InvalidRequestError(field, 'must be a web origin such as https://app.example (scheme, host and port only)');
-  if (typeof value !== 'string' || value.length > 2048) throw bad();
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw bad();
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== value) throw bad();
-  return value;
-}
+export { validateOrigin } from './http-values.js';

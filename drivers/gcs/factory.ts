@@ -3,6 +3,7 @@
 import type { Storage } from '@google-cloud/storage';
 import type { Driver, DriverFactory } from '../driver.js';
 import { ConfigError } from '../../src/errors.js';
+import { validateEndpointUrl } from '../../src/http-values.js';
 import { iamSigner, resolveCredentials, type ResolvedCredentials } from './credentials.js';
 import { GcsDriver } from './driver.js';
 import type { GcsDriverOptions } from './options.js';
@@ -38,13 +39,7 @@ export async function makeStorage(options: GcsDriverOptions, resolved?: Pick<Res
 export function endpointOf(options: GcsDriverOptions, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
   const raw = options.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
   if (raw === undefined || raw === '') return undefined;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  try {
-    const url = new URL(withScheme);
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    throw new ConfigError(options.apiEndpoint === undefined ? 'STORAGE_EMULATOR_HOST' : 'apiEndpoint', `"${raw}" is not a URL`);
-  }
+  return validateEndpointUrl(raw, options.apiEndpoint === undefined ? 'STORAGE_EMULATOR_HOST' : 'apiEndpoint', { defaultScheme: true, keepPath: false });
 }
 
 function checkOptions(options: GcsDriverOptions): GcsDriverOptions {

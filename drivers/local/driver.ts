@@ -12,6 +12,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { collectBytes } from '../../src/bytes.js';
 import { ConfigError } from '../../src/errors.js';
+import { validateEndpointUrl, validateSecret } from '../../src/http-values.js';
 import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import type {
@@ -52,7 +53,7 @@ export class LocalDriver implements Driver {
   constructor(options: LocalDriverOptions) {
     if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
     this.bucket = validateLocalBucket(options.bucket ?? DEFAULT_LOCAL_BUCKET);
-    this.#baseUrl = validateBaseUrl(options.baseUrl);
+    this.#baseUrl = validateEndpointUrl(options.baseUrl, 'UPGRANT_PUBLIC_URL');
     this.#signer = new LocalUrlSigner(validateSecret(options.secret), options.previousSecrets);
     this.#store = new LocalStore(options.root);
     // The bucket directory exists from the start, so a missing one later means a wrong root or
@@ -176,23 +177,4 @@ function validateLocalBucket(bucket: string): string {
   } catch (error) {
     throw new ConfigError('UPGRANT_BUCKET', (error as Error).message.replace(/^UPGRANT_BUCKET: /, ''));
   }
-}
-
-function validateBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new ConfigError('UPGRANT_PUBLIC_URL', `"${baseUrl}" is not an absolute URL such as http://127.0.0.1:8787/storage`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('UPGRANT_PUBLIC_URL', 'must be an http or https URL');
-  if (url.search || url.hash) throw new ConfigError('UPGRANT_PUBLIC_URL', 'must not have a query or fragment');
-  return url.toString().replace(/\/+$/, '');
-}
-
-function validateSecret(secret: string): string {
-  if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < 32) {
-    throw new ConfigError('UPGRANT_SECRET', 'must be at least 32 bytes (e.g. `openssl rand -base64 32`)');
-  }
-  return secret;
 }

@@ -1,5 +1,6 @@
 // `upgrant cors`: set the bucket's CORS rules so browsers may upload with grants.
 import { loadConfig } from '../config.js';
+import { validateOrigin } from '../http-values.js';
 import { CliError, type Command } from './command.js';
 import { commandEnv } from './environment.js';
 
@@ -16,7 +17,7 @@ export const cors: Command = {
     const origins = (values['origin'] as readonly string[] | undefined) ?? [];
     if (origins.length === 0) throw new CliError('give at least one --origin URL, e.g. --origin https://app.example.com');
     for (const origin of origins) {
-      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new CliError(`--origin: "${origin}" is not an origin such as https://app.example.com (scheme://host[:port], no path)`);
+      if (origin !== '*' && !isOrigin(origin)) throw new CliError(`--origin: "${origin}" is not an origin such as https://app.example.com (scheme://host[:port], no path)`);
     }
     // Nothing is sealed here: no secret needed, and no development-secret warning.
     const config = loadConfig(commandEnv(io.env, false).env);
@@ -45,5 +46,13 @@ function importDriver(provider: 's3' | 'gcs' | 'azure'): Promise<CorsModule> {
       return import('../../drivers/gcs/index.js') as Promise<CorsModule>;
     case 'azure':
       return import('../../drivers/azure/index.js') as Promise<CorsModule>;
+  }
+}
+
+function isOrigin(origin: string): boolean {
+  try {
+    return validateOrigin(origin, 'origin') !== undefined;
+  } catch {
+    return false;
   }
 }

@@ -8,7 +8,7 @@ import { Container } from 'inversify';
 import { applyCors, azureDriverModule, createDriver, DRIVER_NAME } from '../../drivers/azure/index.js';
 import { createPresigner } from '../../src/create-presigner.js';
 import { DRIVER, PRESIGNER, presignerOnDriverModule } from '../../src/container.js';
-import { ConfigError, UnsupportedConstraintError, UploadRejectedError } from '../../src/errors.js';
+import { ConfigError, InvalidRequestError, UnsupportedConstraintError, UploadRejectedError } from '../../src/errors.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
@@ -261,7 +261,7 @@ describe('azure driver on Azurite', function () {
 
     it('refuses something that is not an origin', async () => {
       const error = await applyCors({ bucket: BUCKET, connectionString: azurite.connectionString }, ['https://app.example.com/path']).catch((e: unknown) => e);
-      expect(error).to.be.instanceOf(ConfigError);
+      expect(error).to.be.instanceOf(InvalidRequestError);
     });
   });
 

@@ -11,7 +11,7 @@ import { OAuth2Client } from 'google-auth-library';
 import { Container } from 'inversify';
 import { applyCors, createDriver, gcsDriverModule, HmacKeySigner, signUrlV4, urlV4Parts } from '../../drivers/gcs/index.js';
 import { resolveCredentials } from '../../drivers/gcs/credentials.js';
-import { ConfigError, ProviderError } from '../../src/errors.js';
+import { ConfigError, InvalidRequestError, ProviderError } from '../../src/errors.js';
 import { DRIVER, PRESIGNER, presignerOnDriverModule } from '../../src/container.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
@@ -197,7 +197,7 @@ describe('gcs signers', () => {
       expect(stored[0]!.method).to.include.members(['PUT', 'POST']);
       expect(stored[0]!.responseHeader).to.include.members(['content-type', 'content-md5', 'x-goog-content-length-range', 'x-goog-if-generation-match', 'content-range', 'range']);
       const error = await applyCors({ bucket: 'cors-bucket', credentials: account, apiEndpoint: standIn.endpoint }, ['app.example.com/path']).then(() => undefined, (e: unknown) => e);
-      expect(error).to.be.instanceOf(ConfigError);
+      expect(error).to.be.instanceOf(InvalidRequestError);
     });
 
     it('gcsDriverModule binds DRIVER once, and PRESIGNER builds on it', async () => {
