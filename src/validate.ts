@@ -163,12 +163,4 @@ export function validateExpiresIn(value: unknown, max: number, field = 'expiresI
   return value;
 }
 
-/** Bucket / container names portable across providers: 3-63 of [a-z0-9.-], starting and ending alphanumeric. */
-export function validateBucketName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes('..')) {
-    throw new InvalidRequestError(field, 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit');
-  }
-  return name;
-}
-
 export { validateOrigin } from './http-values.js';

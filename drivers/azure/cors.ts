@@ -6,7 +6,7 @@ import type { CorsApplier } from '../driver.js';
 import { validateCorsOrigins } from '../../src/http-values.js';
 import { connect } from './factory.js';
 import { mapAzureError } from './errors.js';
-import { DRIVER_NAME } from './name.js';
+import { DRIVER_NAME } from './driver.js';
 import type { AzureDriverOptions } from './options.js';
 
 /** Headers a grant makes the browser send (PUT) and read (ETag for multi-step clients). */

@@ -7,13 +7,17 @@
 // segment on disk, so a segment over 255 bytes is refused at grant time (InvalidRequestError 'key');
 // validated keys cannot contain "..", backslashes or control characters, and the store checks every
 // path (symlinks resolved) against the bucket directory, so a key never leaves it.
+// Relies on: what drivers/driver.ts guarantees (keys, content types, sizes, checksums, expiry
+// validated by src/), plain options (the bucket passed localBucketName's rule in config.ts, the
+// secret src/http-values.ts's check), and `now` on every request for the signing time.
 // Native types exposed: none.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { collectBytes } from '../../src/bytes.js';
 import { ConfigError } from '../../src/errors.js';
 import { validateEndpointUrl, validateSecret } from '../../src/http-values.js';
-import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
+import { checkBucketName } from '../../src/env-values.js';
+import { MAX_GRANT_EXPIRY } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import type {
   Driver,
@@ -27,13 +31,13 @@ import type {
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
+import { DEFAULT_LOCAL_BUCKET, localBucketName } from './config.js';
 import { LocalMultipart } from './multipart.js';
 import type { LocalDriverOptions } from './options.js';
 import { LocalUrlSigner } from './signature.js';
 import { checkSegments, LocalStore } from './store.js';
 
 export const DRIVER_NAME = 'local';
-export const DEFAULT_LOCAL_BUCKET = 'local';
 
 /** Characters encodeURIComponent leaves as they are, and the segment separator. */
 const NOTHING_TO_ESCAPE = /^[A-Za-z0-9\-_.!~*'()/]*$/;
@@ -50,9 +54,12 @@ export class LocalDriver implements Driver {
   /** Implements Driver.multipart: parts through the receiver, assembled here (multipart.ts). */
   readonly multipart: LocalMultipart;
 
+  /** Implements Driver.clock: the options' clock, the signing time when the policy gives none. */
+  readonly clock: (() => Date) | undefined;
   constructor(options: LocalDriverOptions) {
+    this.clock = options.clock;
     if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
-    this.bucket = validateLocalBucket(options.bucket ?? DEFAULT_LOCAL_BUCKET);
+    this.bucket = checkBucketName(localBucketName, options.bucket ?? DEFAULT_LOCAL_BUCKET);
     this.#baseUrl = validateEndpointUrl(options.baseUrl, 'UPGRANT_PUBLIC_URL');
     this.#signer = new LocalUrlSigner(validateSecret(options.secret), options.previousSecrets);
     this.#store = new LocalStore(options.root);
@@ -171,10 +178,3 @@ function expiresAt(now: Date, expiresIn: number): number {
   return Math.floor(now.getTime() / 1000) + expiresIn;
 }
 
-function validateLocalBucket(bucket: string): string {
-  try {
-    return validateBucketName(bucket, 'UPGRANT_BUCKET');
-  } catch (error) {
-    throw new ConfigError('UPGRANT_BUCKET', (error as Error).message.replace(/^UPGRANT_BUCKET: /, ''));
-  }
-}

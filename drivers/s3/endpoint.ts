@@ -18,11 +18,14 @@ export class S3Endpoint {
   /** The Host header value (port included when not the scheme's default). */
   readonly host: string;
   readonly pathStyle: boolean;
+  /** The endpoint itself, without the bucket: what the SDK client is given too, so both address the same store. */
+  readonly base: string;
   /** Path prefix before the key: "/bucket/" (path style) or "/" (virtual-hosted). */
   readonly #keyPrefix: string;
 
   constructor(options: EndpointOptions) {
     const base = parseEndpoint(options.endpoint ?? defaultEndpoint(options.region));
+    this.base = `${base.protocol}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
     // Virtual-hosted names need a DNS name and, over TLS, a bucket without dots (the wildcard
     // certificate covers one label); everything else must use path style.
     const pathStyle =

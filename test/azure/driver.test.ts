@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { Container } from 'inversify';
-import { applyCors, azureDriverModule, createDriver, DRIVER_NAME } from '../../drivers/azure/index.js';
+import { applyCors, createDriver, DRIVER_NAME } from '../../drivers/azure/index.js';
 import { createPresigner } from '../../src/create-presigner.js';
 import { DRIVER, PRESIGNER, presignerOnDriverModule } from '../../src/container.js';
 import { ConfigError, InvalidRequestError, UnsupportedConstraintError, UploadRejectedError } from '../../src/errors.js';
@@ -265,9 +265,10 @@ describe('azure driver on Azurite', function () {
     });
   });
 
-  it('binds DRIVER through azureDriverModule for the container', async () => {
+  it('binds DRIVER for presignerOnDriverModule in the container', async () => {
     const container = new Container();
-    await container.load(azureDriverModule({ bucket: BUCKET, connectionString: azurite.connectionString }), presignerOnDriverModule({ secret: SECRET }));
+    container.bind(DRIVER).toResolvedValue(() => createDriver({ bucket: BUCKET, connectionString: azurite.connectionString })).inSingletonScope();
+    await container.load(presignerOnDriverModule({ secret: SECRET }));
     const p = await container.getAsync(PRESIGNER);
     expect(p.provider).to.equal(DRIVER_NAME);
     expect((await container.getAsync(DRIVER)).bucket).to.equal(BUCKET);
