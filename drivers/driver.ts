@@ -97,6 +97,11 @@ export interface Driver {
   /** Bucket (S3, GCS), container (Azure) or bucket directory (local). */
   readonly bucket: string;
   readonly limits: DriverLimits;
+  /**
+   * The driver options' `clock` (tests, known-answer vectors): the portable layer signs at this
+   * time (SignUploadRequest.now) when its own policy gives no clock. Absent: the real time.
+   */
+  readonly clock?: () => Date;
 
   /** Methods this driver can sign for these constraints, the preferred one first. Empty: none. */
   uploadMethods(constraints: GrantConstraints): readonly UploadMethod[];
@@ -183,6 +188,46 @@ export interface StagingDriver {
 /** A driver package's entry: each `drivers/<name>/index.ts` exports one as `createDriver`. */
 export type DriverFactory<Options> = (options: Options) => Promise<Driver>;
 
+/** What is wrong with a bucket (container) name for this driver, in words; undefined when it is fine. */
+export type BucketNameRule = (name: string) => string | undefined;
+
+/** What loading a driver's entry module gives the registry. */
+// Methods, not function-typed properties: a registration for one options type then stands in
+// for DriverRegistration (of object) in the registry's lists.
+export interface DriverEntry<Options> {
+  createDriver(options: Options): Promise<Driver>;
+  /** Set the bucket CORS rules browser uploads need; absent where the driver answers CORS itself. */
+  applyCors?(options: Options, origins: readonly string[]): Promise<CorsResult>;
+}
+
+/**
+ * A driver's contribution to the registry (src/driver-registry.ts): plain data and functions, no
+ * SDK. Each built-in driver declares one in its `config.ts`; an app registers its own through the
+ * container (driverModule in src/container.ts) and selects it with UPGRANT_PROVIDER, as Go CDK's
+ * drivers register an URLOpener under their scheme.
+ */
+export interface DriverRegistration<Options extends object = object> {
+  /** The UPGRANT_PROVIDER value that selects this driver (lower case). */
+  readonly name: string;
+  /** The SDK package the driver imports, named when it is missing. */
+  readonly sdkPackage?: string;
+  /** The driver's rule for UPGRANT_BUCKET / `bucket`. */
+  readonly bucketName: BucketNameRule;
+  /** Bucket when UPGRANT_BUCKET is unset; absent: UPGRANT_BUCKET is required. */
+  readonly defaultBucket?: string;
+  /** True when a random development secret may stand in for UPGRANT_SECRET (outside production). */
+  readonly devSecret?: boolean;
+  /**
+   * The driver's options (all but `bucket` and the policy) from the variables in `env`, the env
+   * object src/config.ts was given (never the environment of the process); bad values throw ConfigError naming the variable.
+   */
+  optionsFromEnv(env: Readonly<Record<string, string | undefined>>): Partial<Options>;
+  /** Option name -> the variable optionsFromEnv reads it from, so a driver's ConfigError can name the variable. */
+  readonly optionVariables?: Readonly<Record<string, string>>;
+  /** The entry module, loaded on first use (a bundler follows only the drivers an app imports). */
+  load(): Promise<DriverEntry<Options>>;
+}
+
 /** What a CORS helper applied, printed by `upgrant cors`. */
 export interface CorsResult {
   readonly provider: ProviderName;
@@ -196,7 +241,7 @@ export interface CorsResult {
  * - `DRIVER_NAME`: the provider name;
  * - `createDriver`: a DriverFactory for its options type;
  * - `applyCors(options, origins)`: set the bucket CORS rules browser uploads need (not local);
- * - its `<Name>DriverOptions` type and `<name>DriverModule(options)` (inversify, in module.ts).
+ * - its `<Name>DriverOptions` type; its DriverRegistration comes from its config.ts.
  */
 export type CorsApplier<Options> = (options: Options, origins: readonly string[]) => Promise<CorsResult>;
 

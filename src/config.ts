@@ -1,96 +1,48 @@
 // Environment -> typed PresignerConfig. One deployment picks its provider and policy with
 // variables (DESIGN section 4); a missing or bad variable is one ConfigError line that names it
-// and says what is expected, never an SDK stack trace later on.
+// and says what is expected, never an SDK stack trace later on. The policy is read here; the
+// bucket by the selected driver's rule and its own variables by its optionsFromEnv (both in
+// drivers/<name>/config.ts), from the env object given: nothing reads process.env unless passed it.
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { isS3CompatName, S3_COMPAT_NAMES, type S3CompatName } from '../drivers/s3/compat.js';
-import { createPresigner, type PresignerConfig } from './create-presigner.js';
+import type { DriverRegistration } from '../drivers/driver.js';
+import { BUILT_IN_DRIVERS } from '../drivers/built-in.js';
+import { createDriver, findDriver, policyOf, type PresignerConfig } from './create-presigner.js';
 import { CONTENT_MODES, type ContentCheckMode } from './content-check.js';
+import { checkBucketName, optional, readFlag, value, type Env } from './env-values.js';
 import { ConfigError } from './errors.js';
+import { MIN_SECRET_BYTES, validateSecret } from './http-values.js';
+import { PortablePresigner } from './presigner.js';
 import { STAGING_POLICIES, validateStagingPrefix } from './staging.js';
-import type { PolicyOptions, Presigner, ProviderName, StagingPolicy } from './types.js';
-import { MAX_GRANT_EXPIRY, validateBucketName, validateTypePattern } from './validate.js';
+import type { PolicyOptions, Presigner, StagingPolicy } from './types.js';
+import { MAX_GRANT_EXPIRY, validateTypePattern } from './validate.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env };
+export { DEFAULT_PORT, LOCAL_MOUNT_PATH, readPort } from './env-values.js';
+export { DEFAULT_LOCAL_ROOT } from '../drivers/local/config.js';
 
-export const PROVIDERS: readonly ProviderName[] = ['local', 's3', 'gcs', 'azure'];
-export const DEFAULT_PORT = 8787;
-export const DEFAULT_LOCAL_ROOT = './uploads';
-/** Where `upgrant serve` mounts the local receiver. */
-export const LOCAL_MOUNT_PATH = '/storage';
+/** The built-in providers' names. */
+export const PROVIDERS: readonly string[] = BUILT_IN_DRIVERS.map((d) => d.name);
 
 let warnedAboutDevSecret = false;
 
-/** Read the configuration for `createPresigner` from environment variables. */
-export function loadConfig(env: Env = process.env): PresignerConfig {
-  const provider = readProvider(env);
-  const policy = readPolicy(env, provider);
-  switch (provider) {
-    case 'local':
-      return {
-        provider,
-        ...policy,
-        root: path.resolve(value(env, 'UPGRANT_LOCAL_ROOT') ?? DEFAULT_LOCAL_ROOT),
-        baseUrl: readUrl(env, 'UPGRANT_PUBLIC_URL') ?? `http://127.0.0.1:${readPort(env)}${LOCAL_MOUNT_PATH}`,
-        bucket: readBucket(env, false) ?? 'local',
-      };
-    case 's3':
-      return {
-        provider,
-        ...policy,
-        bucket: readBucket(env, true)!,
-        ...optional('region', value(env, 'AWS_REGION') ?? value(env, 'AWS_DEFAULT_REGION')),
-        ...optional('endpoint', readUrl(env, 'AWS_ENDPOINT_URL_S3') ?? readUrl(env, 'AWS_ENDPOINT_URL')),
-        ...optional('forcePathStyle', readFlag(env, 'UPGRANT_S3_FORCE_PATH_STYLE')),
-        ...optional('compat', readS3Compat(env)),
-        ...optional('conditionalWrites', readFlag(env, 'UPGRANT_S3_CONDITIONAL_WRITES')),
-        ...optional('sha256Checksums', readFlag(env, 'UPGRANT_S3_SHA256_CHECKSUMS')),
-        ...optional('postUploads', readFlag(env, 'UPGRANT_S3_POST_UPLOADS')),
-        ...readAwsKeys(env),
-      };
-    case 'gcs':
-      return {
-        provider,
-        ...policy,
-        bucket: readBucket(env, true)!,
-        ...optional('keyFilename', value(env, 'GOOGLE_APPLICATION_CREDENTIALS')),
-        ...optional('signerEmail', readEmail(env, 'UPGRANT_GCS_SIGNER_EMAIL')),
-        ...readGcsHmac(env),
-        ...optional('apiEndpoint', readEmulatorHost(env)),
-        ...optional('projectId', value(env, 'GOOGLE_CLOUD_PROJECT')),
-      };
-    case 'azure':
-      return { provider, ...policy, bucket: readBucket(env, true)!, ...readAzureCredentials(env) };
-  }
+/**
+ * Read the configuration for `createPresigner` from environment variables: the provider
+ * (UPGRANT_PROVIDER, default local) among `drivers` (the built-in ones unless told otherwise), the
+ * policy, the bucket by that driver's rule, and the driver's options from its optionsFromEnv.
+ */
+export function loadConfig(env: Env = process.env, drivers: readonly DriverRegistration[] = BUILT_IN_DRIVERS): PresignerConfig {
+  const registration = findDriver(drivers, (value(env, 'UPGRANT_PROVIDER') ?? 'local').toLowerCase());
+  const policy = readPolicy(env, registration);
+  const bucket = value(env, 'UPGRANT_BUCKET') ?? registration.defaultBucket;
+  return {
+    provider: registration.name,
+    ...policy,
+    bucket: checkBucketName(registration.bucketName, bucket),
+    ...(registration.optionsFromEnv(env) as object),
+  } as PresignerConfig;
 }
 
-/** The demo server's port: PORT, else 8787. */
-export function readPort(env: Env): number {
-  const raw = value(env, 'PORT');
-  if (raw === undefined) return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${raw}" is not a port number (0-65535)`);
-  return port;
-}
-
-function value(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
-}
-
-function optional<K extends string, V>(name: K, v: V | undefined): { [P in K]?: V } {
-  return (v === undefined ? {} : { [name]: v }) as { [P in K]?: V };
-}
-
-function readProvider(env: Env): ProviderName {
-  const raw = (value(env, 'UPGRANT_PROVIDER') ?? 'local').toLowerCase();
-  if (!(PROVIDERS as readonly string[]).includes(raw)) {
-    throw new ConfigError('UPGRANT_PROVIDER', `"${raw}" is not a provider; expected one of ${PROVIDERS.join(', ')}`);
-  }
-  return raw as ProviderName;
-}
-
-function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
+function readPolicy(env: Env, registration: DriverRegistration): PolicyOptions {
   const maxExpires = value(env, 'UPGRANT_MAX_EXPIRES');
   let maxExpiresIn: number | undefined;
   if (maxExpires !== undefined) {
@@ -101,7 +53,7 @@ function readPolicy(env: Env, provider: ProviderName): PolicyOptions {
   }
   const allowedTypes = readTypeList(env, 'UPGRANT_ALLOWED_TYPES');
   return {
-    secret: readSecret(env, provider),
+    secret: readSecret(env, registration),
     ...optional('previousSecrets', readPreviousSecrets(env)),
     ...optional('verifyGrace', readSeconds(env, 'UPGRANT_VERIFY_GRACE', 0, MAX_GRANT_EXPIRY)),
     ...optional('strict', readFlag(env, 'UPGRANT_STRICT')),
@@ -154,17 +106,12 @@ function readContentCheck(env: Env): ContentCheckMode | undefined {
   return raw as ContentCheckMode;
 }
 
-function readSecret(env: Env, provider: ProviderName): string {
+function readSecret(env: Env, registration: DriverRegistration): string {
   const secret = value(env, 'UPGRANT_SECRET');
-  if (secret !== undefined) {
-    if (Buffer.byteLength(secret, 'utf8') < 32) {
-      throw new ConfigError('UPGRANT_SECRET', 'must be at least 32 bytes; make one with `openssl rand -base64 32`');
-    }
-    return secret;
-  }
+  if (secret !== undefined) return validateSecret(secret, 'UPGRANT_SECRET');
   const production = value(env, 'NODE_ENV') === 'production';
-  if (provider !== 'local' || production) {
-    throw new ConfigError('UPGRANT_SECRET', `is required${production ? ' in production' : ` for provider ${provider}`}: at least 32 bytes, e.g. from \`openssl rand -base64 32\``);
+  if (!registration.devSecret || production) {
+    throw new ConfigError('UPGRANT_SECRET', `is required${production ? ' in production' : ` for provider ${registration.name}`}: at least 32 bytes, e.g. from \`openssl rand -base64 32\``);
   }
   if (!warnedAboutDevSecret) {
     warnedAboutDevSecret = true;
@@ -181,8 +128,10 @@ function readPreviousSecrets(env: Env): string[] | undefined {
   if (raw === undefined) return undefined;
   const secrets = raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   for (const [i, secret] of secrets.entries()) {
-    if (Buffer.byteLength(secret, 'utf8') < 32) {
-      throw new ConfigError('UPGRANT_PREVIOUS_SECRETS', `entry ${i + 1} is under 32 bytes; list the secrets of before the rotation, comma-separated`);
+    try {
+      validateSecret(secret, 'UPGRANT_PREVIOUS_SECRETS');
+    } catch {
+      throw new ConfigError('UPGRANT_PREVIOUS_SECRETS', `entry ${i + 1} is under ${MIN_SECRET_BYTES} bytes; list the secrets of before the rotation, comma-separated`);
     }
   }
   return secrets;
@@ -225,129 +174,23 @@ export function readServeSettings(env: Env = process.env): ServeSettings {
   };
 }
 
-function readBucket(env: Env, required: boolean): string | undefined {
-  const bucket = value(env, 'UPGRANT_BUCKET');
-  if (bucket === undefined) {
-    if (required) throw new ConfigError('UPGRANT_BUCKET', 'is required: the bucket (S3, GCS) or container (Azure) grants are for');
-    return undefined;
-  }
-  try {
-    return validateBucketName(bucket, 'UPGRANT_BUCKET');
-  } catch (error) {
-    throw new ConfigError('UPGRANT_BUCKET', `"${bucket}" ${(error as Error).message.replace(/^UPGRANT_BUCKET: /, '')}`);
-  }
-}
-
-function readFlag(env: Env, name: string): boolean | undefined {
-  const raw = value(env, name);
-  if (raw === undefined) return undefined;
-  const v = raw.toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
-  if (['0', 'false', 'no', 'off'].includes(v)) return false;
-  throw new ConfigError(name, `"${raw}" is not a flag; expected 1 or 0`);
-}
-
-/** UPGRANT_S3_COMPAT: which S3-compatible store (drivers/s3/compat.ts); the UPGRANT_S3_* flags override single capabilities. */
-function readS3Compat(env: Env): S3CompatName | undefined {
-  const raw = value(env, 'UPGRANT_S3_COMPAT')?.toLowerCase();
-  if (raw !== undefined && !isS3CompatName(raw)) {
-    throw new ConfigError('UPGRANT_S3_COMPAT', `"${raw}" is not an S3-compatible profile; expected one of ${S3_COMPAT_NAMES.join(', ')}`);
-  }
-  return raw;
-}
-
-function readUrl(env: Env, name: string): string | undefined {
-  const raw = value(env, name);
-  if (raw === undefined) return undefined;
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
-    return raw;
-  } catch {
-    throw new ConfigError(name, `"${raw}" is not an absolute http(s) URL`);
-  }
-}
-
-function readEmail(env: Env, name: string): string | undefined {
-  const raw = value(env, name);
-  if (raw !== undefined && !/^[^@\s]+@[^@\s]+$/.test(raw)) throw new ConfigError(name, `"${raw}" is not a service account email`);
-  return raw;
-}
-
-function readEmulatorHost(env: Env): string | undefined {
-  const raw = value(env, 'STORAGE_EMULATOR_HOST');
-  if (raw === undefined) return undefined;
-  const withScheme = /^https?:\/\//.test(raw) ? raw : `http://${raw}`;
-  try {
-    return new URL(withScheme).toString().replace(/\/+$/, '');
-  } catch {
-    throw new ConfigError('STORAGE_EMULATOR_HOST', `"${raw}" is not host:port or a URL`);
-  }
-}
-
-/** Explicit keys are optional (the SDK chain finds profiles and roles), but never half given. */
-function readAwsKeys(env: Env): { credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } } {
-  const id = value(env, 'AWS_ACCESS_KEY_ID');
-  const secret = value(env, 'AWS_SECRET_ACCESS_KEY');
-  if (id === undefined && secret === undefined) return {};
-  if (id === undefined) throw new ConfigError('AWS_ACCESS_KEY_ID', 'is missing while AWS_SECRET_ACCESS_KEY is set');
-  if (secret === undefined) throw new ConfigError('AWS_SECRET_ACCESS_KEY', 'is missing while AWS_ACCESS_KEY_ID is set');
-  return { credentials: { accessKeyId: id, secretAccessKey: secret, ...optional('sessionToken', value(env, 'AWS_SESSION_TOKEN')) } };
-}
-
-function readGcsHmac(env: Env): { hmacKey?: { accessId: string; secret: string } } {
-  const accessId = value(env, 'UPGRANT_GCS_HMAC_ACCESS_ID');
-  const secret = value(env, 'UPGRANT_GCS_HMAC_SECRET');
-  if (accessId === undefined && secret === undefined) return {};
-  if (accessId === undefined) throw new ConfigError('UPGRANT_GCS_HMAC_ACCESS_ID', 'is missing while UPGRANT_GCS_HMAC_SECRET is set');
-  if (secret === undefined) throw new ConfigError('UPGRANT_GCS_HMAC_SECRET', 'is missing while UPGRANT_GCS_HMAC_ACCESS_ID is set');
-  return { hmacKey: { accessId, secret } };
-}
-
-function readAzureCredentials(env: Env): { connectionString?: string; accountName?: string; accountKey?: string } {
-  const connectionString = value(env, 'AZURE_STORAGE_CONNECTION_STRING');
-  if (connectionString !== undefined) return { connectionString };
-  const accountName = value(env, 'AZURE_STORAGE_ACCOUNT');
-  const accountKey = value(env, 'AZURE_STORAGE_KEY');
-  if (accountName === undefined) {
-    throw new ConfigError(
-      accountKey === undefined ? 'AZURE_STORAGE_CONNECTION_STRING' : 'AZURE_STORAGE_ACCOUNT',
-      accountKey === undefined
-        ? 'is required (or AZURE_STORAGE_ACCOUNT with AZURE_STORAGE_KEY, or AZURE_STORAGE_ACCOUNT alone for Entra ID)'
-        : 'is required with AZURE_STORAGE_KEY',
-    );
-  }
-  if (accountKey !== undefined && !/^[A-Za-z0-9+/]+={0,2}$/.test(accountKey)) throw new ConfigError('AZURE_STORAGE_KEY', 'is not a base64 account key');
-  return { accountName, ...optional('accountKey', accountKey) };
-}
-
 /** `presignerFromEnv(env)`: loadConfig + createPresigner, with driver errors named by their variable. */
-export async function presignerFromEnv(env: Env = process.env): Promise<Presigner> {
-  const config = loadConfig(env);
+export async function presignerFromEnv(env: Env = process.env, drivers: readonly DriverRegistration[] = BUILT_IN_DRIVERS): Promise<Presigner> {
+  const config = loadConfig(env, drivers);
   try {
-    return await createPresigner(config);
+    return new PortablePresigner(await createDriver(config, drivers), policyOf(config));
   } catch (error) {
-    throw inVariableTerms(error);
+    throw inVariableTerms(error, findDriver(drivers, config.provider));
   }
 }
 
 /**
- * Driver options loadConfig fills from a variable. A driver names the option it was given
- * (`keyFilename`); someone who configured by environment set the variable, so that is what to name.
+ * A driver names the option it was given (`keyFilename`); someone who configured by environment
+ * set the variable its registration reads it from, so that is what to name.
  */
-const OPTION_VARIABLES: Readonly<Record<string, string>> = {
-  keyFilename: 'GOOGLE_APPLICATION_CREDENTIALS',
-  signerEmail: 'UPGRANT_GCS_SIGNER_EMAIL',
-  apiEndpoint: 'STORAGE_EMULATOR_HOST',
-  projectId: 'GOOGLE_CLOUD_PROJECT',
-  hmacKey: 'UPGRANT_GCS_HMAC_SECRET',
-  'hmacKey.accessId': 'UPGRANT_GCS_HMAC_ACCESS_ID',
-  'hmacKey.secret': 'UPGRANT_GCS_HMAC_SECRET',
-};
-
-function inVariableTerms(error: unknown): unknown {
+export function inVariableTerms(error: unknown, registration: DriverRegistration): unknown {
   if (!(error instanceof ConfigError)) return error;
-  const variable = OPTION_VARIABLES[error.variable];
+  const variable = registration.optionVariables?.[error.variable];
   if (variable === undefined) return error;
   const renamed = new ConfigError(variable, error.message.slice(error.variable.length + 2));
   renamed.cause = error;

@@ -1,40 +1,29 @@
-// The driver registry: provider name -> the factory that builds its driver. Each driver's entry
-// module (upgrant/s3, upgrant/gcs, upgrant/azure, upgrant/local) registers its factory when
-// imported, so a bundled app carries exactly the drivers it imports. A provider nobody imported
-// is loaded from the installed package through unbundledImport, so on Node
-// createPresigner({ provider }) still works with no import of the driver, and still loads only
-// that driver's SDK. Issue 13 turns this map into inversify bindings; keep it this small.
-import type { Driver, DriverFactory } from '../drivers/driver.js';
-import type { PresignerConfig } from './create-presigner.js';
-import type { ProviderName } from './types.js';
+// The driver registry's loaded half: the built-in drivers' registrations are data
+// (drivers/built-in.ts, each from the driver's plain config.ts, chosen by findDriver in
+// create-presigner.ts); their code loads on first use, here. A driver's entry module (upgrant/s3,
+// ...) records its loaded entry when imported, so a bundled app carries exactly the drivers it imports; a built-in driver nobody
+// imported is loaded from the installed package through unbundledImport, so on Node
+// createPresigner({ provider }) works with no import of the driver and loads only that driver's SDK.
+// Nothing but unbundled-import.ts is imported here: a driver's config.ts imports this file.
+import type { DriverEntry } from '../drivers/driver.js';
 import { unbundledImport } from './unbundled-import.js';
 
-type ConfigOf<P extends ProviderName> = Extract<PresignerConfig, { provider: P }>;
-type AnyFactory = (config: PresignerConfig) => Promise<Driver>;
+const recorded = new Map<string, DriverEntry<never>>();
 
-/** Where each built-in driver's entry module is, relative to src/unbundled-import.ts. */
-const BUILT_IN: Readonly<Record<ProviderName, string>> = {
-  local: '../drivers/local/index.js',
-  s3: '../drivers/s3/index.js',
-  gcs: '../drivers/gcs/index.js',
-  azure: '../drivers/azure/index.js',
-};
-
-const registry = new Map<ProviderName, AnyFactory>();
-
-/** Called by each driver's entry module on import. */
-export function registerDriver<P extends ProviderName>(provider: P, factory: DriverFactory<ConfigOf<P>>): void {
-  // The map is keyed by provider and createDriver passes each factory only its own provider's config.
-  registry.set(provider, factory as AnyFactory);
+/** Called by each built-in driver's entry module on import. */
+export function recordDriverEntry<Options>(name: string, entry: DriverEntry<Options>): void {
+  // Keyed by name; loadBuiltIn hands each entry back only to its own driver's registration.
+  recorded.set(name, entry as DriverEntry<never>);
 }
 
-/** The factory for `provider`: the registered one, else the built-in driver, loaded now. */
-export async function driverFactory(provider: ProviderName): Promise<AnyFactory> {
-  const registered = registry.get(provider);
-  if (registered) return registered;
-  // Use the module's own export rather than the registration it made: under a loader that keeps
-  // two instances of this file (tsx's CommonJS and ESM), the registration may land in the other.
-  const entry = (await unbundledImport(BUILT_IN[provider])) as { createDriver: AnyFactory };
-  registry.set(provider, entry.createDriver);
-  return entry.createDriver;
+/**
+ * A built-in registration's load(): the entry its module recorded, else the module loaded now.
+ * The specifier is relative to src/unbundled-import.ts. The module's own exports are used rather
+ * than its recording: under a loader that keeps two instances of this file (tsx's CommonJS and
+ * ESM), the recording may land in the other.
+ */
+export async function loadBuiltIn<Options>(name: string, specifier: string): Promise<DriverEntry<Options>> {
+  const entry = recorded.get(name) ?? ((await unbundledImport(specifier)) as DriverEntry<never>);
+  recorded.set(name, entry);
+  return entry as DriverEntry<Options>;
 }

@@ -1,7 +1,19 @@
 // upgrant: typed, expiring, single-use upload grants for S3, GCS, Azure Blob and a local directory.
-export { createPresigner, type PresignerConfig, type LocalPresignerConfig, type S3PresignerConfig, type GcsPresignerConfig, type AzurePresignerConfig } from './create-presigner.js';
+export { createPresigner, type PresignerConfig, type LocalPresignerConfig, type S3PresignerConfig, type GcsPresignerConfig, type AzurePresignerConfig, type RegisteredPresignerConfig } from './create-presigner.js';
 export { loadConfig, presignerFromEnv, type Env } from './config.js';
-export { PRESIGNER, DRIVER, POLICY, UPLOAD_ROUTER, presignerModule, presignerOnDriverModule, uploadRouterModule } from './container.js';
+export {
+  PRESIGNER,
+  DRIVER,
+  POLICY,
+  UPLOAD_ROUTER,
+  DRIVER_REGISTRATION,
+  PRESIGNER_CONFIG,
+  driverModule,
+  presignerModule,
+  presignerFromEnvModule,
+  presignerOnDriverModule,
+  uploadRouterModule,
+} from './container.js';
 export { keyFor, safeFileName } from './key-for.js';
 export { PortablePresigner } from './presigner.js';
 export { checkContent, CONTENT_CHECK_WINDOW, DEFAULT_CONTENT_CHECK, isActiveContentType } from './content-check.js';
@@ -25,6 +37,6 @@ export {
 } from './errors.js';
 export { DriverError } from '../drivers/error-codes.js';
 export type * from './types.js';
-export type { Driver, ConfigProblem, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage } from '../drivers/driver.js';
+export type { Driver, ConfigProblem, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage, DriverRegistration, DriverEntry, DriverFactory, BucketNameRule } from '../drivers/driver.js';
 export { DEFAULT_LIFECYCLE_DAYS, type LifecycleOptions } from './lifecycle.js';
 export * from './router/index.js';

@@ -93,7 +93,7 @@ export class MultipartGrants {
     this.#maxExpiresIn = maxExpiresIn;
     this.#allowedTypes = policy.allowedTypes;
     this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
-    this.#clock = policy.clock ?? (() => new Date());
+    this.#clock = policy.clock ?? driver.clock ?? (() => new Date());
     this.#verifyGrace = verifyGrace;
   }
 

@@ -66,7 +66,7 @@ export class PortablePresigner implements Presigner {
     this.#allowedTypes = policy.allowedTypes;
     this.#contentCheck = policy.contentCheck ?? DEFAULT_CONTENT_CHECK;
     this.#contentCheckAllowed = policy.contentCheckAllowed ?? [];
-    this.#clock = policy.clock ?? (() => new Date());
+    this.#clock = policy.clock ?? driver.clock ?? (() => new Date());
     this.#staging = new Staging(driver, this.#sealer, policy, (operation, key, fn) => this.#call(operation, key, fn));
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging, this.#verifyGrace);
   }

@@ -8,11 +8,11 @@
 // secret lets someone mint a token, never name a path the grant rules would have refused.
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { GrantExpiredError, InvalidRequestError } from './errors.js';
+import { validateSecret } from './http-values.js';
 import type { GrantConstraints, GrantContext, ProviderName } from './types.js';
 import { validateKey } from './validate.js';
 
 const VERSION = 'ug1';
-const MIN_SECRET_BYTES = 32;
 /**
  * How long after a grant's expiry its token still verifies (or completes a multipart upload), by
  * default: the storage refuses uploads after expiry, so only the report may come late (a client
@@ -37,9 +37,6 @@ export interface SealedGrant {
 
 /** Derive a purpose-bound key, so a token MAC can never double as a local URL signature. */
 export function deriveKey(secret: string, purpose: string): Buffer {
-  if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new InvalidRequestError('secret', `must be at least ${MIN_SECRET_BYTES} bytes`);
-  }
   return createHmac('sha256', secret).update(`upgrant/${purpose}`).digest();
 }
 
@@ -48,14 +45,8 @@ export function deriveKey(secret: string, purpose: string): Buffer {
  * (they only verify). Previous secrets are checked like the current one.
  */
 export function deriveKeys(secret: string, previous: readonly string[] | undefined, purpose: string): KeyObject[] {
-  const keys = [createSecretKey(deriveKey(secret, purpose))];
-  for (const [i, old] of (previous ?? []).entries()) {
-    try {
-      keys.push(createSecretKey(deriveKey(old, purpose)));
-    } catch {
-      throw new InvalidRequestError(`previousSecrets[${i}]`, `must be at least ${MIN_SECRET_BYTES} bytes`);
-    }
-  }
+  const keys = [createSecretKey(deriveKey(validateSecret(secret, 'secret'), purpose))];
+  for (const [i, old] of (previous ?? []).entries()) keys.push(createSecretKey(deriveKey(validateSecret(old, `previousSecrets[${i}]`), purpose)));
   return keys;
 }
 

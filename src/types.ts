@@ -11,8 +11,14 @@ import type { ContentCheckMode } from './client/content-sniff.js';
  */
 export type { ContentCheckMode };
 
-/** The storage backends upgrant can grant uploads to. */
-export type ProviderName = 'local' | 's3' | 'gcs' | 'azure';
+/** The built-in storage backends. */
+export type BuiltInProviderName = 'local' | 's3' | 'gcs' | 'azure';
+
+/**
+ * The storage backend a grant is for: a built-in one, or the name of a driver an app registered
+ * (driverModule). `string & {}` keeps the built-in names as completions.
+ */
+export type ProviderName = BuiltInProviderName | (string & {});
 
 /** HTTP method the client must use for an upload. */
 export type UploadMethod = 'PUT' | 'POST';

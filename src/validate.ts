@@ -163,25 +163,4 @@ export function validateExpiresIn(value: unknown, max: number, field = 'expiresI
   return value;
 }
 
-/** Bucket / container names portable across providers: 3-63 of [a-z0-9.-], starting and ending alphanumeric. */
-export function validateBucketName(name: unknown, field: string): string {
-  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) || name.includes('..')) {
-    throw new InvalidRequestError(field, 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit');
-  }
-  return name;
-}
-
-/** A web origin, exactly as a browser sends it in `Origin`: scheme://host[:port], http or https, nothing after. */
-export function validateOrigin(value: unknown, field = 'origin'): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  const bad = () => new InvalidRequestError(field, 'must be a web origin such as https://app.example (scheme, host and port only)');
-  if (typeof value !== 'string' || value.length > 2048) throw bad();
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw bad();
-  }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.origin !== value) throw bad();
-  return value;
-}
+export { validateOrigin } from './http-values.js';

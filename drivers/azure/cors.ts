@@ -3,18 +3,18 @@
 // same origins, so running it twice changes nothing.
 import type { CorsRule } from '@azure/storage-blob';
 import type { CorsApplier } from '../driver.js';
-import { ConfigError } from '../../src/errors.js';
+import { validateCorsOrigins } from '../../src/http-values.js';
 import { connect } from './factory.js';
 import { wrapDriverError } from '../../src/wrap-driver-error.js';
 import { codeOf, configProblemOf } from './errors.js';
-import { DRIVER_NAME } from './name.js';
+import { DRIVER_NAME } from './driver.js';
 import type { AzureDriverOptions } from './options.js';
 
 /** Headers a grant makes the browser send (PUT) and read (ETag for multi-step clients). */
 const ALLOWED_HEADERS = ['content-type', 'content-md5', 'if-none-match', 'x-ms-blob-type', 'x-ms-blob-content-type', 'x-ms-version', 'x-ms-client-request-id', 'x-ms-meta-upgrant_record'];
 const EXPOSED_HEADERS = ['etag', 'x-ms-request-id', 'x-ms-version', 'content-md5', 'x-ms-error-code'];
 
-/** The rule upgrant sets for these origins. */
+/** The rule upgrant sets for these origins (validated: validateCorsOrigins). */
 export function corsRule(origins: readonly string[]): CorsRule {
   return {
     allowedOrigins: origins.join(','),
@@ -26,15 +26,9 @@ export function corsRule(origins: readonly string[]): CorsRule {
 }
 
 export const applyCors: CorsApplier<AzureDriverOptions> = async (options, origins) => {
-  if (origins.length === 0) throw new ConfigError('origins', 'give at least one origin, e.g. https://app.example.com');
-  for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[^/\s,]+$/.test(origin)) {
-      throw new ConfigError('origins', `"${origin}" is not an origin (scheme://host[:port], no path)`);
-    }
-  }
+  const ours = corsRule(validateCorsOrigins(origins));
   const { container, credentials, service: client } = await connect(options);
   const service = await client();
-  const ours = corsRule(origins);
   try {
     const current = await service.getProperties();
     const kept = (current.cors ?? []).filter((rule) => rule.allowedOrigins !== ours.allowedOrigins);

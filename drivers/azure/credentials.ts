@@ -1,6 +1,7 @@
 // Which credentials sign: a connection string, an account name + key, or an account name alone
 // (Entra ID, user delegation SAS). Errors name the environment variable to fix.
 import { ConfigError } from '../../src/errors.js';
+import { validateEndpointUrl } from '../../src/http-values.js';
 import type { AzureDriverOptions } from './options.js';
 
 /** Azurite's well-known development account (published in Microsoft's Azurite docs). */
@@ -32,7 +33,7 @@ export function resolveCredentials(options: AzureDriverOptions): ResolvedCredent
     throw new ConfigError(ENV_CONNECTION_STRING, `set ${ENV_CONNECTION_STRING}, or ${ENV_ACCOUNT} (with ${ENV_KEY}, or alone for Entra ID user delegation SAS)`);
   }
   checkAccountName(accountName, ENV_ACCOUNT);
-  const endpoint = normalizeEndpoint(options.endpoint ?? `https://${accountName}.blob.core.windows.net`, 'endpoint');
+  const endpoint = validateEndpointUrl(options.endpoint ?? `https://${accountName}.blob.core.windows.net`, 'endpoint');
   if (options.accountKey === undefined) return { kind: 'userDelegation', accountName, endpoint };
   checkKey(options.accountKey, ENV_KEY);
   return { kind: 'sharedKey', accountName, accountKey: options.accountKey, endpoint };
@@ -58,7 +59,7 @@ function fromConnectionString(connectionString: string, endpointOverride: string
     const proxy = parts.get('developmentstorageproxyuri') ?? 'http://127.0.0.1';
     const base = new URL(proxy);
     const endpoint = endpointOverride ?? `${base.protocol}//${base.hostname}:10000/${DEV_ACCOUNT}`;
-    return { kind: 'sharedKey', accountName: DEV_ACCOUNT, accountKey: DEV_ACCOUNT_KEY, endpoint: normalizeEndpoint(endpoint, 'endpoint') };
+    return { kind: 'sharedKey', accountName: DEV_ACCOUNT, accountKey: DEV_ACCOUNT_KEY, endpoint: validateEndpointUrl(endpoint, 'endpoint') };
   }
   const accountName = parts.get('accountname');
   const accountKey = parts.get('accountkey');
@@ -71,7 +72,7 @@ function fromConnectionString(connectionString: string, endpointOverride: string
   const protocol = parts.get('defaultendpointsprotocol') ?? 'https';
   const suffix = parts.get('endpointsuffix') ?? 'core.windows.net';
   const endpoint = endpointOverride ?? parts.get('blobendpoint') ?? `${protocol}://${accountName}.blob.${suffix}`;
-  return { kind: 'sharedKey', accountName, accountKey, endpoint: normalizeEndpoint(endpoint, ENV_CONNECTION_STRING) };
+  return { kind: 'sharedKey', accountName, accountKey, endpoint: validateEndpointUrl(endpoint, ENV_CONNECTION_STRING) };
 }
 
 function checkAccountName(name: string, variable: string): void {
@@ -82,18 +83,6 @@ function checkAccountName(name: string, variable: string): void {
 
 function checkKey(key: string, variable: string): void {
   if (key === '' || !BASE64.test(key)) throw new ConfigError(variable, 'the account key must be the base64 key shown in the portal');
-}
-
-function normalizeEndpoint(endpoint: string, variable: string): string {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new ConfigError(variable, `"${endpoint}" is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(variable, `"${endpoint}" must be http(s)`);
-  if (url.search || url.hash) throw new ConfigError(variable, 'the blob endpoint must not carry a query (a SAS) or fragment');
-  return url.toString().replace(/\/+$/, '');
 }
 
 /** Local development: Azurite on loopback, or plain http. */

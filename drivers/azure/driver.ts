@@ -21,6 +21,11 @@
 // Keys are used as blob names unchanged; in URLs each "/"-separated segment is percent-encoded
 // with encodeURIComponent (as the SDK does), and the SAS signs the unencoded name.
 //
+// # Relies on
+// What drivers/driver.ts guarantees (keys, content types, sizes, checksums, expiry validated and
+// normalised by src/), options that are plain values (src/config.ts read the environment; the
+// bucket passed azureContainerName's rule in config.ts), and `now` on every request for the signing time.
+//
 // # Native types exposed
 // None in grants. `options.client` accepts a BlobServiceClient from @azure/storage-blob. The SDK is
 // loaded on the first service call (sdk.ts): signing is hand-written (sas.ts) and needs none.
@@ -41,7 +46,6 @@ import type {
 } from '../driver.js';
 import { collectBytes } from '../../src/bytes.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
-import { DRIVER_NAME, RECORD_METADATA } from './name.js';
 import { DelegationKeyCache, MAX_DELEGATED_GRANT_S } from './delegation.js';
 import type { DriverErrorCode } from '../error-codes.js';
 import { codeOf, configProblemOf, isConflict, isMissingContainer, isNotFound } from './errors.js';
@@ -49,6 +53,14 @@ import { AzureLifecycle } from './lifecycle.js';
 import { AzureMultipart } from './multipart.js';
 import { BlobSasTemplate, SAS_VERSION, type PreparedDelegation } from './sas.js';
 import { once } from './sdk.js';
+
+export const DRIVER_NAME = 'azure' as const;
+
+/**
+ * The metadata name of the grant record (x-ms-meta-upgrant_record). A SAS cannot bind metadata, so
+ * a client may change it: the portable layer accepts a record only when it names this very blob.
+ */
+export const RECORD_METADATA = 'upgrant_record';
 
 /** Single Put Blob limit for service versions >= 2019-12-12: 5000 MiB. */
 export const MAX_PUT_BLOB_BYTES = 5000 * 1024 * 1024;
@@ -64,7 +76,7 @@ export type SasSigningKey =
   | { readonly kind: 'sharedKey'; readonly key: KeyObject }
   | { readonly kind: 'userDelegation'; readonly cache: DelegationKeyCache };
 
-export interface AzureDriverParts {
+export interface AzureDriverDeps {
   readonly container: string;
   readonly accountName: string;
   /** Blob service URL without a trailing slash (for Azurite it ends with the account name). */
@@ -73,6 +85,8 @@ export interface AzureDriverParts {
   readonly signing: SasSigningKey;
   /** The client for service calls, made (and the SDK loaded) on the first call: grants need neither. */
   readonly service: () => Promise<BlobServiceClient>;
+  /** AzureDriverOptions.clock: the signing time when the policy gives none. */
+  readonly clock?: () => Date;
 }
 
 interface SasRequest {
@@ -87,6 +101,8 @@ interface SasRequest {
 export class AzureDriver implements Driver {
   readonly name = DRIVER_NAME;
   readonly bucket: string;
+  /** Implements Driver.clock. */
+  readonly clock: (() => Date) | undefined;
   readonly limits: DriverLimits;
   readonly #blobUrlPrefix: string;
   readonly #template: BlobSasTemplate;
@@ -100,26 +116,27 @@ export class AzureDriver implements Driver {
   /** Implements Driver.lifecycle: the management policy to apply by hand (lifecycle.ts). */
   readonly lifecycle: AzureLifecycle;
 
-  constructor(parts: AzureDriverParts) {
-    this.bucket = parts.container;
-    this.#blobUrlPrefix = `${parts.endpoint}/${encodeURIComponent(parts.container)}/`;
+  constructor(deps: AzureDriverDeps) {
+    this.clock = deps.clock;
+    this.bucket = deps.container;
+    this.#blobUrlPrefix = `${deps.endpoint}/${encodeURIComponent(deps.container)}/`;
     this.#template = new BlobSasTemplate({
       version: SAS_VERSION,
-      accountName: parts.accountName,
-      containerName: parts.container,
-      ...(parts.httpsOnly ? { protocol: 'https' } : {}),
+      accountName: deps.accountName,
+      containerName: deps.container,
+      ...(deps.httpsOnly ? { protocol: 'https' } : {}),
     });
-    this.#signing = parts.signing;
-    this.#container = once(async () => (await parts.service()).getContainerClient(parts.container));
+    this.#signing = deps.signing;
+    this.#container = once(async () => (await deps.service()).getContainerClient(deps.container));
     this.multipart = new AzureMultipart({
       container: this.#container,
       blobUrl: (key) => this.#blobUrl(key),
       sas: (key, permissions, now, expiresIn) => this.#sas({ key, permissions, now, expiresIn }),
     });
-    this.lifecycle = new AzureLifecycle(parts.accountName, parts.container);
+    this.lifecycle = new AzureLifecycle(deps.accountName, deps.container);
     this.limits = {
       maxObjectSize: MAX_PUT_BLOB_BYTES,
-      maxExpiresIn: parts.signing.kind === 'sharedKey' ? MAX_SHARED_KEY_GRANT_S : MAX_DELEGATED_GRANT_S,
+      maxExpiresIn: deps.signing.kind === 'sharedKey' ? MAX_SHARED_KEY_GRANT_S : MAX_DELEGATED_GRANT_S,
     };
   }
 

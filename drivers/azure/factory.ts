@@ -3,24 +3,22 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Driver, DriverFactory } from '../driver.js';
+import { recordDriverEntry } from '../../src/driver-registry.js';
 import { ConfigError } from '../../src/errors.js';
 import { unbundledImport } from '../../src/unbundled-import.js';
+import { checkBucketName } from '../../src/env-values.js';
+import { azureContainerName } from './config.js';
 import { ENV_ACCOUNT, ENV_KEY, isLocalEndpoint, resolveCredentials, type ResolvedCredentials } from './credentials.js';
 import { DelegationKeyCache } from './delegation.js';
-import { AzureDriver, type SasSigningKey } from './driver.js';
+import { applyCors } from './cors.js';
+import { AzureDriver, DRIVER_NAME, type SasSigningKey } from './driver.js';
 import type { AzureDriverOptions } from './options.js';
 import { sasKey } from './sas.js';
 import { lazyService } from './sdk.js';
 
-// Azure container names: 3-63 lower-case letters, digits and single hyphens, or $root / $web.
-const CONTAINER_NAME = /^(?:\$root|\$web|[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9])$/;
-
 /** Validated options: the container, how to sign, and the client for service calls (made on first use). */
 export async function connect(options: AzureDriverOptions): Promise<{ container: string; credentials: ResolvedCredentials; service: () => Promise<BlobServiceClient> }> {
-  const container = options?.bucket;
-  if (typeof container !== 'string' || !CONTAINER_NAME.test(container)) {
-    throw new ConfigError('UPGRANT_BUCKET', `"${String(container)}" is not an Azure container name (3-63 lower-case letters, digits, single hyphens)`);
-  }
+  const container = checkBucketName(azureContainerName, options?.bucket);
   const credentials = resolveCredentials(options);
   const client = options.client;
   if (client) return { container, credentials, service: () => Promise.resolve(client) };
@@ -57,6 +55,7 @@ export const createDriver: DriverFactory<AzureDriverOptions> = async (options) =
     httpsOnly: options.httpsOnly ?? !isLocalEndpoint(credentials.endpoint),
     signing,
     service,
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   return driver;
 };
@@ -71,3 +70,5 @@ async function defaultCredential(): Promise<TokenCredential> {
   }
   return new identity.DefaultAzureCredential();
 }
+
+recordDriverEntry<AzureDriverOptions>(DRIVER_NAME, { createDriver, applyCors: (options, origins) => applyCors(options, origins) });

@@ -19,7 +19,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { randomBytes } from 'node:crypto';
 import { DriverError } from '../error-codes.js';
 import { isConflict, statusOf } from './errors.js';
-import { RECORD_METADATA } from './name.js';
+import { RECORD_METADATA } from './driver.js';
 import type { GrantConstraints } from '../../src/types.js';
 import type {
   CompleteMultipartRequest,
@@ -38,7 +38,7 @@ const MAX_BLOCK = 4000 * MIB;
 const MAX_BLOCKS = 50_000;
 const UPLOAD_ID = /^[0-9a-f]{16}$/;
 
-export interface AzureMultipartParts {
+export interface AzureMultipartDeps {
   /** The container's client, made on first use (sdk.ts). */
   readonly container: () => Promise<ContainerClient>;
   /** The blob's URL without a query. */
@@ -54,10 +54,10 @@ export function blockId(uploadId: string, part: number): string {
 
 export class AzureMultipart implements MultipartDriver {
   readonly limits: MultipartLimits = { minPartSize: 1, maxPartSize: MAX_BLOCK, maxParts: MAX_BLOCKS, maxObjectSize: MAX_BLOCK * MAX_BLOCKS };
-  readonly #azure: AzureMultipartParts;
+  readonly #azure: AzureMultipartDeps;
 
-  constructor(parts: AzureMultipartParts) {
-    this.#azure = parts;
+  constructor(deps: AzureMultipartDeps) {
+    this.#azure = deps;
   }
 
   /** Implements MultipartDriver.enforcement (see the header: `w` lets the holder commit itself). */

@@ -1,12 +1,11 @@
-// Choosing the signer once, when the driver is created: explicit options first, then the usual
-// environment. Every problem is a ConfigError that names the option or variable to fix.
+// Choosing the signer once, when the driver is created, from the options (src/config.ts fills them
+// from GOOGLE_APPLICATION_CREDENTIALS, UPGRANT_GCS_*; nothing here reads the environment). Every
+// problem is a ConfigError that names the option, or the variable it comes from, to fix.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../../src/errors.js';
 import { badKeyError } from './errors.js';
 import type { GcsDriverOptions, GcsHmacKey, GcsServiceAccountKey } from './options.js';
 import { HmacKeySigner, IamSignBlobSigner, ServiceAccountSigner, type GcsSigner, type IamRequester } from './signers.js';
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** What the driver signs with, and the key it may also hand to the JSON API client. */
 export interface ResolvedCredentials {
@@ -18,23 +17,13 @@ export interface ResolvedCredentials {
   readonly serviceAccount?: GcsServiceAccountKey;
 }
 
-export function resolveCredentials(options: GcsDriverOptions, env: Env = process.env): ResolvedCredentials {
+export function resolveCredentials(options: GcsDriverOptions): ResolvedCredentials {
   if (options.hmacKey) return { signer: hmacSigner(options.hmacKey, 'hmacKey'), ...(options.credentials ? { serviceAccount: options.credentials } : {}) };
   if (options.credentials) return { signer: keySigner(options.credentials, 'credentials.private_key'), serviceAccount: options.credentials };
   // A signer email wins over a key file: the key file's account then only authenticates the
   // signBlob calls (impersonation with the Token Creator role).
   if (options.signerEmail) return { signerEmail: options.signerEmail };
   if (options.keyFilename) return fromKeyFile(options.keyFilename, 'keyFilename');
-
-  const accessId = env.UPGRANT_GCS_HMAC_ACCESS_ID;
-  const secret = env.UPGRANT_GCS_HMAC_SECRET;
-  if (accessId || secret) {
-    if (!accessId) throw new ConfigError('UPGRANT_GCS_HMAC_ACCESS_ID', 'is needed with UPGRANT_GCS_HMAC_SECRET');
-    if (!secret) throw new ConfigError('UPGRANT_GCS_HMAC_SECRET', 'is needed with UPGRANT_GCS_HMAC_ACCESS_ID');
-    return { signer: hmacSigner({ accessId, secret }, 'UPGRANT_GCS_HMAC_SECRET') };
-  }
-  if (env.UPGRANT_GCS_SIGNER_EMAIL) return { signerEmail: env.UPGRANT_GCS_SIGNER_EMAIL };
-  if (env.GOOGLE_APPLICATION_CREDENTIALS) return fromKeyFile(env.GOOGLE_APPLICATION_CREDENTIALS, 'GOOGLE_APPLICATION_CREDENTIALS');
   throw new ConfigError(
     'GOOGLE_APPLICATION_CREDENTIALS',
     'no way to sign GCS URLs: set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, UPGRANT_GCS_SIGNER_EMAIL for keyless IAM signBlob, or UPGRANT_GCS_HMAC_ACCESS_ID and UPGRANT_GCS_HMAC_SECRET',

@@ -17,6 +17,10 @@
 // Key escaping: object names are percent-encoded per RFC 3986 in URL paths with "/" kept, exactly
 // as Google's clients do (see sign.ts); keys are never rewritten.
 //
+// Relies on: what drivers/driver.ts guarantees (keys, content types, sizes, checksums, expiry
+// validated by src/), plain options (src/config.ts read the environment; the bucket passed
+// gcsBucketName's rule in config.ts), and `now` on every request for the signing time.
+//
 // Native types exposed: none through Driver; `createDriver` callers can reach the SDK through
 // their own @google-cloud/storage client.
 import type { Bucket } from '@google-cloud/storage';
@@ -40,10 +44,12 @@ import { GcsLifecycle } from './lifecycle.js';
 import { signPostPolicyV4, signUrlV4, type GcsEndpointInput } from './sign.js';
 import type { GcsSigner } from './signers.js';
 
+export const DRIVER_NAME = 'gcs' as const;
+
 const TIB = 1024 ** 4;
 
 export class GcsDriver implements Driver {
-  readonly name = 'gcs' as const;
+  readonly name = DRIVER_NAME;
   readonly bucket: string;
   /** GCS objects go up to 5 TiB; V4 signatures last at most 7 days. */
   readonly limits: DriverLimits = { maxObjectSize: 5 * TIB, maxExpiresIn: 7 * 24 * 3600 };
@@ -55,8 +61,12 @@ export class GcsDriver implements Driver {
   /** Rewrite, insert and list for staged uploads (drivers/gcs/staging.ts). */
   readonly staging: GcsStaging;
 
-  constructor(bucket: string, signer: GcsSigner, endpoint: GcsEndpointInput, objects: Bucket) {
+  /** Implements Driver.clock: the options' clock, the signing time when the policy gives none. */
+  readonly clock: (() => Date) | undefined;
+
+  constructor(bucket: string, signer: GcsSigner, endpoint: GcsEndpointInput, objects: Bucket, clock?: () => Date) {
     this.bucket = bucket;
+    this.clock = clock;
     this.#signer = signer;
     this.#endpoint = endpoint;
     this.#objects = objects;

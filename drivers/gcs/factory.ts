@@ -2,9 +2,14 @@
 // imported here, lazily, so importing upgrant/gcs for its signing functions never loads it.
 import type { Storage } from '@google-cloud/storage';
 import type { Driver, DriverFactory } from '../driver.js';
+import { recordDriverEntry } from '../../src/driver-registry.js';
 import { ConfigError } from '../../src/errors.js';
+import { checkBucketName } from '../../src/env-values.js';
+import { validateEndpointUrl } from '../../src/http-values.js';
+import { gcsBucketName } from './config.js';
 import { iamSigner, resolveCredentials, type ResolvedCredentials } from './credentials.js';
-import { GcsDriver } from './driver.js';
+import { applyCors } from './cors.js';
+import { DRIVER_NAME, GcsDriver } from './driver.js';
 import type { GcsDriverOptions } from './options.js';
 import type { GcsEndpointInput } from './sign.js';
 
@@ -17,7 +22,7 @@ export const createDriver: DriverFactory<GcsDriverOptions> = async (options: Gcs
     ...(apiEndpoint ? { clientEndpoint: apiEndpoint } : {}),
     ...(options.virtualHostedStyle ? { urlStyle: 'VIRTUAL_HOSTED_STYLE' as const } : {}),
   };
-  return new GcsDriver(options.bucket, signer, endpoint, storage.bucket(options.bucket));
+  return new GcsDriver(options.bucket, signer, endpoint, storage.bucket(options.bucket), options.clock);
 };
 
 /** The JSON API client: explicit key, key file, or the auth client / application default credentials. */
@@ -34,23 +39,17 @@ export async function makeStorage(options: GcsDriverOptions, resolved?: Pick<Res
   });
 }
 
-/** apiEndpoint, else STORAGE_EMULATOR_HOST ("host:port" gets http://), without a trailing slash. */
-export function endpointOf(options: GcsDriverOptions, env: Readonly<Record<string, string | undefined>> = process.env): string | undefined {
-  const raw = options.apiEndpoint ?? env.STORAGE_EMULATOR_HOST;
+/** apiEndpoint ("host:port" gets http://, as STORAGE_EMULATOR_HOST does), scheme and host only. */
+export function endpointOf(options: GcsDriverOptions): string | undefined {
+  const raw = options.apiEndpoint;
   if (raw === undefined || raw === '') return undefined;
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  try {
-    const url = new URL(withScheme);
-    return `${url.protocol}//${url.host}`;
-  } catch {
-    throw new ConfigError(options.apiEndpoint === undefined ? 'STORAGE_EMULATOR_HOST' : 'apiEndpoint', `"${raw}" is not a URL`);
-  }
+  return validateEndpointUrl(raw, 'apiEndpoint', { defaultScheme: true, keepPath: false });
 }
 
 function checkOptions(options: GcsDriverOptions): GcsDriverOptions {
   if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object');
-  if (typeof options.bucket !== 'string' || !/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/.test(options.bucket)) {
-    throw new ConfigError('UPGRANT_BUCKET', `"${String(options.bucket)}" is not a GCS bucket name`);
-  }
+  checkBucketName(gcsBucketName, options.bucket);
   return options;
 }
+
+recordDriverEntry<GcsDriverOptions>(DRIVER_NAME, { createDriver, applyCors: (options, origins) => applyCors(options, origins) });

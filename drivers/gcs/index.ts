@@ -1,14 +1,9 @@
 // upgrant/gcs: the Google Cloud Storage driver and its V4 signing entry points. Importing this
 // module loads no Google SDK; createDriver and applyCors import @google-cloud/storage on first use.
-import { registerDriver } from '../../src/driver-registry.js';
-import type { ProviderName } from '../../src/types.js';
-import { createDriver } from './factory.js';
-
-export const DRIVER_NAME: ProviderName = 'gcs';
-export { createDriver };
+export { createDriver } from './factory.js';
+export { gcsBucketName, gcsDriver } from './config.js';
 export { applyCors, corsRules } from './cors.js';
-export { gcsDriverModule } from './module.js';
-export { GcsDriver, uploadHeaders } from './driver.js';
+export { DRIVER_NAME, GcsDriver, uploadHeaders } from './driver.js';
 export { signPostPolicyV4, signUrlV4, urlV4Parts } from './sign.js';
 export type {
   GcsEndpointInput,
@@ -23,5 +18,3 @@ export type {
 export { HmacKeySigner, IamSignBlobSigner, ServiceAccountSigner } from './signers.js';
 export type { GcsSigner, GcsSigningAlgorithm, IamRequester } from './signers.js';
 export type { GcsConfig, GcsDriverOptions, GcsHmacKey, GcsServiceAccountKey } from './options.js';
-
-registerDriver('gcs', createDriver);

@@ -183,7 +183,6 @@ export function urlV4Parts(input: SignUrlV4Input, signer: Pick<GcsSigner, 'algor
 /**
  * Header names lower-cased and sorted, values trimmed with runs of whitespace collapsed (as Google's
  * clients and the conformance cases do); `host` is always the URL's host name, without the port.
- * Exported because the GCS stand-in rebuilds the canonical request with the same rules.
  */
 export function canonicalHeaders(headers: Readonly<Record<string, string>>, host: string): [string, string][] {
   const byName = new Map<string, string>();

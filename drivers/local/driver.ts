@@ -7,6 +7,9 @@
 // segment on disk, so a segment over 255 bytes is refused at grant time (an InvalidRequestError 'key' once src/ wraps it);
 // validated keys cannot contain "..", backslashes or control characters, and the store checks every
 // path (symlinks resolved) against the bucket directory, so a key never leaves it.
+// Relies on: what drivers/driver.ts guarantees (keys, content types, sizes, checksums, expiry
+// validated by src/), plain options (the bucket passed localBucketName's rule in config.ts, the
+// secret src/http-values.ts's check), and `now` on every request for the signing time.
 // Native types exposed: none.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +17,9 @@ import { collectBytes } from '../../src/bytes.js';
 import { ConfigError } from '../../src/errors.js';
 import { DriverError, type DriverErrorCode } from '../error-codes.js';
 import { codeOf } from './errors.js';
-import { MAX_GRANT_EXPIRY, validateBucketName } from '../../src/validate.js';
+import { validateEndpointUrl, validateSecret } from '../../src/http-values.js';
+import { checkBucketName } from '../../src/env-values.js';
+import { MAX_GRANT_EXPIRY } from '../../src/validate.js';
 import type { GrantConstraints, UploadMethod } from '../../src/types.js';
 import type {
   Driver,
@@ -28,13 +33,13 @@ import type {
   SignedUpload,
   SignUploadRequest,
 } from '../driver.js';
+import { DEFAULT_LOCAL_BUCKET, localBucketName } from './config.js';
 import { LocalMultipart } from './multipart.js';
 import type { LocalDriverOptions } from './options.js';
 import { LocalUrlSigner } from './signature.js';
 import { checkSegments, LocalStore } from './store.js';
 
 export const DRIVER_NAME = 'local';
-export const DEFAULT_LOCAL_BUCKET = 'local';
 
 /** Characters encodeURIComponent leaves as they are, and the segment separator. */
 const NOTHING_TO_ESCAPE = /^[A-Za-z0-9\-_.!~*'()/]*$/;
@@ -51,10 +56,13 @@ export class LocalDriver implements Driver {
   /** Implements Driver.multipart: parts through the receiver, assembled here (multipart.ts). */
   readonly multipart: LocalMultipart;
 
+  /** Implements Driver.clock: the options' clock, the signing time when the policy gives none. */
+  readonly clock: (() => Date) | undefined;
   constructor(options: LocalDriverOptions) {
+    this.clock = options.clock;
     if (!options.root) throw new ConfigError('UPGRANT_LOCAL_ROOT', 'the local driver needs a root directory');
-    this.bucket = validateLocalBucket(options.bucket ?? DEFAULT_LOCAL_BUCKET);
-    this.#baseUrl = validateBaseUrl(options.baseUrl);
+    this.bucket = checkBucketName(localBucketName, options.bucket ?? DEFAULT_LOCAL_BUCKET);
+    this.#baseUrl = validateEndpointUrl(options.baseUrl, 'UPGRANT_PUBLIC_URL');
     this.#signer = new LocalUrlSigner(validateSecret(options.secret), options.previousSecrets);
     this.#store = new LocalStore(options.root);
     // The bucket directory exists from the start, so a missing one later means a wrong root or
@@ -177,29 +185,3 @@ function expiresAt(now: Date, expiresIn: number): number {
   return Math.floor(now.getTime() / 1000) + expiresIn;
 }
 
-function validateLocalBucket(bucket: string): string {
-  try {
-    return validateBucketName(bucket, 'UPGRANT_BUCKET');
-  } catch (error) {
-    throw new ConfigError('UPGRANT_BUCKET', (error as Error).message.replace(/^UPGRANT_BUCKET: /, ''));
-  }
-}
-
-function validateBaseUrl(baseUrl: string): string {
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new ConfigError('UPGRANT_PUBLIC_URL', `"${baseUrl}" is not an absolute URL such as http://127.0.0.1:8787/storage`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('UPGRANT_PUBLIC_URL', 'must be an http or https URL');
-  if (url.search || url.hash) throw new ConfigError('UPGRANT_PUBLIC_URL', 'must not have a query or fragment');
-  return url.toString().replace(/\/+$/, '');
-}
-
-function validateSecret(secret: string): string {
-  if (typeof secret !== 'string' || Buffer.byteLength(secret, 'utf8') < 32) {
-    throw new ConfigError('UPGRANT_SECRET', 'must be at least 32 bytes (e.g. `openssl rand -base64 32`)');
-  }
-  return secret;
-}

@@ -15,7 +15,8 @@ import { DriverError } from '../error-codes.js';
 import { sameContentType } from '../../src/check-object.js';
 import type { LocalUploadEvent } from '../../src/storage-events.js';
 import { DEFAULT_VERIFY_GRACE } from '../../src/token.js';
-import { MAX_GRANT_EXPIRY, validateBucketName, validateKey } from '../../src/validate.js';
+import { MAX_GRANT_EXPIRY, validateKey } from '../../src/validate.js';
+import { localBucketName } from './config.js';
 import { ReceiverError, sendError } from './http-answers.js';
 import { PartSigner } from './multipart.js';
 import { isPartRequest, receivePart } from './part-receiver.js';
@@ -131,7 +132,9 @@ function parseObjectPath(pathname: string, basePath: string): { bucket: string; 
     }
   });
   try {
-    return { bucket: validateBucketName(bucket, 'bucket'), key: validateKey(keyParts.join('/')) };
+    const problem = localBucketName(bucket);
+    if (problem !== undefined) throw new InvalidRequestError('bucket', problem);
+    return { bucket, key: validateKey(keyParts.join('/')) };
   } catch (error) {
     throw new ReceiverError(400, 'bad-request', (error as Error).message);
   }

@@ -24,6 +24,11 @@
 // # Escaping
 // Keys are URI-encoded once per path segment ("/" kept), never normalised: what S3 signs.
 //
+// # Relies on
+// What drivers/driver.ts guarantees (keys, content types, sizes, checksums, expiry validated and
+// normalised by src/), options that are plain values (src/config.ts read the environment; the
+// bucket passed s3BucketName's rule in config.ts), and `now` on every request for the signing time.
+//
 // # Native types
 // The @aws-sdk/client-s3 S3Client (options.client, or one built from the options) serves
 // head/read/delete; signing never touches it.
@@ -84,9 +89,12 @@ export class S3Driver implements Driver {
   /** Implements Driver.staging: CopyObject, PutObject, ListObjectsV2 (staging.ts). */
   readonly staging: S3Staging;
 
+  /** Implements Driver.clock: the options' clock, the signing time when the policy gives none. */
+  readonly clock: (() => Date) | undefined;
   /** For use by createDriver, which resolves the settings and warms the credential cache. */
   constructor(settings: S3Settings, options: S3DriverOptions, credentials: CredentialCache) {
     this.bucket = settings.bucket;
+    this.clock = options.clock;
     this.#client = settings.client;
     this.#ownsClient = settings.ownsClient;
     this.#endpoint = settings.endpoint;

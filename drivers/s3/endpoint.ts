@@ -1,7 +1,7 @@
 // Where a bucket's objects live: the URL a grant points at and the Host header it signs.
 // Precomputed once per driver, so signing only appends the encoded key.
 import { isIP } from 'node:net';
-import { ConfigError } from '../../src/errors.js';
+import { validateEndpointUrl } from '../../src/http-values.js';
 import { encodePath } from './sigv4.js';
 
 export interface EndpointOptions {
@@ -18,11 +18,14 @@ export class S3Endpoint {
   /** The Host header value (port included when not the scheme's default). */
   readonly host: string;
   readonly pathStyle: boolean;
+  /** The endpoint itself, without the bucket: what the SDK client is given too, so both address the same store. */
+  readonly base: string;
   /** Path prefix before the key: "/bucket/" (path style) or "/" (virtual-hosted). */
   readonly #keyPrefix: string;
 
   constructor(options: EndpointOptions) {
     const base = parseEndpoint(options.endpoint ?? defaultEndpoint(options.region));
+    this.base = `${base.protocol}//${base.host}${base.pathname.replace(/\/+$/, '')}`;
     // Virtual-hosted names need a DNS name and, over TLS, a bucket without dots (the wildcard
     // certificate covers one label); everything else must use path style.
     const pathStyle =
@@ -56,17 +59,5 @@ function defaultEndpoint(region: string): string {
 }
 
 function parseEndpoint(endpoint: string): URL {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new ConfigError('AWS_ENDPOINT_URL_S3', `"${endpoint}" is not a URL`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError('AWS_ENDPOINT_URL_S3', `"${endpoint}" must be an http or https URL`);
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError('AWS_ENDPOINT_URL_S3', `"${endpoint}" must not carry a query, fragment or user info`);
-  }
-  return url;
+  return new URL(validateEndpointUrl(endpoint, 'AWS_ENDPOINT_URL_S3'));
 }

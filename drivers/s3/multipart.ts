@@ -37,7 +37,7 @@ import type { SigV4Signer } from './sigv4.js';
 
 const MIB = 1024 * 1024;
 
-export interface S3MultipartParts {
+export interface S3MultipartDeps {
   readonly bucket: string;
   readonly client: S3Client;
   readonly endpoint: S3Endpoint;
@@ -50,10 +50,10 @@ export interface S3MultipartParts {
 export class S3Multipart implements MultipartDriver {
   /** S3's documented multipart limits (parts of 5 MiB to 5 GiB, the last smaller; 10,000 parts). */
   readonly limits: MultipartLimits = { minPartSize: 5 * MIB, maxPartSize: 5 * 1024 * MIB, maxParts: 10_000, maxObjectSize: 5 * 1024 ** 4 };
-  readonly #s3: S3MultipartParts;
+  readonly #s3: S3MultipartDeps;
 
-  constructor(parts: S3MultipartParts) {
-    this.#s3 = parts;
+  constructor(deps: S3MultipartDeps) {
+    this.#s3 = deps;
   }
 
   /** Implements MultipartDriver.enforcement. */

@@ -1,8 +1,10 @@
-// Resolves S3DriverOptions into the settings the driver and the CORS helper share, reading the AWS
-// SDK's own environment names where an option is absent (AWS_REGION, AWS_ENDPOINT_URL_S3), and
-// builds the SDK client used for head/read/delete and CORS.
+// Resolves S3DriverOptions into the settings the driver and the CORS helper share, and builds the
+// SDK client used for head/read/delete and CORS. The options are all there is: the AWS variables
+// (AWS_REGION, AWS_ENDPOINT_URL_S3, ...) are read by src/config.ts into them, never here.
 import { S3Client } from '@aws-sdk/client-s3';
+import { checkBucketName } from '../../src/env-values.js';
 import { ConfigError } from '../../src/errors.js';
+import { s3BucketName } from './config.js';
 import { isS3CompatName, resolveS3Compat, S3_COMPAT_NAMES, type S3CompatProfile } from './compat.js';
 import { checkCredentials } from './credentials.js';
 import { S3Endpoint } from './endpoint.js';
@@ -19,22 +21,17 @@ export interface S3Settings {
   readonly ownsClient: boolean;
 }
 
-// S3's rules for bucket names, loosened to what older buckets and compatible stores accept.
-const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$/;
-
-export async function resolveSettings(options: S3DriverOptions, env: NodeJS.ProcessEnv = process.env): Promise<S3Settings> {
-  const bucket = options?.bucket;
-  if (typeof bucket !== 'string' || bucket === '') throw new ConfigError('UPGRANT_BUCKET', 'the S3 bucket name is missing');
-  if (!BUCKET_NAME.test(bucket)) throw new ConfigError('UPGRANT_BUCKET', `"${bucket}" is not a valid S3 bucket name`);
+export async function resolveSettings(options: S3DriverOptions): Promise<S3Settings> {
+  const bucket = checkBucketName(s3BucketName, options?.bucket);
   if (options.credentials !== undefined) checkCredentials(options.credentials);
   if (options.compat !== undefined && !isS3CompatName(options.compat)) {
     throw new ConfigError('UPGRANT_S3_COMPAT', `"${String(options.compat)}" is not an S3-compatible profile; expected one of ${S3_COMPAT_NAMES.join(', ')}`);
   }
   const compat = resolveS3Compat(options);
 
-  const region = options.region ?? (options.client ? await options.client.config.region() : undefined) ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const region = options.region ?? (options.client ? await options.client.config.region() : undefined) ?? 'us-east-1';
   if (!/^[a-z0-9-]+$/.test(region)) throw new ConfigError('AWS_REGION', `"${region}" is not an AWS region name`);
-  const endpointUrl = options.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const endpointUrl = options.endpoint;
   const endpoint = new S3Endpoint({
     bucket,
     region,
@@ -45,7 +42,9 @@ export async function resolveSettings(options: S3DriverOptions, env: NodeJS.Proc
   if (options.client) return { bucket, region, endpoint, client: options.client, ownsClient: false, compat };
   const client = new S3Client({
     region,
-    ...(endpointUrl !== undefined ? { endpoint: endpointUrl } : {}),
+    // Always explicit: left out, the SDK would read AWS_ENDPOINT_URL_S3 from the process
+    // environment, and its requests would go elsewhere than the grants.
+    endpoint: endpointUrl ?? endpoint.base,
     forcePathStyle: endpoint.pathStyle,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     // The SDK's default checksum middleware adds CRC32 headers (and sends stream bodies

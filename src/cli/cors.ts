@@ -1,9 +1,11 @@
 // `upgrant cors`: set the bucket's CORS rules so browsers may upload with grants.
+import type { DriverEntry } from '../../drivers/driver.js';
+import { BUILT_IN_DRIVERS } from '../../drivers/built-in.js';
 import { loadConfig } from '../config.js';
+import { findDriver } from '../create-presigner.js';
+import { validateOrigin } from '../http-values.js';
 import { CliError, type Command } from './command.js';
 import { commandEnv } from './environment.js';
-
-type CorsModule = { applyCors: (options: never, origins: readonly string[]) => Promise<unknown> };
 
 export const cors: Command = {
   name: 'cors',
@@ -16,34 +18,30 @@ export const cors: Command = {
     const origins = (values['origin'] as readonly string[] | undefined) ?? [];
     if (origins.length === 0) throw new CliError('give at least one --origin URL, e.g. --origin https://app.example.com');
     for (const origin of origins) {
-      if (origin !== '*' && !/^https?:\/\/[^/\s]+$/.test(origin)) throw new CliError(`--origin: "${origin}" is not an origin such as https://app.example.com (scheme://host[:port], no path)`);
+      if (origin !== '*' && !isOrigin(origin)) throw new CliError(`--origin: "${origin}" is not an origin such as https://app.example.com (scheme://host[:port], no path)`);
     }
     // Nothing is sealed here: no secret needed, and no development-secret warning.
     const config = loadConfig(commandEnv(io.env, false).env);
-    if (config.provider === 'local') {
-      io.stdout('The local receiver answers CORS itself (any origin may upload with a valid grant); nothing to set.');
-      return 0;
-    }
-    let driver: CorsModule;
+    let entry: DriverEntry<never>;
     try {
-      driver = await importDriver(config.provider);
+      entry = await findDriver(BUILT_IN_DRIVERS, config.provider).load();
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
       throw new CliError(`UPGRANT_PROVIDER: provider ${config.provider} needs its SDK installed beside upgrant (${(error as Error).message.split('\n')[0]})`);
     }
-    const { applyCors } = driver;
-    io.stdout(JSON.stringify(await applyCors(config as never, origins), null, 2));
+    if (entry.applyCors === undefined) {
+      io.stdout('The local receiver answers CORS itself (any origin may upload with a valid grant); nothing to set.');
+      return 0;
+    }
+    io.stdout(JSON.stringify(await entry.applyCors(config as never, origins), null, 2));
     return 0;
   },
 };
 
-function importDriver(provider: 's3' | 'gcs' | 'azure'): Promise<CorsModule> {
-  switch (provider) {
-    case 's3':
-      return import('../../drivers/s3/index.js') as Promise<CorsModule>;
-    case 'gcs':
-      return import('../../drivers/gcs/index.js') as Promise<CorsModule>;
-    case 'azure':
-      return import('../../drivers/azure/index.js') as Promise<CorsModule>;
+function isOrigin(origin: string): boolean {
+  try {
+    return validateOrigin(origin, 'origin') !== undefined;
+  } catch {
+    return false;
   }
 }

@@ -9,9 +9,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { OAuth2Client } from 'google-auth-library';
 import { Container } from 'inversify';
-import { applyCors, createDriver, gcsDriverModule, HmacKeySigner, signUrlV4, urlV4Parts } from '../../drivers/gcs/index.js';
+import { applyCors, createDriver, HmacKeySigner, signUrlV4, urlV4Parts } from '../../drivers/gcs/index.js';
+import { gcsDriver, gcsOptionsFromEnv } from '../../drivers/gcs/config.js';
 import { resolveCredentials } from '../../drivers/gcs/credentials.js';
-import { ConfigError, ProviderError } from '../../src/errors.js';
+import { inVariableTerms } from '../../src/config.js';
+import { ConfigError, InvalidRequestError, ProviderError } from '../../src/errors.js';
 import { DRIVER, PRESIGNER, presignerOnDriverModule } from '../../src/container.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
@@ -110,25 +112,34 @@ describe('gcs signers', () => {
   });
 
   describe('choosing the signer', () => {
+    // The variables reach the driver as options (gcsOptionsFromEnv); presignerFromEnv names the variable.
+    const fromEnv = (env: Record<string, string>) => {
+      try {
+        return resolveCredentials({ bucket: BUCKET, ...gcsOptionsFromEnv(env) });
+      } catch (error) {
+        throw inVariableTerms(error, gcsDriver);
+      }
+    };
+
     it('reads a service account key file (GOOGLE_APPLICATION_CREDENTIALS) and names bad configuration', async () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-gcs-'));
       try {
         const keyFile = path.join(dir, 'key.json');
         await writeFile(keyFile, JSON.stringify({ type: 'service_account', ...account }));
-        const fromEnv = resolveCredentials({ bucket: BUCKET }, { GOOGLE_APPLICATION_CREDENTIALS: keyFile });
-        expect(fromEnv.signer?.email).to.equal(account.client_email);
-        expect(fromEnv.signer?.algorithm).to.equal('GOOG4-RSA-SHA256');
+        const fromKeyFile = fromEnv({ GOOGLE_APPLICATION_CREDENTIALS: keyFile });
+        expect(fromKeyFile.signer?.email).to.equal(account.client_email);
+        expect(fromKeyFile.signer?.algorithm).to.equal('GOOG4-RSA-SHA256');
 
         const userFile = path.join(dir, 'user.json');
         await writeFile(userFile, JSON.stringify({ type: 'authorized_user', client_id: 'x', refresh_token: 'y' }));
         const cases: Array<[() => unknown, string]> = [
-          [() => resolveCredentials({ bucket: BUCKET }, {}), 'GOOGLE_APPLICATION_CREDENTIALS'],
-          [() => resolveCredentials({ bucket: BUCKET }, { GOOGLE_APPLICATION_CREDENTIALS: path.join(dir, 'missing.json') }), 'GOOGLE_APPLICATION_CREDENTIALS'],
-          [() => resolveCredentials({ bucket: BUCKET }, { GOOGLE_APPLICATION_CREDENTIALS: userFile }), 'GOOGLE_APPLICATION_CREDENTIALS'],
-          [() => resolveCredentials({ bucket: BUCKET, keyFilename: path.join(dir, 'missing.json') }, {}), 'keyFilename'],
-          [() => resolveCredentials({ bucket: BUCKET, credentials: { client_email: 'a@b.c', private_key: 'not a key' } }, {}), 'credentials.private_key'],
-          [() => resolveCredentials({ bucket: BUCKET }, { UPGRANT_GCS_HMAC_SECRET: 's' }), 'UPGRANT_GCS_HMAC_ACCESS_ID'],
-          [() => resolveCredentials({ bucket: BUCKET }, { UPGRANT_GCS_HMAC_ACCESS_ID: 'a' }), 'UPGRANT_GCS_HMAC_SECRET'],
+          [() => fromEnv({}), 'GOOGLE_APPLICATION_CREDENTIALS'],
+          [() => fromEnv({ GOOGLE_APPLICATION_CREDENTIALS: path.join(dir, 'missing.json') }), 'GOOGLE_APPLICATION_CREDENTIALS'],
+          [() => fromEnv({ GOOGLE_APPLICATION_CREDENTIALS: userFile }), 'GOOGLE_APPLICATION_CREDENTIALS'],
+          [() => resolveCredentials({ bucket: BUCKET, keyFilename: path.join(dir, 'missing.json') }), 'keyFilename'],
+          [() => resolveCredentials({ bucket: BUCKET, credentials: { client_email: 'a@b.c', private_key: 'not a key' } }), 'credentials.private_key'],
+          [() => fromEnv({ UPGRANT_GCS_HMAC_SECRET: 's' }), 'UPGRANT_GCS_HMAC_ACCESS_ID'],
+          [() => fromEnv({ UPGRANT_GCS_HMAC_ACCESS_ID: 'a' }), 'UPGRANT_GCS_HMAC_SECRET'],
         ];
         for (const [attempt, variable] of cases) {
           let error: unknown;
@@ -140,8 +151,8 @@ describe('gcs signers', () => {
           expect(error, variable).to.be.instanceOf(ConfigError);
           expect((error as ConfigError).variable).to.equal(variable);
         }
-        expect(resolveCredentials({ bucket: BUCKET }, { UPGRANT_GCS_SIGNER_EMAIL: 'x@y.iam.gserviceaccount.com', GOOGLE_APPLICATION_CREDENTIALS: userFile })).to.deep.equal({ signerEmail: 'x@y.iam.gserviceaccount.com' });
-        expect(resolveCredentials({ bucket: BUCKET }, { UPGRANT_GCS_HMAC_ACCESS_ID: 'a', UPGRANT_GCS_HMAC_SECRET: 's' }).signer?.algorithm).to.equal('GOOG4-HMAC-SHA256');
+        expect(fromEnv({ UPGRANT_GCS_SIGNER_EMAIL: 'x@y.iam.gserviceaccount.com', GOOGLE_APPLICATION_CREDENTIALS: userFile })).to.deep.equal({ signerEmail: 'x@y.iam.gserviceaccount.com' });
+        expect(fromEnv({ UPGRANT_GCS_HMAC_ACCESS_ID: 'a', UPGRANT_GCS_HMAC_SECRET: 's' }).signer?.algorithm).to.equal('GOOG4-HMAC-SHA256');
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
@@ -155,11 +166,9 @@ describe('gcs signers', () => {
   });
 
   describe('JSON API, STORAGE_EMULATOR_HOST, CORS and the module', () => {
-    it('honours STORAGE_EMULATOR_HOST for the JSON API and the signed URLs', async () => {
-      const saved = process.env.STORAGE_EMULATOR_HOST;
-      process.env.STORAGE_EMULATOR_HOST = standIn.endpoint;
-      try {
-        const driver = await createDriver({ bucket: BUCKET, credentials: account });
+    it('honours STORAGE_EMULATOR_HOST (as apiEndpoint) for the JSON API and the signed URLs', async () => {
+      {
+        const driver = await createDriver({ bucket: BUCKET, credentials: account, ...gcsOptionsFromEnv({ STORAGE_EMULATOR_HOST: standIn.endpoint.replace(/^http:\/\//, '') }) });
         const presigner = new PortablePresigner(driver, { secret: SECRET, staging: 'never' });
         const grant = await presigner.createUploadGrant({ key: 'env/host.png', contentType: 'image/png', size: 10, overwrite: true });
         expect(grant.url.startsWith(`${standIn.endpoint}/${BUCKET}/env/host.png?`)).to.equal(true);
@@ -167,9 +176,6 @@ describe('gcs signers', () => {
         expect(await driver.head('env/host.png')).to.deep.include({ size: 10, contentType: 'image/png' });
         await driver.delete('env/host.png');
         expect(await driver.head('env/host.png')).to.equal(undefined);
-      } finally {
-        if (saved === undefined) delete process.env.STORAGE_EMULATOR_HOST;
-        else process.env.STORAGE_EMULATOR_HOST = saved;
       }
     });
 
@@ -197,12 +203,13 @@ describe('gcs signers', () => {
       expect(stored[0]!.method).to.include.members(['PUT', 'POST']);
       expect(stored[0]!.responseHeader).to.include.members(['content-type', 'content-md5', 'x-goog-content-length-range', 'x-goog-if-generation-match', 'content-range', 'range']);
       const error = await applyCors({ bucket: 'cors-bucket', credentials: account, apiEndpoint: standIn.endpoint }, ['app.example.com/path']).then(() => undefined, (e: unknown) => e);
-      expect(error).to.be.instanceOf(ConfigError);
+      expect(error).to.be.instanceOf(InvalidRequestError);
     });
 
-    it('gcsDriverModule binds DRIVER once, and PRESIGNER builds on it', async () => {
+    it('DRIVER bound once, and PRESIGNER builds on it', async () => {
       const container = new Container();
-      container.load(gcsDriverModule({ bucket: BUCKET, credentials: account, apiEndpoint: standIn.endpoint }), presignerOnDriverModule({ secret: SECRET }));
+      container.bind(DRIVER).toResolvedValue(() => createDriver({ bucket: BUCKET, credentials: account, apiEndpoint: standIn.endpoint })).inSingletonScope();
+      container.load(presignerOnDriverModule({ secret: SECRET }));
       const driver = await container.getAsync(DRIVER);
       expect(await container.getAsync(DRIVER)).to.equal(driver);
       expect(driver.name).to.equal('gcs');

@@ -1,6 +1,5 @@
 // Type-checked by `npm run typecheck` (never run): an app's view of the built package, resolved
 // through the exports map to dist/*.d.ts. A broken or missing declaration fails the typecheck.
-import 'reflect-metadata';
 import { Container } from 'inversify';
 import {
   createPresigner,

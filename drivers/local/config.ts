@@ -1,0 +1,37 @@
+// The local driver's bucket-name rule and registration, from plain values only (the options type
+// is in options.ts: it names no SDK either).
+import path from 'node:path';
+import type { DriverRegistration } from '../driver.js';
+import { loadBuiltIn } from '../../src/driver-registry.js';
+import { LOCAL_MOUNT_PATH, readPort, readUrl, value, type Env } from '../../src/env-values.js';
+import type { LocalDriverOptions } from './options.js';
+
+export const DEFAULT_LOCAL_BUCKET = 'local';
+export const DEFAULT_LOCAL_ROOT = './uploads';
+
+/**
+ * A bucket is a directory under `root` and a path segment of every URL: 3-63 lower-case letters,
+ * digits, "." and "-", starting and ending with a letter or digit, no "..", so it means the same
+ * on every file system and needs no escaping.
+ */
+export function localBucketName(name: string): string | undefined {
+  if (/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name) && !name.includes('..')) return undefined;
+  return 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit';
+}
+
+/** The directory (UPGRANT_LOCAL_ROOT) and the receiver's URL (UPGRANT_PUBLIC_URL, else the demo server's). */
+export function localOptionsFromEnv(env: Env): Partial<LocalDriverOptions> {
+  return {
+    root: path.resolve(value(env, 'UPGRANT_LOCAL_ROOT') ?? DEFAULT_LOCAL_ROOT),
+    baseUrl: readUrl(env, 'UPGRANT_PUBLIC_URL') ?? `http://127.0.0.1:${readPort(env)}${LOCAL_MOUNT_PATH}`,
+  };
+}
+
+export const localDriver: DriverRegistration<LocalDriverOptions> = {
+  name: 'local',
+  bucketName: localBucketName,
+  defaultBucket: DEFAULT_LOCAL_BUCKET,
+  devSecret: true,
+  optionsFromEnv: localOptionsFromEnv,
+  load: () => loadBuiltIn<LocalDriverOptions>('local', '../drivers/local/index.js'),
+};
