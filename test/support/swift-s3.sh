@@ -92,11 +92,11 @@ died() {
   return 1
 }
 # Up to 90 s: on a loaded machine the four Python servers can take over 20 s to import and listen.
-for i in $(seq 1 900); do
+for i in $(seq 1 1800); do
   if curl -sf -o /dev/null "http://127.0.0.1:$SWIFT_S3_PORT/healthcheck" && ready "$SWIFT_ACCOUNT_PORT" && ready "$SWIFT_CONTAINER_PORT" && ready "$SWIFT_OBJECT_PORT"; then
     echo "swift s3api ready on 127.0.0.1:$SWIFT_S3_PORT"; exit 0
   fi
   died && exit 1
-  sleep 0.1
+  sleep 0.05
 done
 echo "swift did not start" >&2; tail -n 20 "$B"/run/*.log >&2; exit 1
