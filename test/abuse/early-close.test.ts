@@ -71,7 +71,9 @@ describe('abuse: early-closed and silent uploads (finding 1, 9)', function () {
     await inBatches(50, 25, () => rawRequest(part.url, put(part, `\r\nContent-Length: ${size}`), full, true));
     expect(sent).to.equal(1000);
 
-    const after = await eventually(openFds, (n) => n <= before, 100);
+    // The sockets close on the server's own time (long on a loaded machine): poll, with no bound
+    // tighter than the helper's, for the count the assertion accepts.
+    const after = await eventually(openFds, (n) => n <= before + 8);
     if (process.env['UPGRANT_ABUSE_FIGURES']) console.log(`      open fds: ${before} before, ${after} after 1050 dropped uploads`);
     expect(after, `open fds ${before} before, ${after} after`).to.be.at.most(before + 8);
 

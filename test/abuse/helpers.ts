@@ -8,8 +8,11 @@ export async function openFds(): Promise<number> {
   return (await readdir('/proc/self/fd')).length;
 }
 
-/** Poll `check` every 20 ms until it holds or `tries` run out; returns its last value. */
-export async function eventually<T>(check: () => Promise<T>, holds: (value: T) => boolean, tries = 250): Promise<T> {
+/**
+ * Poll `check` every 20 ms until it holds or `tries` run out (30 s by default: only a failing test
+ * waits that long, and a loaded machine may need many seconds); returns its last value.
+ */
+export async function eventually<T>(check: () => Promise<T>, holds: (value: T) => boolean, tries = 1500): Promise<T> {
   let value = await check();
   for (let i = 0; i < tries && !holds(value); i++) {
     await new Promise((r) => setTimeout(r, 20));

@@ -13,9 +13,11 @@ import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
+import { textBytes } from '../support/sample-files.js';
 
 const SECRET = 'azure-driver-test-secret-0123456789abcdef';
-const BUCKET = 'uploads';
+// Its own container name: Azurite is shared by the run's test files.
+const BUCKET = 'azure-driver';
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('base64');
 const key = (label: string) => `azure/${label}/${randomBytes(6).toString('hex')}.bin`;
 
@@ -83,7 +85,7 @@ describe('azure driver on Azurite', function () {
       const remote = await createDriver({ bucket: BUCKET, accountName: 'someaccount', accountKey: AZURITE_KEY });
       const now = new Date();
       const signed = await remote.signUpload({ key: 'k', method: 'PUT', constraints: { contentType: 'a/b', minSize: 1, maxSize: 1, createOnly: true }, expiresIn: 60, now });
-      expect(signed.url).to.match(/^https:\/\/someaccount\.blob\.core\.windows\.net\/uploads\/k\?sv=[^&]+&spr=https&/);
+      expect(signed.url).to.match(/^https:\/\/someaccount\.blob\.core\.windows\.net\/azure-driver\/k\?sv=[^&]+&spr=https&/);
       const forced = await createDriver({ bucket: BUCKET, connectionString: azurite.connectionString, httpsOnly: true });
       const p = new PortablePresigner(forced, { secret: SECRET, staging: 'never' });
       const grant = await p.createUploadGrant({ key: key('spr'), contentType: 'text/plain', size: 3 });
@@ -149,9 +151,9 @@ describe('azure driver on Azurite', function () {
 
     // Azure answers 400 Md5Mismatch; Azurite's Put Blob answers 400 InvalidOperation ("Provided contentMD5 doesn't match.").
     it('a wrong Content-MD5: 400 (Azurite: InvalidOperation), nothing stored', async () => {
-      const declared = randomBytes(32);
+      const declared = textBytes(32);
       const grant = await presigner.createUploadGrant({ key: key('md5'), contentType: 'text/plain', size: 32, checksum: { md5: md5(declared) } });
-      expect(await put(grant, randomBytes(32))).to.deep.equal({ status: 400, code: 'InvalidOperation' });
+      expect(await put(grant, textBytes(32))).to.deep.equal({ status: 400, code: 'InvalidOperation' });
       expect(await exists(grant.key)).to.equal(false);
       expect((await put(grant, declared)).status).to.equal(201);
       expect((await presigner.verifyUpload(grant.token)).checksum).to.deep.equal({ algorithm: 'md5', value: md5(declared) });
@@ -160,9 +162,9 @@ describe('azure driver on Azurite', function () {
 
   describe('what a client can get past Azurite, and verifyUpload catches', () => {
     it('dropping Content-MD5 with other bytes: Azurite stores, verifyUpload compares the stored MD5 and deletes', async () => {
-      const declared = randomBytes(32);
+      const declared = textBytes(32);
       const grant = await presigner.createUploadGrant({ key: key('nomd5'), contentType: 'text/plain', size: 32, checksum: { md5: md5(declared) } });
-      expect((await put(grant, randomBytes(32), { 'content-md5': undefined })).status).to.equal(201);
+      expect((await put(grant, textBytes(32), { 'content-md5': undefined })).status).to.equal(201);
       const error = await presigner.verifyUpload(grant.token).catch((e: unknown) => e);
       expect(error).to.be.instanceOf(UploadRejectedError);
       expect((error as UploadRejectedError).violations.map((v) => v.constraint)).to.deep.equal(['checksum']);
@@ -244,6 +246,15 @@ describe('azure driver on Azurite', function () {
   });
 
   describe('CORS', () => {
+    // CORS rules are account-wide and Azurite is shared by the run's files: put the rules back.
+    let saved: Awaited<ReturnType<typeof service.getProperties>>['cors'];
+    before(async () => {
+      saved = (await service.getProperties()).cors;
+    });
+    after(async () => {
+      await service.setProperties({ cors: saved ?? [] });
+    });
+
     it('applyCors sets Blob service rules that Azurite honours in preflights, and is idempotent', async () => {
       const options = { bucket: BUCKET, connectionString: azurite.connectionString };
       const result = await applyCors(options, ['https://app.example.com']);

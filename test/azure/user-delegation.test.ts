@@ -20,15 +20,24 @@ const DAY = 86400_000;
 describe('azure user delegation key cache', () => {
   function fakeFetch(now: () => number) {
     const calls: Array<[Date, Date]> = [];
+    const answers: Promise<unknown>[] = [];
     const fetch = async (startsOn: Date, expiresOn: Date): Promise<FetchedDelegationKey> => {
       calls.push([startsOn, expiresOn]);
-      await new Promise((r) => setTimeout(r, 5));
+      // Answer on a later turn of the event loop, as a real request would.
+      const turn = new Promise((r) => setImmediate(r));
+      answers.push(turn);
+      await turn;
       return {
         signedObjectId: 'oid', signedTenantId: 'tid', signedStartsOn: startsOn, signedExpiresOn: expiresOn,
         signedService: 'b', signedVersion: '2025-11-05', value: Buffer.from(`key-${calls.length}-${now()}`).toString('base64'),
       };
     };
-    return { calls, fetch };
+    /** Resolves once every fetch so far has answered and the cache has taken the answer. */
+    const settled = async () => {
+      await Promise.all(answers);
+      await new Promise((r) => setImmediate(r));
+    };
+    return { calls, fetch, settled };
   }
 
   it('fetches once for many grants, concurrent first grants included, with a key of ~7 days', async () => {
@@ -49,14 +58,14 @@ describe('azure user delegation key cache', () => {
 
   it('renews in the background a day into the key, while the kept key keeps signing', async () => {
     let t = Date.parse('2026-01-01T00:00:00Z');
-    const { calls, fetch } = fakeFetch(() => t);
+    const { calls, fetch, settled } = fakeFetch(() => t);
     const cache = new DelegationKeyCache(fetch, () => t);
     const first = await cache.get(new Date(t + 300_000));
     t += DAY + 60_000;
     const during = await cache.get(new Date(t + 300_000));
     expect(during, 'answered from the kept key without waiting').to.equal(first);
     expect(calls).to.have.length(2);
-    await new Promise((r) => setTimeout(r, 20));
+    await settled();
     const after = await cache.get(new Date(t + 300_000));
     expect(after).to.not.equal(first);
     expect(after.fields.signedExpiresOn.getTime() - t).to.be.greaterThan(MAX_DELEGATED_GRANT_S * 1000);
@@ -105,6 +114,8 @@ describe('azure user delegation SAS on Azurite (HTTPS, --oauth basic)', function
   let azurite: Azurite;
   let admin: BlobServiceClient;
   let presigner: Presigner;
+  /** The same driver (and delegation key) on a clock two hours behind: its grants are expired on arrival. */
+  let behind: Presigner;
   let keyRequests = 0;
   const tenant = randomUUID();
   const objectId = randomUUID();
@@ -130,6 +141,7 @@ describe('azure user delegation SAS on Azurite (HTTPS, --oauth basic)', function
     const driver = await createDriver({ bucket: BUCKET, accountName: AZURITE_ACCOUNT, endpoint: azurite.endpoint, client, httpsOnly: true });
     expect(driver.limits.maxExpiresIn).to.equal(MAX_DELEGATED_GRANT_S);
     presigner = new PortablePresigner(driver, { secret: SECRET, staging: 'never' });
+    behind = new PortablePresigner(driver, { secret: SECRET, staging: 'never', clock: () => new Date(Date.now() - 2 * 3600_000) });
   });
 
   after(async () => {
@@ -171,9 +183,10 @@ describe('azure user delegation SAS on Azurite (HTTPS, --oauth basic)', function
     expect(await httpsPut({ ...grant, url: grant.url.replace(grant.key, other) }, body, ca), 'other key').to.equal(403);
     expect(await httpsPut(grant, body, ca)).to.equal(201);
     expect(await httpsPut(grant, body, ca), 'replay').to.equal(403);
-    // A 1-second grant used after it expired (real clock, so only `se` is wrong, not `st` vs the key's start).
-    const expiredGrant = await presigner.createUploadGrant({ key: newKey(), contentType: 'text/plain', size: 16, expiresIn: 1 });
-    await new Promise((r) => setTimeout(r, 2100));
+    // A grant that ended an hour ago, signed with the same (still valid) delegation key: Azurite
+    // checks the key's window and the grant's st/se against its own clock, so only `se` is wrong.
+    const expiredGrant = await behind.createUploadGrant({ key: newKey(), contentType: 'text/plain', size: 16, expiresIn: 3600 });
+    expect(Date.parse(expiredGrant.expiresAt)).to.be.below(Date.now());
     expect(await httpsPut(expiredGrant, body, ca), 'expired').to.equal(403);
     expect(await exists(other)).to.equal(false);
     expect(await exists(expiredGrant.key)).to.equal(false);

@@ -314,13 +314,16 @@ ${rest}
         const args = argLine.split('\0').filter(Boolean);
         const env = Object.fromEntries(envLines.filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
         expect(args[0], where(s)).to.equal('serve');
-        // The one substitution: Azurite runs on a free port here, not on the quick start's 10000.
+        // The substitutions: Azurite runs on a free port here, not on the quick start's 10000 ...
         expect(env['AZURE_STORAGE_CONNECTION_STRING']).to.equal('UseDevelopmentStorage=true');
         env['AZURE_STORAGE_CONNECTION_STRING'] = azurite.connectionString;
-        await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(env['UPGRANT_BUCKET']!).createIfNotExists();
+        // And the container: Azurite is shared by the run's test files, each with names of its own.
+        expect(env['UPGRANT_BUCKET']).to.equal('uploads');
+        env['UPGRANT_BUCKET'] = 'docs-quick-start';
+        await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(env['UPGRANT_BUCKET']).createIfNotExists();
         const serve = await startServe([...args.slice(1), '--port', '0'], env);
         try {
-          expect(serve.stdout[0]).to.match(/provider azure, bucket uploads/);
+          expect(serve.stdout[0]).to.match(/provider azure, bucket docs-quick-start/);
           const post = (route: string, body: unknown) =>
             fetch(`${serve.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
           const grant = (await (await post('/api/grants', { filename: 'hello.txt', contentType: 'text/plain', size: 5 })).json()) as { url: string; headers: Record<string, string>; token: string };

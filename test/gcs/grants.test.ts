@@ -14,6 +14,7 @@ import type { GrantConstraints } from '../../src/types.js';
 import { editSignedUrl, flipHex, throwawayAccount } from './helpers.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { uploadViaHttp } from '../support/http.js';
+import { textBytes } from '../support/sample-files.js';
 
 const SECRET = 'gcs-grant-tests-secret-0123456789abcdef';
 const ACCOUNT_FILE = fileURLToPath(new URL('../../../shared/vectors/gcs/test_service_account.not-a-test.json', import.meta.url));
@@ -133,7 +134,7 @@ describe('gcs grants', () => {
 
     it('uploads through the form, binds key, type and length range, and is honest about create-only', async () => {
       const p = await presigner();
-      const body = randomBytes(700);
+      const body = textBytes(700);
       const grant = await p.createUploadGrant({ key: `forms/${randomBytes(4).toString('hex')}.csv`, contentType: 'text/csv', minSize: 100, maxSize: 1000, method: 'POST' });
       expect(grant.method).to.equal('POST');
       expect(grant.url).to.equal(`${standIn.endpoint}/forms/`);

@@ -10,6 +10,7 @@ import type { UploadGrant } from '../../src/types.js';
 import { bytes } from '../contract/suite.js';
 import { uploadViaHttp } from '../support/http.js';
 import { listLocal } from '../support/local-files.js';
+import { eventually } from '../abuse/helpers.js';
 
 const SECRET = 'receiver-test-secret-0123456789abcdef';
 
@@ -19,8 +20,10 @@ function raw(url: string, head: string, body: Buffer | string = '', endEarly = f
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname, () => {
       socket.write(head + '\r\n');
-      socket.write(body);
-      if (endEarly) setTimeout(() => socket.destroy(), 50);
+      // Gone as soon as the bytes are on the wire: the receiver sees a client vanish mid-body.
+      socket.write(body, () => {
+        if (endEarly) socket.destroy();
+      });
     });
     let data = '';
     socket.on('data', (d) => {
@@ -31,7 +34,6 @@ function raw(url: string, head: string, body: Buffer | string = '', endEarly = f
     const finish = () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0));
     socket.on('close', finish);
     socket.on('error', finish);
-    setTimeout(() => socket.destroy(), 3000);
   });
 }
 
@@ -43,7 +45,6 @@ function target(grant: UploadGrant): string {
 describe('local receiver over raw HTTP', () => {
   let root: string;
   let receiver: LocalReceiver;
-  const settle = () => new Promise((r) => setTimeout(r, 150));
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-receiver-'));
@@ -54,9 +55,10 @@ describe('local receiver over raw HTTP', () => {
     await rm(root, { recursive: true, force: true });
   });
   afterEach(async () => {
-    await settle();
-    // The download tests keep their object under dl/; nothing else may remain.
-    const left = (await listLocal(root, 'local')).filter((k) => !k.startsWith('dl/'));
+    // The download tests keep their object under dl/; nothing else may remain once the receiver
+    // has cleaned up after a refused or cut-off request (it does so after answering).
+    const notDownloads = async () => (await listLocal(root, 'local')).filter((k) => !k.startsWith('dl/'));
+    const left = await eventually(notDownloads, (keys) => keys.length === 0);
     expect(left, 'nothing left on disk').to.deep.equal([]);
   });
 

@@ -179,14 +179,13 @@ describe('multipart: gcs driver on the GCS stand-in (resumable sessions)', funct
             if (sent >= limit) return;
             const slice = piece.subarray(0, limit - sent);
             sent += slice.length;
-            upstream.write(slice);
-            if (sent >= limit) {
-              // Let the bytes reach the stand-in, then drop both connections.
-              setTimeout(() => {
-                upstream.destroy();
-                req.socket.destroy();
-              }, 50);
-            }
+            // Once the last bytes are handed to the kernel, drop both connections: TCP delivers
+            // what was written before the close, so the stand-in sees exactly `limit` bytes.
+            upstream.write(slice, () => {
+              if (sent < limit) return;
+              upstream.destroy();
+              req.socket.destroy();
+            });
           });
           return;
         }

@@ -1,5 +1,5 @@
 // Multipart uploads with the S3 driver on Ceph RGW (the run's shared cluster) and on OpenStack
-// Swift's s3api (started here): real SigV4 verifiers with multipart support. 64 MiB in parallel
+// Swift's s3api (the run's shared instance): real SigV4 verifiers with multipart support. 24 MiB in parallel
 // presigned UploadPart requests, resume after an interruption, abort leaving no object and no
 // parts (asserted with ListMultipartUploads and ListParts), and the part attacks each store must
 // refuse itself. Create-only at Complete follows the profile: Ceph ignores If-None-Match there
@@ -62,17 +62,18 @@ describe(`multipart: s3 driver on ${name}`, function () {
     await store?.stop();
   });
 
-  it('uploads 64 MiB in 8 parallel parts, completes, verifies (streaming the SHA-256) and reads back byte for byte', async () => {
-    const data = stamp(generated(64 * MIB, 31), makeMp4());
+  it('uploads 24 MiB in 3 parallel parts of the default size, completes, verifies (streaming the SHA-256) and reads back byte for byte', async () => {
+    // 3 parts of the default 8 MiB, all in flight at once, prove what 8 did at a third of the bytes.
+    const data = stamp(generated(24 * MIB, 31), makeMp4());
     const grant = await presigner.createMultipartUploadGrant({ key: newKey(), contentType: 'video/mp4', size: data.length, checksum: { sha256: sha256(data) } });
-    expect(grant.parts).to.have.length(8);
+    expect(grant.parts.map((p) => p.size)).to.deep.equal([8 * MIB, 8 * MIB, 8 * MIB]);
     expect(grant.enforcement).to.include({ contentType: 'storage', size: 'storage', checksum: 'verify', createOnly });
     expect(grant.parts[0]!.url).to.match(/[?&]partNumber=1&/).and.match(/uploadId=/).and.match(/X-Amz-SignedHeaders=content-length%3Bhost/);
-    const parts = await sendParts(grant, data, { concurrency: 4 });
+    const parts = await sendParts(grant, data, { concurrency: 3 });
     expect(await readObject(client, BUCKET, grant.key), 'nothing visible before completion').to.equal(undefined);
     const done = await presigner.completeMultipartUpload(grant.token, parts);
     // Ceph's Complete answer carries an empty ETag (HeadObject has it); Swift's is the MD5 of the part MD5s, "-<count>".
-    if (done.etag !== undefined) expect(done.etag).to.match(/-8$/);
+    if (done.etag !== undefined) expect(done.etag).to.match(/-3$/);
     const object = await presigner.verifyUpload(grant.token);
     expect(object).to.include({ size: data.length, contentType: 'video/mp4' });
     expect(Buffer.from((await readObject(client, BUCKET, grant.key))!).equals(Buffer.from(data))).to.equal(true);

@@ -28,6 +28,7 @@ import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
 import { uploadViaHttp } from '../support/http.js';
 import { emulatorsRequired, startSwift, SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET, swiftMissing, type Swift } from '../support/swift.js';
 import { cephEnv, cephOptions, readObject, s3Client, SWIFT_CREDENTIALS, swiftOptions } from './helpers.js';
+import { textBytes } from '../support/sample-files.js';
 
 const SECRET = 'compat-test-secret-0123456789abcdefghij';
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64');
@@ -139,21 +140,21 @@ async function measure(t: Target, bucket: string): Promise<Omit<S3CompatProfile,
 
   // POST Object: a range grant's form, inside the range.
   const range = await conditional.createUploadGrant({ key: key('post'), contentType: 'text/plain', minSize: 1, maxSize: 100, overwrite: true }).catch(() => undefined);
-  const postObject = range !== undefined && (await uploadViaHttp(range, bytes(50))).status < 300;
+  const postObject = range !== undefined && (await uploadViaHttp(range, textBytes(50))).status < 300;
   // The form's Content-MD5 field, signed into the policy, with a file that does not match it.
-  const md5Form = postObject ? await conditional.createUploadGrant({ key: key('post-md5'), contentType: 'text/plain', size: 40, overwrite: true, method: 'POST', checksum: { md5: md5(bytes(40)) } }) : undefined;
-  const postMd5 = md5Form !== undefined && (await uploadViaHttp(md5Form, bytes(40))).status === 400;
+  const md5Form = postObject ? await conditional.createUploadGrant({ key: key('post-md5'), contentType: 'text/plain', size: 40, overwrite: true, method: 'POST', checksum: { md5: md5(textBytes(40)) } }) : undefined;
+  const postMd5 = md5Form !== undefined && (await uploadViaHttp(md5Form, textBytes(40))).status === 400;
 
   // Checksums: a wrong one must be refused; a right one may be reported back by HEAD.
   // overwrite: no If-None-Match, which Swift answers with 501 before looking at anything else.
-  const wrongSha = await conditional.createUploadGrant({ key: key('sha'), contentType: 'text/plain', size: 32, overwrite: true, checksum: { sha256: sha256(bytes(32)) } });
-  const shaValidates = (await uploadViaHttp(wrongSha, bytes(32))).status === 400;
-  const okBody = bytes(32);
+  const wrongSha = await conditional.createUploadGrant({ key: key('sha'), contentType: 'text/plain', size: 32, overwrite: true, checksum: { sha256: sha256(textBytes(32)) } });
+  const shaValidates = (await uploadViaHttp(wrongSha, textBytes(32))).status === 400;
+  const okBody = textBytes(32);
   const okSha = await conditional.createUploadGrant({ key: key('sha-ok'), contentType: 'text/plain', size: 32, overwrite: true, checksum: { sha256: sha256(okBody) } });
   expect((await uploadViaHttp(okSha, okBody)).status).to.be.within(200, 299);
   const shaHead = await t.client.send(new HeadObjectCommand({ Bucket: bucket, Key: okSha.key, ChecksumMode: 'ENABLED' })).catch(() => undefined);
-  const wrongMd5 = await conditional.createUploadGrant({ key: key('md5'), contentType: 'text/plain', size: 32, overwrite: true, checksum: { md5: md5(bytes(32)) } });
-  const md5Validates = (await uploadViaHttp(wrongMd5, bytes(32))).status === 400;
+  const wrongMd5 = await conditional.createUploadGrant({ key: key('md5'), contentType: 'text/plain', size: 32, overwrite: true, checksum: { md5: md5(textBytes(32)) } });
+  const md5Validates = (await uploadViaHttp(wrongMd5, textBytes(32))).status === 400;
   const md5Key = key('etag');
   await put(md5Key, okBody);
   const etag = (await t.client.send(new HeadObjectCommand({ Bucket: bucket, Key: md5Key }))).ETag?.replace(/"/g, '');

@@ -15,6 +15,7 @@ import { uploadViaHttp } from '../support/http.js';
 import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { SWIFT_CREDENTIALS, readObject, s3Client, swiftOptions } from './helpers.js';
 import { contentDisposition } from '../../src/content-disposition.js';
+import { textBytes } from '../support/sample-files.js';
 
 const BUCKET = 'upgrant-driver';
 const SECRET = 'driver-test-secret-0123456789abcdefgh';
@@ -146,7 +147,7 @@ describe('s3 driver on OpenStack Swift', function () {
   });
 
   it('head reports size, type and the ETag as MD5; missing objects are undefined; delete is idempotent', async function () {
-    const body = new Uint8Array(randomBytes(100));
+    const body = textBytes(100);
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'head/x.txt', Body: body, ContentType: 'text/plain' }));
     const info = await driver.head('head/x.txt');
     expect(info).to.deep.include({ size: 100, contentType: 'text/plain', md5: createHash('md5').update(body).digest('base64') });

@@ -14,6 +14,7 @@ import type { UploadGrant } from '../../src/types.js';
 import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
 import { uploadViaHttp } from '../support/http.js';
 import { cephOptions, readObject, s3Client, swiftOptions } from './helpers.js';
+import { textBytes } from '../support/sample-files.js';
 
 const BUCKET = `upgrant-post-${randomBytes(4).toString('hex')}`;
 const SECRET = 'post-test-secret-0123456789abcdefghij';
@@ -59,7 +60,7 @@ describe('s3 driver: POST grants on Ceph RGW (enforced POST policies)', function
     // Honest enforcement: S3 documents conditional writes for PutObject, not POST Object.
     expect(grant.enforcement).to.deep.include({ createOnly: 'none', contentType: 'storage', size: 'storage' });
 
-    const body = bytes(1234);
+    const body = textBytes(1234);
     const result = await uploadViaHttp(grant, body);
     expect(result.status, result.body).to.equal(204);
     expect(Buffer.from((await readObject(client, BUCKET, grant.key)) ?? []).equals(Buffer.from(body))).to.equal(true);
@@ -68,10 +69,10 @@ describe('s3 driver: POST grants on Ceph RGW (enforced POST policies)', function
 
   it('Ceph refuses a form over or under the range (400), another type, another key and a tampered policy (403)', async function () {
     const attempts: [string, (g: UploadGrant) => UploadGrant, Uint8Array, number][] = [
-      ['over the range', (g) => g, bytes(5001), 400],
-      ['under the range', (g) => g, bytes(9), 400],
-      ['another content type', (g) => ({ ...g, fields: { ...g.fields, 'Content-Type': 'text/html' } }), bytes(100), 403],
-      ['another key', (g) => ({ ...g, fields: { ...g.fields, key: `${g.key}.other` } }), bytes(100), 403],
+      ['over the range', (g) => g, textBytes(5001), 400],
+      ['under the range', (g) => g, textBytes(9), 400],
+      ['another content type', (g) => ({ ...g, fields: { ...g.fields, 'Content-Type': 'text/html' } }), textBytes(100), 403],
+      ['another key', (g) => ({ ...g, fields: { ...g.fields, key: `${g.key}.other` } }), textBytes(100), 403],
       ['a tampered policy', (g) => ({ ...g, fields: { ...g.fields, Policy: Buffer.from(Buffer.from(g.fields!.Policy!, 'base64').toString().replace('5000', '50000000')).toString('base64') } }), bytes(100), 403],
     ];
     for (const [what, edit, body, status] of attempts) {

@@ -1,15 +1,20 @@
-// Start and stop Azurite's blob service for a test file: a free loopback port from the OS,
-// in-memory persistence, a throwaway location under os.tmpdir(), telemetry always off.
-// Optionally HTTPS with a self-signed certificate made here with openssl, and `--oauth basic`
-// (needed for user delegation SAS).
+// Azurite's blob service for the tests: a loopback port from the OS, in-memory persistence, a
+// throwaway location under os.tmpdir(), telemetry always off. Optionally HTTPS with a self-signed
+// certificate made here with openssl, and `--oauth basic` (needed for user delegation SAS).
+// startAzurite() hands out the process's shared instance (test/support/shared.ts), started on first
+// use: its stop() releases it (the last release wipes the account: containers and CORS rules), and
+// the instance is stopped when the run ends. startOwnAzurite() starts one for the caller alone.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
+import { endDir, guardDir, retryOnPortClash } from './daemons.js';
 import { freePort } from './ports.js';
+import { registerShared, useShared } from './shared.js';
 
 export { freePort };
 
@@ -50,7 +55,6 @@ export async function azuriteMissing(options: AzuriteOptions = {}): Promise<stri
   return undefined;
 }
 
-
 async function makeCertificate(dir: string): Promise<{ cert: string; key: string }> {
   const cert = path.join(dir, 'cert.pem');
   const key = path.join(dir, 'key.pem');
@@ -61,71 +65,137 @@ async function makeCertificate(dir: string): Promise<{ cert: string; key: string
   return { cert, key };
 }
 
-function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 20_000): Promise<void> {
+/** Resolves once `port` accepts connections; rejects as soon as the child exits. */
+function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
-    let exited = false;
-    child.once('exit', (code, signal) => {
-      exited = true;
+    let settled = false;
+    const onExit = (code: number | null, signal: string | null) => {
+      settled = true;
       reject(new Error(`azurite-blob exited during start (code ${code}, signal ${signal}): ${output()}`));
-    });
+    };
+    child.once('exit', onExit);
     const attempt = () => {
-      if (exited) return;
+      if (settled) return;
       const socket = net.connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
+        settled = true;
+        child.off('exit', onExit);
         resolve();
       });
       socket.once('error', () => {
         socket.destroy();
-        if (Date.now() > deadline) reject(new Error(`azurite-blob did not listen on port ${port} within ${timeoutMs} ms: ${output()}`));
-        else setTimeout(attempt, 100);
+        if (Date.now() > deadline) {
+          settled = true;
+          reject(new Error(`azurite-blob did not listen on port ${port} within ${timeoutMs} ms: ${output()}`));
+        } else setTimeout(attempt, 25);
       });
     };
     attempt();
   });
 }
 
-/** Start Azurite; throws a clear error when it cannot start. */
-export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+interface AzuriteWire {
+  endpoint: string;
+  connectionString: string;
+  pid: number;
+  ca?: string;
+}
+
+async function startOnce(options: AzuriteOptions): Promise<AzuriteWire & { stop(): Promise<void> }> {
   const location = await mkdtemp(path.join(os.tmpdir(), 'upgrant-azurite-'));
-  const port = await freePort();
-  const args = ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent'];
-  let ca: string | undefined;
-  if (options.https) {
-    const { cert, key } = await makeCertificate(location);
-    ca = await readFile(cert, 'utf8');
-    args.push('--cert', cert, '--key', key, '--oauth', 'basic');
-  }
-  // In-memory persistence refuses --location; run in the throwaway directory so nothing lands in the checkout.
-  const child = spawn(BIN, args, { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
-  child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await rm(location, { recursive: true, force: true });
-  };
+  guardDir(location);
+  const stop = () => endDir(location, 'SIGTERM');
   try {
+    const port = await freePort();
+    const args = ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent'];
+    let ca: string | undefined;
+    if (options.https) {
+      const { cert, key } = await makeCertificate(location);
+      ca = await readFile(cert, 'utf8');
+      args.push('--cert', cert, '--key', key, '--oauth', 'basic');
+    }
+    // In-memory persistence refuses --location; run in the throwaway directory so nothing lands in the checkout.
+    const child = spawn(BIN, args, { cwd: location, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
+    child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
     if (child.pid === undefined) throw new Error(`could not spawn ${BIN}`);
+    await mkdir(path.join(location, 'run'), { recursive: true });
+    await writeFile(path.join(location, 'run', 'azurite.pid'), String(child.pid));
+    // The shared instance outlives the test files: its pipes must not keep the process alive.
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+    (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
     await waitForPort(port, child, () => output);
+    const scheme = options.https ? 'https' : 'http';
+    const endpoint = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+    return {
+      endpoint,
+      connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`,
+      pid: child.pid,
+      ...(ca ? { ca } : {}),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw new Error(`Azurite failed to start: ${(error as Error).message}`);
   }
-  const scheme = options.https ? 'https' : 'http';
-  const endpoint = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
-  return {
-    endpoint,
-    connectionString: `DefaultEndpointsProtocol=${scheme};AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`,
-    pid: child.pid as number,
-    ...(ca ? { ca } : {}),
-    stop,
+}
+
+/** An Azurite of the caller's own, stopped by its stop(); retried on fresh ports if one was taken. */
+export async function startOwnAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+  return retryOnPortClash(() => startOnce(options));
+}
+
+registerShared('azurite', async (options) => {
+  const started = await startOwnAzurite({ https: options.https === 'true' });
+  const { stop, ...wire } = started;
+  return { wire, stop };
+});
+
+/** Whether each of the process's instances (per protocol, by slot) is handed out right now. */
+const held = new Map<string, boolean[]>();
+
+/** Back to a fresh account: no containers, no CORS rules (what the next test file expects). */
+async function wipe(wire: AzuriteWire): Promise<void> {
+  const tls = wire.ca ? ({ tlsOptions: { ca: wire.ca } } as StoragePipelineOptions) : undefined;
+  const service = new BlobServiceClient(wire.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY), tls);
+  const names: string[] = [];
+  for await (const container of service.listContainers()) names.push(container.name);
+  await Promise.all(names.map((name) => service.deleteContainer(name)));
+  await service.setProperties({ cors: [] });
+}
+
+/**
+ * The process's shared Azurite (test/support/shared.ts); throws a clear error when it cannot start.
+ * One caller holds an instance at a time, and its stop() hands it back wiped (no containers, no
+ * CORS rules), so each test file finds it as a fresh instance would be, fixed container names
+ * included. A caller asking while every instance is held (a file with two harnesses open) gets
+ * another instance, started on first need and kept for the run.
+ */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+  const protocol = options.https ? 'https' : 'http';
+  const slots = held.get(protocol) ?? [];
+  held.set(protocol, slots);
+  let slot = slots.indexOf(false);
+  if (slot === -1) slot = slots.length;
+  slots[slot] = true;
+  let wire: AzuriteWire;
+  try {
+    // Per process: test files use fixed container names and set account-wide CORS rules.
+    wire = await useShared<AzuriteWire>('azurite', { https: String(options.https === true), slot: String(slot) }, true);
+  } catch (error) {
+    slots[slot] = false;
+    throw error;
+  }
+  let released = false;
+  const stop = async () => {
+    if (released) return;
+    released = true;
+    await wipe(wire);
+    slots[slot] = false;
   };
+  return { ...wire, stop };
 }

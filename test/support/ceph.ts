@@ -2,17 +2,20 @@
 // the in-memory object store, cephx off, on loopback ports from freePort (the OSD's window below
 // the ephemeral range, where freePort never lands), state in a temp directory, stopped by PID.
 // Starting one takes a few seconds (tens on a loaded machine), so test files share ONE cluster per
-// mocha run: sharedCeph() starts it when the first Ceph test asks, and it is stopped when the run
-// ends (process exit), or by a watchdog should the run be killed. Each file uses its own buckets.
-import { execFile, spawn } from 'node:child_process';
+// mocha run (test/support/shared.ts): sharedCeph() starts it when the first Ceph test asks, and it
+// is stopped when the run ends, or by a watchdog should the run be killed (test/support/daemons.ts).
+// Each file uses its own buckets.
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { endDir, guardDir, pidsIn, retryOnPortClash } from './daemons.js';
 import { freePort } from './ports.js';
+import { registerShared, useShared } from './shared.js';
 import { emulatorsRequired } from './swift.js';
 
 export const CEPH_ACCESS_KEY = 'UPGRANTCEPHTEST00001';
@@ -22,7 +25,7 @@ export const CEPH_PACKAGES = 'ceph-mon ceph-osd radosgw ceph-common';
 export const CEPH_CREDENTIALS = { accessKeyId: CEPH_ACCESS_KEY, secretAccessKey: CEPH_SECRET };
 
 const SCRIPT = fileURLToPath(new URL('./ceph-rgw.sh', import.meta.url));
-const DAEMONS = ['radosgw', 'osd.0', 'mon.a'] as const;
+type Daemon = 'radosgw' | 'osd.0' | 'mon.a';
 const BINARIES = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'ceph-authtool', 'monmaptool', 'curl'];
 
 export interface Ceph {
@@ -32,7 +35,7 @@ export interface Ceph {
   /** The cluster's throwaway directory (config, state, logs, pid files). */
   readonly dir: string;
   /** A daemon's log so far. */
-  log(daemon: (typeof DAEMONS)[number]): Promise<string>;
+  log(daemon: Daemon): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -58,42 +61,28 @@ export async function useCeph(what: string): Promise<Ceph | undefined> {
   return sharedCeph();
 }
 
-let shared: Promise<Ceph> | undefined;
-
-/** One cluster per process; a failed start is retried by the next caller. */
-export function sharedCeph(): Promise<Ceph> {
-  shared ??= startCeph().then(
-    (ceph) => {
-      stopAtExit(ceph);
-      return ceph;
-    },
-    (error: unknown) => {
-      shared = undefined;
-      throw error;
-    },
-  );
-  return shared;
+interface CephWire {
+  endpoint: string;
+  pids: number[];
+  dir: string;
 }
 
-/** Running, not a zombie: the daemons are reparented, so a killed one may wait to be reaped. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
-  } catch {
-    return true;
-  }
+function revive(wire: CephWire, stop: () => Promise<void>): Ceph {
+  return {
+    ...wire,
+    log: (daemon) => readFile(path.join(wire.dir, 'log', `${daemon}.log`), 'utf8').catch(() => ''),
+    stop,
+  };
 }
 
-/** Memstore keeps nothing worth a clean shutdown: SIGKILL, then wait until the PID is gone. */
-async function killPid(pid: number): Promise<void> {
-  if (!alive(pid)) return;
-  process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+registerShared('ceph', async () => {
+  const ceph = await startCeph();
+  return { wire: { endpoint: ceph.endpoint, pids: [...ceph.pids], dir: ceph.dir }, stop: () => ceph.stop() };
+});
+
+/** The run's cluster (test/support/shared.ts); its stop() is a no-op, the run stops it at its end. */
+export async function sharedCeph(): Promise<Ceph> {
+  return revive(await useShared<CephWire>('ceph'), async () => undefined);
 }
 
 /** A window of 30 ports below the OS's ephemeral range, so freePort (port 0) never hands one out. */
@@ -109,22 +98,13 @@ function osdPortWindow(): string {
   return `${start}-${start + 29}`;
 }
 
-/** A cluster of its own (most tests want sharedCeph()). */
-export async function startCeph(): Promise<Ceph> {
+async function startOnce(): Promise<Ceph> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'upgrant-ceph-'));
+  // From here on every daemon the script starts dies with this process, whatever the start does.
+  guardDir(base);
+  // Memstore keeps nothing worth a clean shutdown: SIGKILL.
+  const stop = () => endDir(base, 'SIGKILL');
   const [monV2, monV1, rgw] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
-  const pids: number[] = [];
-  const readPids = async () => {
-    for (const daemon of DAEMONS) {
-      const text = await readFile(path.join(base, 'run', `${daemon}.pid`), 'utf8').catch(() => '');
-      const pid = Number.parseInt(text, 10);
-      if (Number.isInteger(pid) && pid > 0 && !pids.includes(pid)) pids.push(pid);
-    }
-  };
-  const stop = async () => {
-    await Promise.all(pids.map(killPid));
-    await rm(base, { recursive: true, force: true });
-  };
   try {
     await promisify(execFile)('bash', [SCRIPT], {
       env: {
@@ -141,41 +121,15 @@ export async function startCeph(): Promise<Ceph> {
       },
       timeout: 180_000,
     });
-    await readPids();
   } catch (error) {
-    await readPids();
     await stop();
     const e = error as { message: string; stderr?: string };
     throw new Error(`Ceph RGW failed to start: ${e.message} ${e.stderr ?? ''}`);
   }
-  return {
-    endpoint: `http://127.0.0.1:${rgw}`,
-    pids,
-    dir: base,
-    log: (daemon) => readFile(path.join(base, 'log', `${daemon}.log`), 'utf8').catch(() => ''),
-    stop,
-  };
+  return revive({ endpoint: `http://127.0.0.1:${rgw}`, pids: await pidsIn(base), dir: base }, stop);
 }
 
-/**
- * The shared cluster outlives every test file: kill it when this process exits (synchronously,
- * the only kind of work an exit handler may do), and leave a watchdog that does the same if the
- * process is killed without running its handlers. Memstore keeps nothing, so SIGKILL loses nothing.
- */
-function stopAtExit(ceph: Ceph): void {
-  const pids = [...ceph.pids];
-  process.once('exit', () => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(ceph.dir, { recursive: true, force: true });
-  });
-  // `tail --pid` returns when this process is gone (it polls once a second; no test waits on it).
-  const script = 'tail --pid="$1" -f /dev/null; dir=$2; shift 2; kill -KILL "$@" 2>/dev/null; rm -rf "$dir"';
-  const watchdog = spawn('bash', ['-c', script, 'ceph-watchdog', String(process.pid), ceph.dir, ...pids.map(String)], { detached: true, stdio: 'ignore' });
-  watchdog.unref();
+/** A cluster of its own (most tests want sharedCeph()); retried on fresh ports if one was taken. */
+export function startCeph(): Promise<Ceph> {
+  return retryOnPortClash(startOnce);
 }

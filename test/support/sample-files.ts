@@ -2,6 +2,7 @@
 // binary fixtures: a PNG with zlib-compressed pixels, a baseline JPEG, a hand-written PDF, an MP4
 // (ftyp + moov), and a DOCX as a store-only zip. Plus what an attacker would upload instead:
 // HTML, SVG, a plain ZIP, an ELF and a PE executable.
+import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -186,4 +187,13 @@ export function makePe(): Buffer {
 export function stamp<T extends Uint8Array>(data: T, header: Uint8Array): T {
   data.set(header.subarray(0, data.length), 0);
   return data;
+}
+
+/**
+ * n bytes of random text (hex digits), the body for a text content type: random bytes now and then
+ * begin like a known binary format (compress's 1F 9D, a PNG, ...), which the content check rightly
+ * refuses, so a test sending them under text/* fails once in a while.
+ */
+export function textBytes(n: number): Uint8Array {
+  return new Uint8Array(Buffer.from(randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n), 'latin1'));
 }

@@ -83,11 +83,20 @@ for s in account container object proxy; do
   echo $! > "$B/run/$s.pid"
 done
 ready() { curl -s -o /dev/null "http://127.0.0.1:$1/" ; }
+# A server that exits (e.g. its port was taken: "Address already in use") ends the wait at once,
+# with its log, so the caller can retry on fresh ports instead of waiting out the deadline.
+died() {
+  for s in account container object proxy; do
+    kill -0 "$(cat "$B/run/$s.pid")" 2>/dev/null || { echo "swift-$s-server exited during start" >&2; tail -n 20 "$B/run/$s.log" >&2; return 0; }
+  done
+  return 1
+}
 # Up to 90 s: on a loaded machine the four Python servers can take over 20 s to import and listen.
-for i in $(seq 1 900); do
+for i in $(seq 1 1800); do
   if curl -sf -o /dev/null "http://127.0.0.1:$SWIFT_S3_PORT/healthcheck" && ready "$SWIFT_ACCOUNT_PORT" && ready "$SWIFT_CONTAINER_PORT" && ready "$SWIFT_OBJECT_PORT"; then
     echo "swift s3api ready on 127.0.0.1:$SWIFT_S3_PORT"; exit 0
   fi
-  sleep 0.1
+  died && exit 1
+  sleep 0.05
 done
 echo "swift did not start" >&2; tail -n 20 "$B"/run/*.log >&2; exit 1

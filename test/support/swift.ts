@@ -1,6 +1,10 @@
-// Start and stop a single-node OpenStack Swift with s3api for a test file (test/support/swift-s3.sh):
-// free loopback ports from the OS for the proxy and the three storage servers, a throwaway base
-// directory under os.tmpdir(), and the four daemons stopped by their PIDs afterwards.
+// A single-node OpenStack Swift with s3api for the tests (test/support/swift-s3.sh): loopback ports
+// from the OS for the proxy and the three storage servers, a throwaway base directory under
+// os.tmpdir(), and the four daemons ended by their PIDs (test/support/daemons.ts), also when the
+// start fails or is abandoned. Booting the four Python servers takes seconds (tens on a loaded
+// machine), so startSwift() hands out the run's shared instance (test/support/shared.ts), started
+// on first use: its stop() is a no-op, each test file uses buckets of its own names, and the
+// instance is stopped when the run ends. startOwnSwift() starts one for the caller alone.
 // No memcached is used, on purpose: tempauth needs the cache filter in the pipeline, not a running
 // server (S3 requests are authenticated by their signature; the proxy only logs "All memcached
 // servers error-limited"). The filter is pointed at a free port nobody listens on, because a shared
@@ -8,12 +12,14 @@
 // container info (a bucket created in one run would look present in another).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { endDir, guardDir, pidsIn, retryOnPortClash } from './daemons.js';
 import { freePort } from './ports.js';
+import { registerShared, useShared } from './shared.js';
 
 export const SWIFT_ACCESS_KEY = 'test:tester';
 export const SWIFT_SECRET = 'testing';
@@ -21,7 +27,6 @@ export const SWIFT_REGION = 'us-east-1';
 export const SWIFT_PACKAGES = 'swift swift-proxy swift-account swift-container swift-object';
 
 const SCRIPT = fileURLToPath(new URL('./swift-s3.sh', import.meta.url));
-const SERVERS = ['account', 'container', 'object', 'proxy'] as const;
 const BINARIES = ['swift-ring-builder', 'swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'curl', 'python3'];
 
 export interface Swift {
@@ -46,40 +51,25 @@ export function swiftMissing(): string | undefined {
   return `OpenStack Swift is not installed (${missing.join(', ')} not on PATH); install it with: apt-get install -y --no-install-recommends ${SWIFT_PACKAGES}`;
 }
 
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+interface SwiftWire {
+  endpoint: string;
+  pids: number[];
+  dir: string;
 }
 
-async function stopPid(pid: number): Promise<void> {
-  if (!alive(pid)) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 50 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+/** The CORS origin s3api answers preflights for (swift-s3.sh's S3_CORS_ORIGIN, read at start). */
+function corsOrigin(): string {
+  return process.env.S3_CORS_ORIGIN ?? '*';
 }
 
-export async function startSwift(): Promise<Swift> {
+async function startOnce(cors: string): Promise<SwiftWire & { stop(): Promise<void> }> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'upgrant-swift-'));
-  const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-  const [s3, account, container, object, memcache] = ports as [number, number, number, number, number];
-  const pids: number[] = [];
-  const readPids = async () => {
-    for (const server of SERVERS) {
-      const text = await readFile(path.join(base, 'run', `${server}.pid`), 'utf8').catch(() => '');
-      const pid = Number.parseInt(text, 10);
-      if (Number.isInteger(pid) && pid > 0 && !pids.includes(pid)) pids.push(pid);
-    }
-  };
-  const stop = async () => {
-    await Promise.all(pids.map(stopPid));
-    await rm(base, { recursive: true, force: true });
-  };
+  // From here on every daemon the script starts dies with this process, whatever the start does.
+  guardDir(base);
+  const stop = () => endDir(base, 'SIGTERM');
   try {
+    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [s3, account, container, object, memcache] = ports as [number, number, number, number, number];
     await promisify(execFile)('bash', [SCRIPT], {
       env: {
         ...process.env,
@@ -89,20 +79,47 @@ export async function startSwift(): Promise<Swift> {
         SWIFT_CONTAINER_PORT: String(container),
         SWIFT_OBJECT_PORT: String(object),
         SWIFT_MEMCACHE: `127.0.0.1:${memcache}`,
+        S3_CORS_ORIGIN: cors,
       },
       timeout: 120_000,
     });
-    await readPids();
+    return { endpoint: `http://127.0.0.1:${s3}`, pids: await pidsIn(base), dir: base, stop };
   } catch (error) {
-    await readPids();
+    // The PIDs the script wrote (run/*.pid) are ended, even those of a start cut off by its timeout.
     await stop();
     const e = error as { message: string; stderr?: string };
     throw new Error(`Swift failed to start: ${e.message} ${e.stderr ?? ''}`);
   }
+}
+
+function revive(wire: SwiftWire, stop: () => Promise<void>): Swift {
   return {
-    endpoint: `http://127.0.0.1:${s3}`,
-    pids,
-    proxyLog: () => readFile(path.join(base, 'run', 'proxy.log'), 'utf8').catch(() => ''),
+    endpoint: wire.endpoint,
+    pids: wire.pids,
+    proxyLog: () => readFile(path.join(wire.dir, 'run', 'proxy.log'), 'utf8').catch(() => ''),
     stop,
   };
+}
+
+/** A Swift of the caller's own, stopped by its stop(); retried on fresh ports if one was taken. */
+export async function startOwnSwift(): Promise<Swift> {
+  const cors = corsOrigin();
+  const started = await retryOnPortClash(() => startOnce(cors));
+  return revive(started, started.stop);
+}
+
+registerShared('swift', async (options) => {
+  const started = await retryOnPortClash(() => startOnce(options.cors ?? '*'));
+  const { stop, ...wire } = started;
+  return { wire, stop };
+});
+
+/**
+ * The run's shared Swift; one per S3_CORS_ORIGIN value (Swift reads its CORS allow-list at start,
+ * so a file that needs its own origin gets an instance with it).
+ */
+export async function startSwift(): Promise<Swift> {
+  const wire = await useShared<SwiftWire>('swift', { cors: corsOrigin() });
+  // Shared: released, not stopped, by a test file; the run stops it at its end.
+  return revive(wire, async () => undefined);
 }
