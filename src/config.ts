@@ -14,10 +14,7 @@ import { MAX_GRANT_EXPIRY, validateBucketName, validateTypePattern } from './val
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export const PROVIDERS: readonly ProviderName[] = ['local', 's3', 'gcs', 'azure'];
-export const DEFAULT_PORT = 8787;
 export const DEFAULT_LOCAL_ROOT = './uploads';
-/** Where `upgrant serve` mounts the local receiver. */
-export const LOCAL_MOUNT_PATH = '/storage';
 
 let warnedAboutDevSecret = false;
 
@@ -31,8 +28,8 @@ export function loadConfig(env: Env = process.env): PresignerConfig {
         provider,
         ...policy,
         root: path.resolve(value(env, 'UPGRANT_LOCAL_ROOT') ?? DEFAULT_LOCAL_ROOT),
-        baseUrl: readUrl(env, 'UPGRANT_PUBLIC_URL') ?? `http://127.0.0.1:${readPort(env)}${LOCAL_MOUNT_PATH}`,
         bucket: readBucket(env, false) ?? 'local',
+        baseUrl: readRequiredUrl(env, 'UPGRANT_PUBLIC_URL', "is required on the local provider: the receiver's URL as clients reach it, e.g. http://127.0.0.1:8787/storage"),
       };
     case 's3':
       return {
@@ -64,13 +61,11 @@ export function loadConfig(env: Env = process.env): PresignerConfig {
   }
 }
 
-/** The demo server's port: PORT, else 8787. */
-export function readPort(env: Env): number {
-  const raw = value(env, 'PORT');
-  if (raw === undefined) return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${raw}" is not a port number (0-65535)`);
-  return port;
+/** A URL the deployment must name (the local receiver's has no default outside the CLI). */
+function readRequiredUrl(env: Env, name: string, missing: string): string {
+  const url = readUrl(env, name);
+  if (url === undefined) throw new ConfigError(name, missing);
+  return url;
 }
 
 function value(env: Env, name: string): string | undefined {
@@ -198,33 +193,6 @@ function readSeconds(env: Env, name: string, min: number, max: number): number |
   return Number(raw);
 }
 
-/** Settings of `upgrant serve` itself (not of the presigner): timeouts and the Host allow-list. */
-export interface ServeSettings {
-  /** Milliseconds a request body may stay silent before the request is cut (UPGRANT_BODY_TIMEOUT, seconds). */
-  bodyIdleTimeoutMs?: number;
-  /** Milliseconds a client has to send the request headers (UPGRANT_HEADERS_TIMEOUT, seconds). */
-  headersTimeoutMs?: number;
-  /** Extra Host header values the demo server answers (UPGRANT_ALLOWED_HOSTS, comma-separated host[:port]). */
-  allowedHosts?: string[];
-}
-
-export function readServeSettings(env: Env = process.env): ServeSettings {
-  const body = readSeconds(env, 'UPGRANT_BODY_TIMEOUT', 1, 3600);
-  const headers = readSeconds(env, 'UPGRANT_HEADERS_TIMEOUT', 1, 3600);
-  const hosts = value(env, 'UPGRANT_ALLOWED_HOSTS');
-  const allowedHosts = hosts?.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
-  for (const host of allowedHosts ?? []) {
-    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
-      throw new ConfigError('UPGRANT_ALLOWED_HOSTS', `"${host}" is not host or host:port, e.g. demo.example.com or 127.0.0.1:8787`);
-    }
-  }
-  return {
-    ...optional('bodyIdleTimeoutMs', body === undefined ? undefined : body * 1000),
-    ...optional('headersTimeoutMs', headers === undefined ? undefined : headers * 1000),
-    ...optional('allowedHosts', allowedHosts),
-  };
-}
-
 function readBucket(env: Env, required: boolean): string | undefined {
   const bucket = value(env, 'UPGRANT_BUCKET');
   if (bucket === undefined) {
@@ -345,7 +313,8 @@ const OPTION_VARIABLES: Readonly<Record<string, string>> = {
   'hmacKey.secret': 'UPGRANT_GCS_HMAC_SECRET',
 };
 
-function inVariableTerms(error: unknown): unknown {
+/** A driver option's ConfigError renamed to the variable it came from (AWS_ENDPOINT_URL, not endpoint). */
+export function inVariableTerms(error: unknown): unknown {
   if (!(error instanceof ConfigError)) return error;
   const variable = OPTION_VARIABLES[error.variable];
   if (variable === undefined) return error;

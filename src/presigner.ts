@@ -19,6 +19,7 @@ import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
 import { newGrantId, Staging, type StagedGrant } from './staging.js';
 import { handleStorageEvent, sweepStaging } from './sweep.js';
+import { checkMaxSize, validateMaxSize } from './size-limit.js';
 import { checkReportWindow, DEFAULT_VERIFY_GRACE, TokenSealer, type SealedGrant } from './token.js';
 import type {
   CompletedUpload,
@@ -64,6 +65,8 @@ export class PortablePresigner implements Presigner {
   readonly #staging: Staging;
   /** The size rule of single grants, made once (it is on the hot path). */
   readonly #sizeOf: (request: UploadGrantRequest) => SizeRange;
+  /** PolicyOptions.maxSize: the deployment's own limit, for every kind of grant. */
+  readonly #maxSize: number | undefined;
 
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
@@ -79,6 +82,7 @@ export class PortablePresigner implements Presigner {
     this.#staging = new Staging(driver, this.#sealer, policy, (operation, key, fn) => this.#call(operation, key, fn));
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging, this.#verifyGrace);
     this.#sizeOf = (request) => validateSize(request, driver.limits.maxObjectSize);
+    this.#maxSize = validateMaxSize(policy.maxSize);
   }
 
   get provider(): ProviderName {
@@ -90,6 +94,7 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
+    if (this.#maxSize !== undefined) checkMaxSize(request, this.#maxSize);
     const { key, constraints } = resolveGrantRequest(request, this.#allowedTypes, this.#sizeOf, this.#contentCheck, this.#staging.prefix);
     const expiresIn = validateExpiresIn(request.expiresIn, this.#maxExpiresIn);
     const method = this.#chooseMethod(request.method, constraints);
@@ -198,7 +203,8 @@ export class PortablePresigner implements Presigner {
   }
 
   /** Large files: one grant, many parts (src/multipart.ts). */
-  createMultipartUploadGrant(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
+  async createMultipartUploadGrant(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
+    if (this.#maxSize !== undefined) checkMaxSize(request, this.#maxSize);
     return this.#multipart.create(request);
   }
 

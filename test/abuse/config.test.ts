@@ -1,7 +1,7 @@
 // The variables this hardening adds: each bad value is one ConfigError naming it.
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/index.js';
-import { readServeSettings } from '../../src/config.js';
+import { readServeSettings } from '../../src/cli/serve-settings.js';
 
 const SECRET = 'abuse-config-secret-0123456789abcdef0123';
 
