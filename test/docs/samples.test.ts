@@ -323,7 +323,7 @@ ${rest}
           expect(serve.stdout[0]).to.match(/provider azure, bucket uploads/);
           const post = (route: string, body: unknown) =>
             fetch(`${serve.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-          const grant = (await (await post('/api/grants', { filename: 'hello.txt', contentType: 'text/plain', size: 5 })).json()) as { url: string; headers: Record<string, string>; token: string };
+          const { grant } = (await (await post('/api/uploads', { name: 'hello.txt', type: 'text/plain', size: 5 })).json()) as { grant: { url: string; headers: Record<string, string>; token: string } };
           expect(new URL(grant.url).host).to.equal(new URL(azurite.endpoint).host);
           const headers = Object.fromEntries(Object.entries(grant.headers).filter(([k]) => k !== 'content-length'));
           expect((await fetch(grant.url, { method: 'PUT', headers, body: 'hello' })).status).to.equal(201);
