@@ -161,7 +161,7 @@ process.exit(0);
     const tsx = pathToFileURL(createRequire(path.join(ROOT, 'package.json')).resolve('tsx/esm')).href;
     const { stdout } = await run(process.execPath, ['--import', tsx, path.join(dir, 'runner.ts')], {
       cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: path.join(dir, 'uploads') },
+      env: { PATH: process.env['PATH'] ?? '', UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: path.join(dir, 'uploads'), UPGRANT_PUBLIC_URL: 'http://127.0.0.1:8787/storage' },
     });
     const results = JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULTS '))!.slice(8)) as { file: string; error?: string }[];
     const failures = results.filter((r) => r.error).map((r) => `${where(runnable[files.indexOf(r.file)]!)}: ${r.error!.split('\n')[0]}`);
