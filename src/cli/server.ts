@@ -42,7 +42,7 @@ export interface DemoListenOptions {
   multipartThreshold?: number;
   /**
    * Host header values answered (host or host:port, any case); others get 421, so a page on
-   * another name (DNS rebinding) cannot drive the API. Always allowed: the bound address and,
+   * another name (DNS rebinding) cannot drive the demo. Always allowed: the bound address and,
    * for a loopback bind, localhost / 127.0.0.1 / [::1] on the port, plus `publicUrl`'s host.
    */
   allowedHosts?: readonly string[];
