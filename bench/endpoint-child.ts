@@ -1,5 +1,5 @@
 // The server under load, in its own process so autocannon does not share its event loop.
-// argv: "demo" ROOT: the demo server (JSON API + local receiver), as `upgrant serve` builds it;
+// argv: "demo" ROOT: the demo server (its upload route + local receiver), as `upgrant serve` builds it;
 //       "router" ROOT: an upload router (one route, authorize answering a context) on node:http, local provider;
 //       "peer" -: @better-upload/server's handler on node:http (its node adapter), one route the
 //       same as the router's, S3 client config on a loopback address that is never contacted
@@ -13,7 +13,7 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localRequestHandler } from '../drivers/local/receiver.js';
 import { startDemoServer } from '../src/cli/server.js';
-import { LOCAL_MOUNT_PATH } from '../src/config.js';
+import { LOCAL_MOUNT_PATH } from '../src/cli/serve-settings.js';
 import { createPresigner } from '../src/create-presigner.js';
 import { createUploadRouter, uploadRoute } from '../src/router/index.js';
 import { installNetworkGuard } from './network-guard.js';

@@ -1,4 +1,4 @@
-// The demo server's POST /api/grants under a bounded load (autocannon, loopback, N connections
+// The demo server's POST /api/uploads (its upload route's grant endpoint) under a bounded load (autocannon, loopback, N connections
 // for D seconds after a warm-up run), against a bare node:http server that answers every request
 // with a JSON body of the same size; an upload route's grant endpoint against the same bare server
 // and against @better-upload/server's handler for the same request (the peer). Each server runs in
@@ -32,13 +32,13 @@ export interface EndpointResult {
   readonly plan: EndpointPlan;
 }
 
-/** The server under load: the demo's POST /api/grants, or an upload route's grant endpoint. */
+/** The server under load: the demo's POST /api/uploads, or an upload route's grant endpoint. */
 export type EndpointSubject = 'demo' | 'router';
 
 /** The same request to each: a grant for one 1 MiB photo (the peer's in its own wire shape). */
 const REQUESTS: Record<EndpointSubject | 'peer', { path: string; body: string; headers: Record<string, string> }> = {
   peer: { path: '/api/upload', body: JSON.stringify({ route: 'image', files: [{ name: 'holiday photo.jpg', type: 'image/jpeg', size: 1_048_576 }] }), headers: { authorization: 'Bearer bench' } },
-  demo: { path: '/api/grants', body: JSON.stringify({ filename: 'holiday photo.jpg', contentType: 'image/jpeg', size: 1_048_576 }), headers: {} },
+  demo: { path: '/api/uploads', body: JSON.stringify({ name: 'holiday photo.jpg', type: 'image/jpeg', size: 1_048_576 }), headers: {} },
   router: { path: '/api/upload/image', body: JSON.stringify({ name: 'holiday photo.jpg', type: 'image/jpeg', size: 1_048_576 }), headers: { authorization: 'Bearer bench' } },
 };
 

@@ -125,7 +125,7 @@ export function printReport(results: BenchResults & { keyForUs?: number | undefi
     const goal = { text: '>= 70% of bare', met: ratio >= 0.7 };
     if (!goal.met) failed++;
     console.log(
-      `\ndemo POST /api/grants, ${endpoint.plan.connections} connections, median of ${endpoint.plan.rounds} alternating runs of ${endpoint.plan.seconds} s after ${endpoint.plan.warmupSeconds} s warm-up (answers of ${endpoint.responseBytes} bytes)`,
+      `\ndemo POST /api/uploads, ${endpoint.plan.connections} connections, median of ${endpoint.plan.rounds} alternating runs of ${endpoint.plan.seconds} s after ${endpoint.plan.warmupSeconds} s warm-up (answers of ${endpoint.responseBytes} bytes)`,
     );
     console.log(
       table(

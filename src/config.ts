@@ -17,7 +17,6 @@ import type { PolicyOptions, Presigner, StagingPolicy } from './types.js';
 import { MAX_GRANT_EXPIRY, validateTypePattern } from './validate.js';
 
 export type { Env };
-export { DEFAULT_PORT, LOCAL_MOUNT_PATH, readPort } from './env-values.js';
 export { DEFAULT_LOCAL_ROOT } from '../drivers/local/config.js';
 
 /** The built-in providers' names. */
@@ -145,33 +144,6 @@ function readSeconds(env: Env, name: string, min: number, max: number): number |
     throw new ConfigError(name, `"${raw}" must be whole seconds from ${min} to ${max}`);
   }
   return Number(raw);
-}
-
-/** Settings of `upgrant serve` itself (not of the presigner): timeouts and the Host allow-list. */
-export interface ServeSettings {
-  /** Milliseconds a request body may stay silent before the request is cut (UPGRANT_BODY_TIMEOUT, seconds). */
-  bodyIdleTimeoutMs?: number;
-  /** Milliseconds a client has to send the request headers (UPGRANT_HEADERS_TIMEOUT, seconds). */
-  headersTimeoutMs?: number;
-  /** Extra Host header values the demo server answers (UPGRANT_ALLOWED_HOSTS, comma-separated host[:port]). */
-  allowedHosts?: string[];
-}
-
-export function readServeSettings(env: Env = process.env): ServeSettings {
-  const body = readSeconds(env, 'UPGRANT_BODY_TIMEOUT', 1, 3600);
-  const headers = readSeconds(env, 'UPGRANT_HEADERS_TIMEOUT', 1, 3600);
-  const hosts = value(env, 'UPGRANT_ALLOWED_HOSTS');
-  const allowedHosts = hosts?.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
-  for (const host of allowedHosts ?? []) {
-    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/.test(host)) {
-      throw new ConfigError('UPGRANT_ALLOWED_HOSTS', `"${host}" is not host or host:port, e.g. demo.example.com or 127.0.0.1:8787`);
-    }
-  }
-  return {
-    ...optional('bodyIdleTimeoutMs', body === undefined ? undefined : body * 1000),
-    ...optional('headersTimeoutMs', headers === undefined ? undefined : headers * 1000),
-    ...optional('allowedHosts', allowedHosts),
-  };
 }
 
 /** `presignerFromEnv(env)`: loadConfig + createPresigner, with driver errors named by their variable. */

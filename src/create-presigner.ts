@@ -38,6 +38,7 @@ const POLICY_KEYS = {
   contentCheckAllowed: true,
   staging: true,
   stagingPrefix: true,
+  maxSize: true,
 } satisfies Record<keyof PolicyOptions, true>;
 
 /** The policy part of a configuration: no driver options, no credentials. */

@@ -7,10 +7,6 @@ import { validateEndpointUrl, type EndpointOptions } from './http-values.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const DEFAULT_PORT = 8787;
-/** Where `upgrant serve` mounts the local receiver. */
-export const LOCAL_MOUNT_PATH = '/storage';
-
 /** The variable trimmed; undefined when unset or blank. */
 export function value(env: Env, name: string): string | undefined {
   const raw = env[name];
@@ -50,15 +46,6 @@ export function readPair(env: Env, first: string, second: string): [string, stri
   if (a === undefined) throw new ConfigError(first, `is missing while ${second} is set`);
   if (b === undefined) throw new ConfigError(second, `is missing while ${first} is set`);
   return [a, b];
-}
-
-/** The demo server's port: PORT, else 8787. */
-export function readPort(env: Env): number {
-  const raw = value(env, 'PORT');
-  if (raw === undefined) return DEFAULT_PORT;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('PORT', `"${raw}" is not a port number (0-65535)`);
-  return port;
 }
 
 /** `name` checked with the selected driver's rule (drivers/<name>/config.ts); a ConfigError names `variable`. */

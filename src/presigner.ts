@@ -12,6 +12,7 @@ import { applyLifecycleRules, type LifecycleOptions } from './lifecycle.js';
 import { MultipartGrants } from './multipart.js';
 import { newGrantId, Staging, type StagedGrant } from './staging.js';
 import { handleStorageEvent, sweepStaging } from './sweep.js';
+import { checkMaxSize, validateMaxSize } from './size-limit.js';
 import { wrapDriverError } from './wrap-driver-error.js';
 import { checkReportWindow, DEFAULT_VERIFY_GRACE, TokenSealer, type SealedGrant } from './token.js';
 import type {
@@ -55,6 +56,8 @@ export class PortablePresigner implements Presigner {
   readonly #verifyGrace: number;
   readonly #multipart: MultipartGrants;
   readonly #staging: Staging;
+  /** PolicyOptions.maxSize: the deployment's own limit, for every kind of grant. */
+  readonly #maxSize: number | undefined;
 
   /** For use by createPresigner and the container; apps call createPresigner. */
   constructor(driver: Driver, policy: PolicyOptions) {
@@ -69,6 +72,7 @@ export class PortablePresigner implements Presigner {
     this.#clock = policy.clock ?? driver.clock ?? (() => new Date());
     this.#staging = new Staging(driver, this.#sealer, policy, (operation, key, fn) => this.#call(operation, key, fn));
     this.#multipart = new MultipartGrants(driver, policy, this.#maxExpiresIn, this.#sealer, this.#staging, this.#verifyGrace);
+    this.#maxSize = validateMaxSize(policy.maxSize);
   }
 
   get provider(): ProviderName {
@@ -80,6 +84,7 @@ export class PortablePresigner implements Presigner {
   }
 
   async createUploadGrant(request: UploadGrantRequest): Promise<UploadGrant> {
+    if (this.#maxSize !== undefined) checkMaxSize(request, this.#maxSize);
     const { key, constraints } = resolveGrantRequest(
       request,
       this.#allowedTypes,
@@ -190,7 +195,8 @@ export class PortablePresigner implements Presigner {
   }
 
   /** Large files: one grant, many parts (src/multipart.ts). */
-  createMultipartUploadGrant(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
+  async createMultipartUploadGrant(request: MultipartUploadGrantRequest): Promise<MultipartUploadGrant> {
+    if (this.#maxSize !== undefined) checkMaxSize(request, this.#maxSize);
     return this.#multipart.create(request);
   }
 

@@ -212,6 +212,11 @@ export interface PolicyOptions {
   strict?: boolean;
   /** Upper bound for `expiresIn`, in seconds (at most 7 days). */
   maxExpiresIn?: number;
+  /**
+   * Largest upload this presigner grants, in bytes (single, range and multipart grants alike):
+   * a request above it is refused before anything is signed. Default: the provider's own limit.
+   */
+  maxSize?: number;
   /** Allowed content types: `type/subtype` or `type/*`. Empty or absent allows every valid type. */
   allowedTypes?: readonly string[];
   /** Time source, for tests and known-answer vectors. */

@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { DriverRegistration } from '../driver.js';
 import { loadBuiltIn } from '../../src/driver-registry.js';
-import { LOCAL_MOUNT_PATH, readPort, readUrl, value, type Env } from '../../src/env-values.js';
+import { ConfigError } from '../../src/errors.js';
+import { readUrl, value, type Env } from '../../src/env-values.js';
 import type { LocalDriverOptions } from './options.js';
 
 export const DEFAULT_LOCAL_BUCKET = 'local';
@@ -19,12 +20,14 @@ export function localBucketName(name: string): string | undefined {
   return 'must be 3-63 characters of a-z, 0-9, "." and "-", starting and ending with a letter or digit';
 }
 
-/** The directory (UPGRANT_LOCAL_ROOT) and the receiver's URL (UPGRANT_PUBLIC_URL, else the demo server's). */
+/**
+ * The directory (UPGRANT_LOCAL_ROOT) and the receiver's URL (UPGRANT_PUBLIC_URL): required, as only
+ * the deployment knows where clients reach its receiver (the CLI fills in the demo server's).
+ */
 export function localOptionsFromEnv(env: Env): Partial<LocalDriverOptions> {
-  return {
-    root: path.resolve(value(env, 'UPGRANT_LOCAL_ROOT') ?? DEFAULT_LOCAL_ROOT),
-    baseUrl: readUrl(env, 'UPGRANT_PUBLIC_URL') ?? `http://127.0.0.1:${readPort(env)}${LOCAL_MOUNT_PATH}`,
-  };
+  const baseUrl = readUrl(env, 'UPGRANT_PUBLIC_URL');
+  if (baseUrl === undefined) throw new ConfigError('UPGRANT_PUBLIC_URL', "is required on the local provider: the receiver's URL as clients reach it, e.g. http://127.0.0.1:8787/storage");
+  return { root: path.resolve(value(env, 'UPGRANT_LOCAL_ROOT') ?? DEFAULT_LOCAL_ROOT), baseUrl };
 }
 
 export const localDriver: DriverRegistration<LocalDriverOptions> = {

@@ -1,9 +1,11 @@
-// The environment a command runs with. Two things differ from a library's loadConfig: a missing
+// The environment a command runs with. Three things differ from a library's loadConfig: the local
+// provider's public URL defaults to the receiver `upgrant serve` runs (serve-settings.ts); a missing
 // development secret is made here, so its warning is printed only once the command really runs
 // (not before a configuration error, not for a command that seals nothing); and the AWS SDK's
 // Node-version notice is turned off for upgrant's own commands.
 import { randomBytes } from 'node:crypto';
 import type { Env } from '../config.js';
+import { withDemoDefaults } from './serve-settings.js';
 
 /** The AWS SDK's documented switch for its NodeVersionSupportWarning (aws-sdk-js-v3 issue 7983). */
 export const AWS_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
@@ -21,7 +23,8 @@ export interface CommandEnv {
  * The variables a command runs with. `needsSecret: false` (cors) fills a throwaway secret for any
  * provider, since nothing is sealed; otherwise only where loadConfig would make one itself.
  */
-export function commandEnv(env: Env, needsSecret = true): CommandEnv {
+export function commandEnv(given: Env, needsSecret = true): CommandEnv {
+  const env = withDemoDefaults(given);
   if (set(env, 'UPGRANT_SECRET')) return { env, devSecret: false };
   const provider = (env['UPGRANT_PROVIDER']?.trim() || 'local').toLowerCase();
   const development = env['NODE_ENV']?.trim() !== 'production';

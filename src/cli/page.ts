@@ -1,9 +1,10 @@
-// The demo page: pick or drop files, get a grant per file from the API (with the file's checksum),
-// upload straight to the storage URL with upgrant/client, then verify. The page is one HTML string;
-// the client is the package's own built module, served by the demo server under CLIENT_PATH, and
+// The demo page: pick or drop files, get a grant per file from the demo's upload route (the
+// router's wire protocol, docs/routes.md: POST /api/uploads with the file's checksum), upload
+// straight to the storage URL with upgrant/client, then verify. The page is one HTML string; the
+// client is the package's own built module, served by the demo server under CLIENT_PATH, and
 // hash-wasm (only fetched for MD5 or files over 64 MiB) is mapped by an import map: no bundler.
-// Files over the API's multipart threshold get a multipart grant: uploadWithGrant sends the parts,
-// the page asks the API to complete, then verifies as for any file.
+// Files over the route's multipart threshold get a multipart grant: uploadWithGrant sends the
+// parts, and /api/uploads/complete assembles and verifies them.
 // Stable test hooks: data-testid = file, upload, progress, result, error (one of the last three
 // per file), plus data-state on each file's row (hashing, uploading, verifying, verified, failed).
 
@@ -91,12 +92,7 @@ let pending = [];
 const infoReady = fetch('/api/info').then((r) => r.json()).then((i) => {
   info = i;
   $('provider').textContent = i.provider + ' · ' + i.bucket;
-  if (i.maxUploadSize) {
-    // A size range cannot carry a checksum (a checksum pins the exact content, hence the size).
-    $('limit').textContent = 'grants allow up to ' + bytes(i.maxUploadSize) + ' per file (a size range: no checksum)';
-    $('checksum').value = 'none';
-    $('checksum').disabled = true;
-  }
+  if (i.maxUploadSize) $('limit').textContent = 'up to ' + bytes(i.maxUploadSize) + ' per file';
 }).catch(() => { $('provider').textContent = 'unknown storage'; });
 
 function bytes(n) {
@@ -127,8 +123,10 @@ $('upload').addEventListener('click', async () => {
   await Promise.all(files.map(upload));
 });
 
-async function api(path, body) {
-  const r = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+// The demo's upload route; every call is a POST with a JSON body (docs/routes.md).
+const ROUTE = '/api/uploads';
+async function api(action, body) {
+  const r = await fetch(ROUTE + (action ? '/' + action : ''), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const json = await r.json().catch(() => ({}));
   if (!r.ok) {
     const e = json.error ?? {};
@@ -136,6 +134,7 @@ async function api(path, body) {
       ? 'the storage accepted the file, but it is not what was granted (' + e.violations.map((v) => v.constraint + ' is ' + v.actual + ', expected ' + v.expected).join('; ') + '): it was deleted'
       : (e.message ?? r.statusText));
     err.status = r.status;
+    err.code = e.code ?? r.headers.get('x-upgrant-error') ?? 'failed';
     throw err;
   }
   return json;
@@ -175,13 +174,13 @@ async function upload(file) {
   let multipart;
   try {
     const algorithm = $('checksum').value;
-    const request = { filename: file.name, contentType, ...(info.maxUploadSize ? { maxSize: info.maxUploadSize } : { size: file.size }) };
+    const request = { name: file.name, type: contentType, size: file.size };
     if (algorithm !== 'none') {
       status('hashing', 'computing ' + algorithm.toUpperCase() + '…');
       const hash = algorithm === 'md5' ? md5Base64 : sha256Base64;
       request[algorithm] = await hash(file, { signal: controller.signal, onProgress: (n, total) => status('hashing', 'computing ' + algorithm.toUpperCase() + ' ' + Math.round((100 * n) / total) + '%') });
     }
-    const grant = await api('/api/grants', request);
+    const { grant } = await api('', request);
     showEnforcement(li, grant.enforcement);
     status('uploading', 'uploading…');
     multipart = grant.kind === 'multipart' ? grant : undefined;
@@ -192,13 +191,12 @@ async function upload(file) {
       onProgress: (p) => { bar.value = p.fraction; status('uploading', 'uploading ' + Math.round(p.fraction * 100) + '%' + (p.attempt > 1 ? ' (attempt ' + p.attempt + ')' : '')); },
     });
     bar.value = 1;
-    // Big files get a multipart grant: the server assembles the parts before verifying.
-    if (multipart) await api('/api/uploads/complete', { token: grant.token, parts: sent.parts });
-    multipart = undefined;
     cancel.remove();
     status('verifying', 'verifying…');
-    const { object } = await api('/api/uploads/verify', { token: grant.token });
-    const { url } = await api('/api/downloads', { key: object.key });
+    // Big files get a multipart grant: complete assembles the parts and verifies them.
+    const { object } = multipart ? await api('complete', { token: grant.token, parts: sent.parts }) : await api('verify', { token: grant.token });
+    multipart = undefined;
+    const { url } = await api('download', { key: object.key });
     const result = li.querySelector('[data-testid=result]');
     result.textContent = 'verified: ' + object.size + ' bytes, ' + object.contentType + (object.checksum ? ', ' + object.checksum.algorithm + ' ' + object.checksum.value : '');
     const a = document.createElement('a');
@@ -210,7 +208,7 @@ async function upload(file) {
   } catch (e) {
     cancel.remove();
     // A multipart upload that did not complete leaves parts on the storage: discard them.
-    if (multipart) api('/api/uploads/abort', { token: multipart.token }).catch(() => undefined);
+    if (multipart) api('abort', { token: multipart.token }).catch(() => undefined);
     const box = li.querySelector('[data-testid=error]');
     if (e instanceof UploadError) {
       box.textContent = 'Refused: ' + e.humanMessage + '.';
@@ -219,8 +217,8 @@ async function upload(file) {
       box.append(detail);
       li.dataset.code = e.code;
     } else {
-      box.textContent = (e.status === 422 ? 'Rejected: ' : 'Failed: ') + e.message;
-      if (e.status === 422) li.dataset.code = 'rejected';
+      box.textContent = (e.status === 422 ? 'Rejected: ' : e.status === 413 ? 'Refused: ' : 'Failed: ') + e.message;
+      if (e.code) li.dataset.code = e.code;
     }
     status('failed', 'not uploaded');
   }

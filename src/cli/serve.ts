@@ -1,22 +1,25 @@
-// `upgrant serve`: the demo page, its JSON API and, on the local provider, the receiver, on one port.
+// `upgrant serve`: the demo page, its upload route (the router's wire protocol) and, on the local
+// provider, the receiver, on one port.
 import { isIP } from 'node:net';
 import { localRequestHandler } from '../../drivers/local/receiver.js';
-import { DEFAULT_PORT, LOCAL_MOUNT_PATH, loadConfig, presignerFromEnv, readServeSettings } from '../config.js';
-import { createPresigner, type LocalPresignerConfig } from '../create-presigner.js';
+import { inVariableTerms, loadConfig } from '../config.js';
+import { createPresigner, findDriver, type LocalPresignerConfig } from '../create-presigner.js';
+import { BUILT_IN_DRIVERS } from '../../drivers/built-in.js';
 import { ConfigError } from '../errors.js';
 import type { Presigner } from '../types.js';
 import { CliError, stringValue, wholeNumber, type CliIo, type Command, type FlagValues } from './command.js';
 import { commandEnv, DEV_SECRET_WARNING } from './environment.js';
 import { DEMO_PATHS, startDemoServerFor, type DemoBackend } from './server.js';
+import { DEFAULT_PORT, LOCAL_MOUNT_PATH, readServeSettings } from './serve-settings.js';
 
 export const serve: Command = {
   name: 'serve',
-  summary: 'Serve the demo page and its JSON API (and, on the local provider, the receiver) until interrupted.',
+  summary: 'Serve the demo page and its upload route (and, on the local provider, the receiver) until interrupted.',
   usage: '[--port N] [--host ADDRESS] [--max-size BYTES] [--multipart-threshold BYTES] [--allow-active-content]',
   flags: [
     { name: 'port', value: 'N', env: 'PORT', help: `port to listen on (default ${DEFAULT_PORT}; 0: any free port, printed)` },
     { name: 'host', value: 'ADDRESS', help: 'IP address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every interface)' },
-    { name: 'max-size', value: 'BYTES', help: 'largest file the demo grants (the page then asks for range grants)' },
+    { name: 'max-size', value: 'BYTES', help: 'largest file the demo grants (refused at grant time, 413 too-large)' },
     { name: 'multipart-threshold', value: 'BYTES', help: 'exact sizes above this get multipart grants (default 64 MiB)' },
     { name: 'allow-active-content', help: 'also grant HTML, SVG, XML and JavaScript (refused by default: a browser would run them)' },
   ],
@@ -34,9 +37,11 @@ export const serve: Command = {
     const maxUploadSize = positive(values, 'max-size');
     const multipartThreshold = positive(values, 'multipart-threshold');
     const { env, devSecret } = commandEnv({ ...io.env, PORT: String(port) });
-    const config = loadConfig(env);
+    // The size limit is the presigner's policy too, so nothing this process signs goes above it.
+    const config = { ...loadConfig(env), ...(maxUploadSize === undefined ? {} : { maxSize: maxUploadSize }) };
     const settings = readServeSettings(env);
-    const publicUrl = config.provider === 'local' && isSet(env['UPGRANT_PUBLIC_URL']) ? config.baseUrl : undefined;
+    // Set by the user, not the CLI's default (which names PORT, maybe 0): the receiver's mount and allowed Host follow it.
+    const publicUrl = config.provider === 'local' && isSet(io.env['UPGRANT_PUBLIC_URL']) ? config.baseUrl : undefined;
     const mount = receiverMount(publicUrl, config.provider === 'local' ? (config.bucket ?? 'local') : undefined);
 
     let presigner: Presigner | undefined;
@@ -53,7 +58,14 @@ export const serve: Command = {
           ...(values['allow-active-content'] === true ? { allowActiveContent: true } : {}),
         },
         async (url): Promise<DemoBackend> => {
-          if (config.provider !== 'local' || !mount) return { presigner: (presigner = await presignerFromEnv(env)) };
+          if (config.provider !== 'local' || !mount) {
+            try {
+              presigner = await createPresigner(config);
+            } catch (error) {
+              throw inVariableTerms(error, findDriver(BUILT_IN_DRIVERS, config.provider));
+            }
+            return { presigner };
+          }
           // Grants name the port really bound (--port 0) unless the public URL says otherwise.
           const local: LocalPresignerConfig = { ...config, baseUrl: publicUrl ?? `${url}${LOCAL_MOUNT_PATH}` };
           const localPresigner = await createPresigner(local);

@@ -1,6 +1,11 @@
-// The demo server: the JSON API, the demo page with the built upgrant/client modules it imports,
-// and (on the local provider) the receiver, under /storage or the path UPGRANT_PUBLIC_URL names, all on one port. Plain
-// node:http: nothing here needs a framework, and the page needs no bundler (see page.ts).
+// The demo server: an app of the upload router (src/router/) with one route for the demo's
+// uploads, the demo page with the built upgrant/client modules it imports, and (on the local
+// provider) the receiver, under /storage or the path UPGRANT_PUBLIC_URL names, all on one port.
+// Plain node:http: nothing here needs a framework, and the page needs no bundler (see page.ts).
+//   GET  /                      the page
+//   GET  /api/info              -> { provider, bucket [, maxUploadSize] }
+//   POST /api/uploads[/complete|/verify|/abort|/parts|/download]   the router's wire protocol (docs/routes.md)
+//   GET  /healthz               -> { ok: true }
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type RequestListener, type ServerResponse } from 'node:http';
@@ -10,11 +15,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverTimeouts } from '../../drivers/local/listen.js';
 import type { LocalRequestHandler } from '../../drivers/local/receiver.js';
-import { LOCAL_MOUNT_PATH } from '../config.js';
-import { ConfigError, InvalidRequestError } from '../errors.js';
+import { createUploadRouter, uploadRoute, type UploadRouter } from '../router/index.js';
 import type { Presigner } from '../types.js';
-import { handleApi, send } from './api.js';
 import { CLIENT_PATH, demoPage, HASH_WASM_PATH } from './page.js';
+import { LOCAL_MOUNT_PATH } from './serve-settings.js';
+
+/** The router's base path on the demo, and its one route: POST /api/uploads, /api/uploads/verify, ... */
+export const DEMO_API_BASE = '/api';
+export const DEMO_ROUTE = 'uploads';
+/** Keys the demo hands out, and the only ones it will sign downloads for. */
+export const DEMO_PREFIX = 'uploads';
 
 /** How the demo listens and what policy it applies, whatever it serves. */
 export interface DemoListenOptions {
@@ -23,16 +33,16 @@ export interface DemoListenOptions {
   /** Default 0 (any free port). */
   port?: number;
   /**
-   * Largest file the demo grants, in bytes. The API refuses grant requests above it, /api/info
-   * advertises it, and the page then asks for range grants (maxSize) instead of exact sizes, so a
-   * bigger file is refused by the storage (or by verify, where the storage cannot bind a range).
+   * Largest file the demo's route grants, in bytes: a bigger one is refused at grant time (413
+   * too-large, field size), and /api/info advertises it so the page says so before asking.
+   * (`upgrant serve --max-size` also gives it to the presigner as PolicyOptions.maxSize.)
    */
   maxUploadSize?: number;
-  /** Exact sizes above this get multipart grants (default the API's, 64 MiB). */
+  /** Sizes above this get multipart grants (default the router's, 64 MiB). */
   multipartThreshold?: number;
   /**
    * Host header values answered (host or host:port, any case); others get 421, so a page on
-   * another name (DNS rebinding) cannot drive the API. Always allowed: the bound address and,
+   * another name (DNS rebinding) cannot drive the demo. Always allowed: the bound address and,
    * for a loopback bind, localhost / 127.0.0.1 / [::1] on the port, plus `publicUrl`'s host.
    */
   allowedHosts?: readonly string[];
@@ -40,13 +50,13 @@ export interface DemoListenOptions {
   publicUrl?: string;
   /** Milliseconds a client has to send its request headers (default 20 000). */
   headersTimeoutMs?: number;
-  /** Milliseconds a request (API or upload) body may stay silent before the connection is cut (default 60 000). */
+  /** Milliseconds a request (JSON or upload) body may stay silent before the connection is cut (default 60 000). */
   bodyIdleTimeoutMs?: number;
   /** Grant HTML, SVG, XML and JavaScript uploads (refused by default). */
   allowActiveContent?: boolean;
 }
 
-/** What the demo serves: the presigner behind its API, and on the local provider the receiver. */
+/** What the demo serves: the presigner behind its upload route, and on the local provider the receiver. */
 export interface DemoBackend {
   presigner: Presigner;
   /** The local receiver, given the requests under `localPrefix`. */
@@ -97,7 +107,7 @@ export async function startDemoServerFor(options: DemoListenOptions, backend: (u
     if (handle) handle(req, res);
     else send(res, 503, { error: { code: 'starting', message: 'the demo is starting' } });
   });
-  // Sockets silent this long are closed (the API's JSON bodies; the receiver sets its own per upload).
+  // Sockets silent this long are closed (the router's JSON bodies; the receiver sets its own per upload).
   server.timeout = options.bodyIdleTimeoutMs ?? DEFAULT_IDLE_MS;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -120,7 +130,7 @@ export async function startDemoServerFor(options: DemoListenOptions, backend: (u
   const url = `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
   try {
     served = await backend(url);
-    handle = demoHandler(options, served);
+    handle = demoHandler(options, served, hosts);
   } catch (error) {
     await close();
     throw error;
@@ -128,24 +138,22 @@ export async function startDemoServerFor(options: DemoListenOptions, backend: (u
   return { url, close };
 }
 
-function demoHandler(options: DemoListenOptions, backend: DemoBackend): RequestListener {
-  const { localHandler } = backend;
+function demoHandler(options: DemoListenOptions, backend: DemoBackend, hosts: ReadonlySet<string>): RequestListener {
+  const { localHandler, presigner } = backend;
   const localPrefix = backend.localPrefix ?? `${LOCAL_MOUNT_PATH}/`;
-  const presigner = options.maxUploadSize === undefined ? backend.presigner : withSizeLimit(backend.presigner, options.maxUploadSize);
+  const router = demoRouter(options, presigner, hosts);
   const page = demoPage();
   const assets = new Assets();
+  const info = { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) };
   return (req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://demo').pathname;
     const read = req.method === 'GET' || req.method === 'HEAD';
     if (localHandler && (pathname.startsWith(localPrefix) || pathname === localPrefix.slice(0, -1))) {
       void localHandler(req, res);
     } else if (pathname === '/api/info' && req.method === 'GET') {
-      send(res, 200, { provider: presigner.provider, bucket: presigner.bucket, ...(options.maxUploadSize === undefined ? {} : { maxUploadSize: options.maxUploadSize }) });
-    } else if (pathname.startsWith('/api/')) {
-      void handleApi(presigner, req, res, pathname, {
-        ...(options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold }),
-        ...(options.allowActiveContent ? { allowActiveContent: true } : {}),
-      });
+      send(res, 200, info);
+    } else if (pathname.startsWith(`${DEMO_API_BASE}/`)) {
+      void router.node(req, res);
     } else if (pathname === '/' && read) {
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === 'HEAD' ? undefined : page);
@@ -157,6 +165,49 @@ function demoHandler(options: DemoListenOptions, backend: DemoBackend): RequestL
       send(res, 404, { error: { code: 'not-found', message: `nothing at ${pathname}` } });
     }
   };
+}
+
+/**
+ * The demo's one upload route. Its policy: the demo's size limit, any valid type but active
+ * content (unless allowActiveContent), keys under DEMO_PREFIX, staging as the presigner is
+ * configured (UPGRANT_STAGING), multipart above the threshold.
+ */
+function demoRouter(options: DemoListenOptions, presigner: Presigner, hosts: ReadonlySet<string>): UploadRouter {
+  const uploads = uploadRoute({
+    key: `${DEMO_PREFIX}/{id}/{filename}`,
+    ...(options.maxUploadSize === undefined ? {} : { maxSize: options.maxUploadSize }),
+    ...(options.multipartThreshold === undefined ? {} : { multipartThreshold: options.multipartThreshold }),
+    ...(options.allowActiveContent ? { allowActiveContent: true } : {}),
+    // The demo has no users: whoever reaches it may read back what it stored, as the page does.
+    download: ({ key }) => key.startsWith(`${DEMO_PREFIX}/`),
+  });
+  return createUploadRouter({
+    presigner,
+    basePath: DEMO_API_BASE,
+    routes: { [DEMO_ROUTE]: uploads },
+    // The demo has no users, so there is nobody to sign in: every request the Host allow-list let
+    // through is allowed, except one a page on another origin sends (no CORS is answered either,
+    // so such a page could not read the grant; refusing it also stops it from spending grants).
+    authorize: (request) => (sameOrigin(request.headers.get('origin'), hosts) ? {} : false),
+    onError: (error) => console.error('upgrant demo server:', error),
+  });
+}
+
+/** No Origin (curl, a script) or the demo's own (its page): the Host allow-list decides the rest. */
+function sameOrigin(origin: string | null, hosts: ReadonlySet<string>): boolean {
+  if (origin === null) return true;
+  try {
+    const url = new URL(origin);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && hosts.has(url.host.toLowerCase());
+  } catch {
+    return false;
+  }
+}
+
+function send(res: ServerResponse, status: number, payload: unknown): void {
+  const body = JSON.stringify(payload);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
 
 const DEFAULT_IDLE_MS = 60_000;
@@ -177,29 +228,6 @@ function defaultHosts(host: string, port: number, publicUrl: string | undefined)
     out.push(url.host.toLowerCase());
   }
   return out;
-}
-
-/** The API refuses grants above the demo's limit; everything else passes through, bound to the original. */
-function withSizeLimit(presigner: Presigner, limit: number): Presigner {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError('maxUploadSize', `${limit} is not a positive whole number of bytes`);
-  const check = (request: { size?: number; maxSize?: number }) => {
-    const asked = request.size ?? request.maxSize;
-    if (typeof asked === 'number' && asked > limit) {
-      throw new InvalidRequestError(request.size !== undefined ? 'size' : 'maxSize', `${asked} bytes is over this demo's limit of ${limit} bytes`);
-    }
-  };
-  // Every way to ask for a grant goes through the limit: single uploads and multipart alike.
-  const limited: Partial<Presigner> = {
-    createUploadGrant: async (request) => (check(request), presigner.createUploadGrant(request)),
-    createMultipartUploadGrant: async (request) => (check(request), presigner.createMultipartUploadGrant(request)),
-  };
-  return new Proxy(presigner, {
-    get(target, property) {
-      if (property in limited) return limited[property as keyof typeof limited];
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 /**

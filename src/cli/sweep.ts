@@ -2,6 +2,7 @@
 // reported, delete the ones that broke their grant, remove expired leftovers. Safe to run from
 // cron on several machines at once (each upload is promoted once; see src/sweep.ts).
 import { presignerFromEnv } from '../config.js';
+import { withDemoDefaults } from './serve-settings.js';
 import type { SweepReport } from '../types.js';
 import { CliError, wholeNumber, type Command } from './command.js';
 
@@ -30,7 +31,7 @@ export const sweep: Command = {
     const olderThan = wholeNumber(values, 'older-than', 'a whole number of seconds');
     const grace = wholeNumber(values, 'grace', 'a whole number of seconds');
     const limit = wholeNumber(values, 'limit');
-    const presigner = await presignerFromEnv(io.env);
+    const presigner = await presignerFromEnv(withDemoDefaults(io.env));
     try {
       const report = await presigner.sweep({
         ...(olderThan === undefined ? {} : { olderThan }),

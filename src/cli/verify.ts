@@ -8,7 +8,7 @@ export const verify: Command = {
   name: 'verify',
   summary: "Check the object a grant's token names against the grant; print it (JSON), or say why it was rejected and deleted.",
   usage: '<token>',
-  positionals: [{ name: 'token', fields: ['token'], help: 'the `token` of the grant (from `upgrant grant` or the demo API)' }],
+  positionals: [{ name: 'token', fields: ['token'], help: 'the `token` of the grant (from `upgrant grant` or the demo upload route)' }],
   flags: [],
   notes: 'Needs the same UPGRANT_SECRET (and provider settings) as the process that made the grant.',
 

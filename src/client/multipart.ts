@@ -21,7 +21,7 @@ export interface ClientPartGrant {
   readonly size: number;
 }
 
-/** The parts of a multipart grant the client needs (the JSON `POST /api/grants` returns fits). */
+/** The parts of a multipart grant the client needs (the `grant` an upload route answers fits, docs/routes.md). */
 export interface MultipartClientGrant {
   readonly kind: 'multipart';
   readonly parts: readonly ClientPartGrant[];
@@ -31,7 +31,7 @@ export interface MultipartClientGrant {
   readonly constraints?: { readonly contentType?: string; readonly minSize?: number; readonly maxSize?: number };
 }
 
-/** A part the storage has: what `POST /api/uploads/complete` takes. */
+/** A part the storage has: what a route's `complete` endpoint takes. */
 export interface DonePart {
   readonly number: number;
   /** The part answer's ETag ('' where the storage gives none, e.g. Azure Put Block). */

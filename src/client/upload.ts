@@ -10,7 +10,7 @@ import { isMultipartGrant, uploadMultipart, type MultipartClientGrant, type Mult
 import { backoff, sleep } from './retry.js';
 import { aborted, defaultTransport, NetworkFailure, sendWithFetch, sendWithXhr, type Answer, type PreparedRequest, type Transport } from './transport.js';
 
-/** The parts of an upload grant the client needs (the JSON `POST /api/grants` returns fits). */
+/** The parts of an upload grant the client needs (the `grant` an upload route answers fits, docs/routes.md). */
 export interface ClientGrant {
   readonly method: 'PUT' | 'POST';
   readonly url: string;

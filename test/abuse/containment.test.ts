@@ -111,7 +111,7 @@ describe('abuse: tokens and keys that point outside the bucket (finding 2)', fun
     }
   });
 
-  it('the demo API answers such a token with 400 naming the token, never 5xx, and no server path', async () => {
+  it('the demo upload route answers such a token with 400 naming the token, never 5xx, and no server path', async () => {
     for (const key of [relativeToBucket(), 'link/secret.txt']) {
       const response = await fetch(`${demo.url}/api/uploads/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: seal(key) }) });
       const text = await response.text();

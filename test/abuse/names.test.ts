@@ -1,5 +1,5 @@
 // Findings 4, 5 and 7: long names, keys that are a directory of another key, and answers that
-// leaked server paths. Through the demo API as a browser would use it: every file name either
+// leaked server paths. Through the demo's upload route as a browser would use it: every file name either
 // uploads and verifies or is refused at grant time with a 400 naming the field, never a 5xx.
 import { expect } from 'chai';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { LocalDriver } from '../../drivers/local/driver.js';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
-import { InvalidRequestError } from '../../src/errors.js';
+import { InvalidRequestError, ObjectNotFoundError } from '../../src/errors.js';
 import { listLocal } from '../support/local-files.js';
 
 const SECRET = 'abuse-names-secret-0123456789abcdef0123';
@@ -44,18 +44,19 @@ describe('abuse: long names, nested keys and what answers reveal (findings 4, 5,
     '1024 bytes of CJK': `${'中'.repeat(340)}.txt`,
   };
   for (const [label, filename] of Object.entries(names)) {
-    it(`a file name of ${label} uploads and verifies through the demo API`, async () => {
+    it(`a file name of ${label} uploads and verifies through the demo's upload route`, async () => {
       const body = Buffer.from(`file named ${label}`);
-      const grant = await post('/api/grants', { filename, contentType: 'text/plain', size: body.length });
-      expect(grant.status, grant.text).to.equal(201);
-      const key = grant.json['key'] as string;
+      const granted = await post('/api/uploads', { name: filename, type: 'text/plain', size: body.length });
+      expect(granted.status, granted.text).to.equal(201);
+      const grant = granted.json['grant'];
+      const key = grant['key'] as string;
       for (const segment of key.split('/')) expect(Buffer.byteLength(segment)).to.be.at.most(255);
-      const put = await fetch(grant.json['url'] as string, { method: 'PUT', headers: grant.json['headers'] as Record<string, string>, body });
+      const put = await fetch(grant['url'] as string, { method: 'PUT', headers: grant['headers'] as Record<string, string>, body });
       expect(put.status, await put.clone().text()).to.equal(201);
-      const verified = await post('/api/uploads/verify', { token: grant.json['token'] });
+      const verified = await post('/api/uploads/verify', { token: grant['token'] });
       expect(verified.status, verified.text).to.equal(200);
       expect(verified.json['object'].size).to.equal(body.length);
-      const download = await post('/api/downloads', { key });
+      const download = await post('/api/uploads/download', { key });
       expect(download.status).to.equal(200);
       expect(await (await fetch(download.json['url'] as string)).text()).to.equal(body.toString());
     });
@@ -92,15 +93,15 @@ describe('abuse: long names, nested keys and what answers reveal (findings 4, 5,
     const clash = await upload('users/bob.json');
     expect(clash.status, clash.text).to.equal(409);
     expect(JSON.parse(clash.text).error.code).to.equal('conflict');
-    const verify = await post('/api/uploads/verify', { token: clash.grant.token });
-    expect(verify.status).to.equal(404);
+    // The app's own keys (no route makes them): the presigner's typed errors, which the router answers 404 and 400.
+    expect(await receiver.presigner.verifyUpload(clash.grant.token).catch((e: unknown) => e)).to.be.instanceOf(ObjectNotFoundError);
 
-    // The same through a multipart completion: a 400 naming the key, not a storage failure.
+    // The same through a multipart completion: an invalid request naming the key, not a storage failure.
     const mp = await receiver.presigner.createMultipartUploadGrant({ key: 'users/bob.json', contentType: 'application/json', size: 2 });
     const part = await fetch(mp.parts[0]!.url, { method: 'PUT', headers: mp.parts[0]!.headers, body: '{}' });
-    const completed = await post('/api/uploads/complete', { token: mp.token, parts: [{ number: 1, etag: part.headers.get('etag') }] });
-    expect(completed.status, completed.text).to.equal(400);
-    expect(completed.json['error'].field).to.equal('key');
+    const completed = await receiver.presigner.completeMultipartUpload(mp.token, [{ number: 1, etag: part.headers.get('etag') ?? '' }]).catch((e: unknown) => e);
+    expect(completed).to.be.instanceOf(InvalidRequestError);
+    expect((completed as InvalidRequestError).field).to.equal('key');
 
     expect((await upload('files/report')).status).to.equal(201);
     const reverse = await upload('files/report/page-1');
@@ -116,18 +117,21 @@ describe('abuse: long names, nested keys and what answers reveal (findings 4, 5,
     const errors: unknown[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => void errors.push(args);
+    const multipart = await startDemoServer({ presigner: receiver.presigner, multipartThreshold: 5 });
     try {
-      const grant = await post('/api/grants', { filename: 'big.bin', contentType: 'application/octet-stream', size: 10, multipart: true });
-      expect(grant.status).to.equal(502);
-      expect(grant.text).not.to.include(root);
-      expect(grant.text).not.to.match(/ENOTDIR|EEXIST|mkdir|\/tmp\//);
-      const single = await post('/api/grants', { filename: 'small.txt', contentType: 'text/plain', size: 2 });
-      const put = await fetch(single.json['url'] as string, { method: 'PUT', headers: single.json['headers'] as Record<string, string>, body: 'hi' });
+      const grant = await fetch(`${multipart.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'big.bin', type: 'application/octet-stream', size: 10 }) });
+      const grantText = await grant.text();
+      expect(grant.status, grantText).to.equal(502);
+      expect(grantText).not.to.include(root);
+      expect(grantText).not.to.match(/ENOTDIR|EEXIST|mkdir|\/tmp\//);
+      const single = (await post('/api/uploads', { name: 'small.txt', type: 'text/plain', size: 2 })).json['grant'];
+      const put = await fetch(single['url'] as string, { method: 'PUT', headers: single['headers'] as Record<string, string>, body: 'hi' });
       const text = await put.text();
       expect(put.status).to.equal(500);
       expect(text).not.to.include(root);
       expect(text).not.to.match(/ENOTDIR|EEXIST|mkdir|\/tmp\//);
     } finally {
+      await multipart.close();
       console.error = original;
       await rm(path.join(root, '.upgrant-tmp'), { force: true });
     }

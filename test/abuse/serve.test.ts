@@ -47,8 +47,8 @@ describe('abuse: upgrant serve with a Host allow-list and a body timeout (findin
   });
 
   it('cuts an upload body silent for UPGRANT_BODY_TIMEOUT with 408 and leaves no temporary file', async () => {
-    const response = await fetch(`${base}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'slow.bin', contentType: 'application/octet-stream', size: 100 }) });
-    const grant = (await response.json()) as { url: string };
+    const response = await fetch(`${base}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'slow.bin', type: 'application/octet-stream', size: 100 }) });
+    const { grant } = (await response.json()) as { grant: { url: string } };
     const answer = await rawRequest(grant.url, `PUT ${target(grant.url)} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/octet-stream\r\nContent-Length: 100`, Buffer.alloc(5));
     expect(answer.status).to.equal(408);
     expect(await readdir(path.join(root, '.upgrant-tmp')).catch(() => [])).to.deep.equal([]);

@@ -1,11 +1,13 @@
-// The demo API on UPGRANT_PROVIDER=azure (Azurite): a client asks for a grant over HTTP, uploads
-// with plain fetch following only the grant, and the API verifies it; a lying client is rejected.
+// The demo's upload route on UPGRANT_PROVIDER=azure (Azurite): a client asks for a grant over
+// HTTP, uploads with plain fetch following only the grant, and the route verifies it; a lying
+// client is rejected; a multipart upload completes with its parts reported as Azure answered them
+// (Put Block gives no ETag: etag null).
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { presignerFromEnv } from '../../src/config.js';
-import type { Presigner, UploadGrant } from '../../src/types.js';
+import type { MultipartUploadGrant, Presigner, UploadGrant } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { makePng, stamp } from '../support/sample-files.js';
 
@@ -48,12 +50,12 @@ describe('demo API on azure (Azurite)', function () {
     return { status: response.status, json: (await response.json()) as Record<string, unknown> };
   };
 
-  it('the grant from POST /api/grants uploads with plain fetch and verifies', async () => {
+  it('the grant from POST /api/uploads uploads with plain fetch and verifies; its key is readable only after promotion', async () => {
     const file = stamp(randomBytes(5000), makePng());
     const md5 = createHash('md5').update(file).digest('base64');
-    const { status, json } = await api('/api/grants', { filename: 'holiday photo.png', contentType: 'image/png', size: file.length, md5 });
+    const { status, json } = await api('/api/uploads', { name: 'holiday photo.png', type: 'image/png', size: file.length, md5 });
     expect(status).to.equal(201);
-    const grant = json as unknown as UploadGrant;
+    const grant = json['grant'] as UploadGrant;
     expect(grant.provider).to.equal('azure');
     // Type and size are 'verify' on Azure: the grant is staged, its URL targets the staging prefix.
     expect(grant.staged).to.equal(true);
@@ -61,22 +63,53 @@ describe('demo API on azure (Azurite)', function () {
     expect(grant.url).to.match(new RegExp(`^${azurite.endpoint}/${BUCKET}/\\.upgrant-staging/`));
     const put = await fetch(grant.url, { method: grant.method, headers: grant.headers, body: file });
     expect(put.status).to.equal(201);
-    expect((await api('/api/downloads', { key: grant.key })).status, 'nothing at the key before promotion').to.equal(404);
+    const early = await api('/api/uploads/download', { key: grant.key });
+    expect(early.status).to.equal(200);
+    expect((await fetch(early.json['url'] as string)).status, 'nothing at the key before promotion').to.equal(404);
     const verified = await api('/api/uploads/verify', { token: grant.token });
     expect(verified.status).to.equal(200);
     expect(verified.json['object']).to.deep.include({ provider: 'azure', bucket: BUCKET, key: grant.key, size: file.length, contentType: 'image/png' });
     const stored = await service.getContainerClient(BUCKET).getBlobClient(grant.key).downloadToBuffer();
     expect(stored.equals(file)).to.equal(true);
-    expect((await api('/api/downloads', { key: grant.key })).status).to.equal(200);
+    const download = await api('/api/uploads/download', { key: grant.key });
+    expect(Buffer.from(await (await fetch(download.json['url'] as string)).arrayBuffer()).equals(file), 'the download URL reads it after promotion').to.equal(true);
   });
 
-  it('a client that uploads another type and size is rejected by /api/uploads/verify (422) and the blob is deleted', async () => {
-    const { json } = await api('/api/grants', { filename: 'a.png', contentType: 'image/png', size: 100 });
-    const grant = json as unknown as UploadGrant;
+  it('a client that uploads another type and size is rejected by /api/uploads/verify (422 upload-rejected) and the blob is deleted', async () => {
+    const { json } = await api('/api/uploads', { name: 'a.png', type: 'image/png', size: 100 });
+    const grant = json['grant'] as UploadGrant;
     const headers = { ...grant.headers, 'x-ms-blob-content-type': 'text/html', 'content-type': 'text/html' };
     expect((await fetch(grant.url, { method: 'PUT', headers, body: '<script>alert(1)</script>' })).status).to.equal(201);
     const verified = await api('/api/uploads/verify', { token: grant.token });
     expect(verified.status).to.equal(422);
+    expect((verified.json['error'] as { code: string }).code).to.equal('upload-rejected');
     expect(await service.getContainerClient(BUCKET).getBlobClient(grant.key).exists()).to.equal(false);
+  });
+
+  it('a multipart upload completes with the parts reported as Azure answered them (etag null)', async () => {
+    const multipart = await startDemoServer({ presigner, multipartThreshold: 1024 });
+    try {
+      const file = randomBytes(3 * 1024 * 1024 + 5);
+      const response = await fetch(`${multipart.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'parts.bin', type: 'application/octet-stream', size: file.length }) });
+      expect(response.status).to.equal(201);
+      const grant = ((await response.json()) as { grant: MultipartUploadGrant }).grant;
+      expect(grant.kind).to.equal('multipart');
+      const parts: { number: number; etag: string | null }[] = [];
+      let offset = 0;
+      for (const part of grant.parts) {
+        const put = await fetch(part.url, { method: part.method, headers: part.headers, body: file.subarray(offset, offset + part.size) });
+        offset += part.size;
+        expect(put.status).to.equal(201);
+        parts.push({ number: part.number, etag: put.headers.get('etag') });
+      }
+      expect(parts.every((p) => p.etag === null), 'Put Block answers no ETag').to.equal(true);
+      const completed = await fetch(`${multipart.url}/api/uploads/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: grant.token, parts }) });
+      const answer = (await completed.json()) as { object?: { key: string; size: number } };
+      expect(completed.status, JSON.stringify(answer)).to.equal(200);
+      expect(answer.object).to.deep.include({ key: grant.key, size: file.length });
+      expect((await service.getContainerClient(BUCKET).getBlobClient(grant.key).downloadToBuffer()).equals(file)).to.equal(true);
+    } finally {
+      await multipart.close();
+    }
   });
 });

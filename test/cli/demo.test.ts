@@ -55,47 +55,56 @@ describe('upgrant CLI and demo server (built package)', function () {
     expect(await (await fetch(`${base}/api/info`)).json()).to.deep.equal({ provider: 'local', bucket: 'local' });
   });
 
-  it('runs grant -> PUT -> verify -> download through the JSON API', async () => {
+  it('runs grant -> PUT -> verify -> download through the router endpoints', async () => {
     const body = Buffer.from('hello, storage');
-    const grant = await post(`${base}/api/grants`, { filename: '../me.txt', key: 'evil/choice.txt', contentType: 'text/plain', size: body.length });
-    expect(grant.status).to.equal(201);
-    expect(grant.json['key']).to.match(/^uploads\/[0-9a-f]{32}\/me\.txt$/);
-    const put = await fetch(grant.json['url'], { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
+    const granted = await post(`${base}/api/uploads`, { name: '../me.txt', type: 'text/plain', size: body.length });
+    expect(granted.status).to.equal(201);
+    const grant = granted.json['grant'];
+    expect(grant['key']).to.match(/^uploads\/[0-9a-f]{32}\/me\.txt$/);
+    const put = await fetch(grant['url'], { method: 'PUT', headers: { 'content-type': 'text/plain' }, body });
     expect(put.status).to.equal(201);
-    const verified = await post(`${base}/api/uploads/verify`, { token: grant.json['token'] });
+    const verified = await post(`${base}/api/uploads/verify`, { token: grant['token'] });
     expect(verified.status).to.equal(200);
     expect(verified.json['object']).to.deep.include({ size: body.length, contentType: 'text/plain' });
-    const download = await post(`${base}/api/downloads`, { key: grant.json['key'] });
+    const download = await post(`${base}/api/uploads/download`, { key: grant['key'] });
     expect(await (await fetch(download.json['url'])).text()).to.equal('hello, storage');
   });
 
   it('answers bad input with 400 naming the field', async () => {
     for (const [body, field] of [
-      [{ filename: 'a.txt', contentType: 'text/plain', size: -1 }, 'size'],
-      [{ filename: 'a.txt', contentType: 'nope', size: 1 }, 'contentType'],
-      [{ contentType: 'text/plain', size: 1 }, 'filename'],
-      [{ filename: 'a.txt', contentType: 'text/plain', size: 1, sha256: 'xx' }, 'checksum.sha256'],
-      [{ filename: 'a.txt', contentType: 'text/plain', maxSize: 1, minSize: 2 }, 'minSize'],
+      [{ name: 'a.txt', type: 'text/plain', size: -1 }, 'size'],
+      [{ name: 'a.txt', type: 'nope', size: 1 }, 'type'],
+      [{ type: 'text/plain', size: 1 }, 'name'],
+      [{ name: 'a.txt', type: 'text/plain', size: 1, sha256: 'xx' }, 'checksum.sha256'],
+      [{ name: 'a.txt', type: 'text/plain', maxSize: 1 }, 'size'],
     ] as const) {
-      const answer = await post(`${base}/api/grants`, body);
+      const answer = await post(`${base}/api/uploads`, body);
       expect(answer.status, JSON.stringify(body)).to.equal(400);
-      expect(answer.json['error']).to.include({ code: 'invalid-request', field });
+      expect(answer.json['error'], JSON.stringify(body)).to.include({ code: 'invalid-request', field });
     }
     expect((await post(`${base}/api/uploads/verify`, { token: 'forged' })).json['error']).to.include({ field: 'token' });
-    expect((await post(`${base}/api/downloads`, { key: 'elsewhere/x' })).status).to.equal(400);
+    expect((await post(`${base}/api/uploads/download`, { key: 'elsewhere/x' })).status).to.equal(403);
+  });
+
+  it('refuses a request a page on another origin sends (403), granting nothing', async () => {
+    const response = await fetch(`${base}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', origin: 'http://evil.example' }, body: JSON.stringify({ name: 'a.txt', type: 'text/plain', size: 1 }) });
+    expect(response.status).to.equal(403);
+    expect(response.headers.get('access-control-allow-origin')).to.equal(null);
+    expect(((await response.json()) as { error: { code: string } }).error.code).to.equal('forbidden');
+    expect((await post(`${base}/api/grants`, { filename: 'a.txt', contentType: 'text/plain', size: 1 })).status, 'the old endpoint is gone').to.equal(404);
   });
 
   it('answers 422 and deletes an object that breaks its grant', async () => {
-    const grant = await post(`${base}/api/grants`, { filename: 'x.bin', contentType: 'application/octet-stream', size: 4 });
+    const grant = (await post(`${base}/api/uploads`, { name: 'x.bin', type: 'application/octet-stream', size: 4 })).json['grant'];
     // Bypass the receiver: put wrong bytes on disk directly, as a broken writer would, where the
     // grant's URL points (its staging key: the content check stages every grant by default).
-    const target = grant.json['staged'] ? decodeURIComponent(new URL(String(grant.json['url'])).pathname.replace(/^.*?\/local\//, '')) : String(grant.json['key']);
+    const target = grant['staged'] ? decodeURIComponent(new URL(String(grant['url'])).pathname.replace(/^.*?\/local\//, '')) : String(grant['key']);
     const file = path.join(root, 'local', ...target.split('/'));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, 'too long');
-    const answer = await post(`${base}/api/uploads/verify`, { token: grant.json['token'] });
+    const answer = await post(`${base}/api/uploads/verify`, { token: grant['token'] });
     expect(answer.status).to.equal(422);
-    expect(answer.json['error']['code']).to.equal('rejected');
+    expect(answer.json['error']['code']).to.equal('upload-rejected');
     expect(answer.json['error']['violations'].map((v: { constraint: string }) => v.constraint)).to.include('size');
     expect(await readFile(file).catch(() => 'deleted')).to.equal('deleted');
   });

@@ -11,13 +11,13 @@ import { cli, expectOneLine, startServe } from './run.js';
 const SECRET = 'cli-serve-test-secret-0123456789abcdef';
 
 async function grantAndPut(base: string): Promise<{ url: string; status: number; key: string }> {
-  const answer = await fetch(`${base}/api/grants`, {
+  const answer = await fetch(`${base}/api/uploads`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ filename: 'hello.txt', contentType: 'text/plain', size: 5 }),
+    body: JSON.stringify({ name: 'hello.txt', type: 'text/plain', size: 5 }),
   });
   expect(answer.status).to.equal(201);
-  const grant = (await answer.json()) as { url: string; key: string };
+  const { grant } = (await answer.json()) as { grant: { url: string; key: string } };
   const put = await fetch(grant.url, { method: 'PUT', headers: { 'content-type': 'text/plain' }, body: 'hello' });
   return { url: grant.url, status: put.status, key: grant.key };
 }

@@ -1,4 +1,4 @@
-// The issue's "done when", through the demo API as a browser would use it, on the local receiver,
+// The issue's "done when", through the demo's upload route as a browser would use it, on the local receiver,
 // on Azurite and on Ceph RGW (UPGRANT_S3_COMPAT=ceph through presignerFromEnv): real files made here are accepted under their types; an avatar that is really
 // HTML, SVG or a program, a ZIP sent as a PDF and a PNG sent as text are uploaded (the storage
 // cannot tell), refused by /api/uploads/verify (422, constraint "content") and deleted; active
@@ -57,7 +57,7 @@ function send(grant: UploadGrant, file: Buffer): Promise<Response> {
 }
 
 function scenario(name: string, start: () => Promise<Provider | string>): void {
-  describe(`content checks through the demo API on ${name}`, function () {
+  describe(`content checks through the demo upload route on ${name}`, function () {
     this.timeout(60_000);
     let provider: Provider;
     let demo: DemoServer;
@@ -84,9 +84,9 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
     };
 
     async function upload(filename: string, contentType: string, file: Buffer): Promise<UploadGrant> {
-      const granted = await api('/api/grants', { filename, contentType, size: file.length });
+      const granted = await api('/api/uploads', { name: filename, type: contentType, size: file.length });
       expect(granted.status, JSON.stringify(granted.json)).to.equal(201);
-      const grant = granted.json as unknown as UploadGrant;
+      const grant = granted.json['grant'] as UploadGrant;
       expect(grant.enforcement.content).to.equal('verify');
       const put = await send(grant, file);
       expect(put.status, 'the storage cannot tell: it accepts the bytes').to.be.within(200, 299);
@@ -115,10 +115,10 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
     }
 
     for (const type of ['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/xml', 'application/javascript']) {
-      it(`grants no upload of active content (${type}): 400 naming contentType`, async () => {
-        const { status, json } = await api('/api/grants', { filename: 'page.html', contentType: type, size: 10 });
+      it(`grants no upload of active content (${type}): 400 naming type`, async () => {
+        const { status, json } = await api('/api/uploads', { name: 'page.html', type, size: 10 });
         expect(status).to.equal(400);
-        expect(json['error']).to.deep.include({ code: 'invalid-request', field: 'contentType' });
+        expect(json['error']).to.deep.include({ code: 'active-content-not-allowed', field: 'type' });
         expect((json['error'] as { message: string }).message).to.include(type);
       });
     }
@@ -128,7 +128,7 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
       const grant = await provider.presigner.createUploadGrant({ key: `uploads/${randomBytes(8).toString('hex')}/page.html`, contentType: 'text/html', size: body.length });
       expect((await send(grant, body)).status).to.be.within(200, 299);
       await provider.presigner.verifyUpload(grant.token);
-      const { status, json } = await api('/api/downloads', { key: grant.key });
+      const { status, json } = await api('/api/uploads/download', { key: grant.key });
       expect(status).to.equal(200);
       const response = await fetch(json['url'] as string);
       expect(response.status).to.equal(200);

@@ -161,7 +161,7 @@ process.exit(0);
     const tsx = pathToFileURL(createRequire(path.join(ROOT, 'package.json')).resolve('tsx/esm')).href;
     const { stdout } = await run(process.execPath, ['--import', tsx, path.join(dir, 'runner.ts')], {
       cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: path.join(dir, 'uploads') },
+      env: { PATH: process.env['PATH'] ?? '', UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: path.join(dir, 'uploads'), UPGRANT_PUBLIC_URL: 'http://127.0.0.1:8787/storage' },
     });
     const results = JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULTS '))!.slice(8)) as { file: string; error?: string }[];
     const failures = results.filter((r) => r.error).map((r) => `${where(runnable[files.indexOf(r.file)]!)}: ${r.error!.split('\n')[0]}`);
@@ -326,7 +326,7 @@ ${rest}
           expect(serve.stdout[0]).to.match(/provider azure, bucket docs-quick-start/);
           const post = (route: string, body: unknown) =>
             fetch(`${serve.url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-          const grant = (await (await post('/api/grants', { filename: 'hello.txt', contentType: 'text/plain', size: 5 })).json()) as { url: string; headers: Record<string, string>; token: string };
+          const { grant } = (await (await post('/api/uploads', { name: 'hello.txt', type: 'text/plain', size: 5 })).json()) as { grant: { url: string; headers: Record<string, string>; token: string } };
           expect(new URL(grant.url).host).to.equal(new URL(azurite.endpoint).host);
           const headers = Object.fromEntries(Object.entries(grant.headers).filter(([k]) => k !== 'content-length'));
           expect((await fetch(grant.url, { method: 'PUT', headers, body: 'hello' })).status).to.equal(201);

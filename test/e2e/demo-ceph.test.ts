@@ -1,8 +1,9 @@
 // End to end in headless Chromium on the S3 driver against Ceph RGW (the run's shared cluster),
 // configured as a deployment would be (UPGRANT_S3_COMPAT=ceph through presignerFromEnv): CORS set
 // with `upgrant cors` for the demo's origins, a multi-megabyte upload through the page read back
-// byte for byte from Ceph, a file over the demo's limit refused by Ceph itself (the grant is a POST
-// policy with a content-length-range), and an origin without a CORS rule refused by the browser.
+// byte for byte from Ceph, a file over the demo's limit refused at grant time by the demo's route,
+// a body with more bytes than granted refused by Ceph itself (the grant signs the exact size), and
+// an origin without a CORS rule refused by the browser.
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
@@ -79,7 +80,7 @@ describe('e2e: demo page in headless Chromium, s3 driver on Ceph RGW (UPGRANT_S3
     expect(outcome!.result).to.include(createHash('sha256').update(buffer).digest('base64'));
   });
 
-  it('a file over the limit: the grant is a POST policy with a size range, Ceph refuses the form, the page shows it and nothing is stored', async () => {
+  it('a file over the limit is refused at grant time by the demo\'s route (413 too-large); the page shows it and nothing is stored', async () => {
     const page = await browser!.newPage();
     await page.goto(limited.url);
     await page.locator('#limit', { hasText: '1.0 MiB' }).waitFor();
@@ -88,6 +89,28 @@ describe('e2e: demo page in headless Chromium, s3 driver on Ceph RGW (UPGRANT_S3
     await screenshot(page, 'e2e-ceph-too-large');
     expect(outcome!.state).to.equal('failed');
     expect(outcome!.code, outcome!.error).to.equal('too-large');
+    expect(outcome!.error).to.match(/Refused: 3145728 bytes is over this route's limit of 1048576 bytes/);
+    expect(outcome!.progress, 'no byte was sent').to.equal(0);
+    expect(await listKeys(client, BUCKET)).to.deep.equal(before);
+  });
+
+  it('a body with more bytes than granted: Ceph itself refuses it (the signed exact size) and nothing is stored', async () => {
+    const granted = await fetch(`${limited.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'liar.bin', type: 'application/octet-stream', size: 1000 }) });
+    expect(granted.status).to.equal(201);
+    const { grant } = (await granted.json()) as { grant: { method: string; url: string; headers: Record<string, string>; contentLength?: number; fields?: Record<string, string> } };
+    expect(grant.contentLength).to.equal(1000);
+    const before = await listKeys(client, BUCKET);
+    const body = new Uint8Array(randomBytes(3000));
+    let answer: Response;
+    if (grant.method === 'POST') {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(grant.fields ?? {})) form.append(name, value);
+      form.append('file', new Blob([body], { type: 'application/octet-stream' }));
+      answer = await fetch(grant.url, { method: 'POST', body: form });
+    } else {
+      answer = await fetch(grant.url, { method: grant.method, headers: grant.headers, body });
+    }
+    expect(answer.status, await answer.text()).to.be.within(400, 403);
     expect(await listKeys(client, BUCKET)).to.deep.equal(before);
   });
 

@@ -223,13 +223,13 @@ async function measure(t: Target, bucket: string): Promise<Omit<S3CompatProfile,
 /** The demo's grants under a profile: every promise tested against the store, as the map says. */
 async function demoGrantsFollowTheMap(demo: DemoServer, presigner: Presigner, client: S3Client, bucket: string): Promise<void> {
   const grantFor = async (body: object) => {
-    const response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json', origin: demo.url }, body: JSON.stringify({ contentType: 'application/octet-stream', ...body }) });
+    const response = await fetch(`${demo.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json', origin: demo.url }, body: JSON.stringify({ type: 'application/octet-stream', ...body }) });
     expect(response.status).to.equal(201);
-    return (await response.json()) as UploadGrant;
+    return ((await response.json()) as { grant: UploadGrant }).grant;
   };
   const declared = bytes(256);
-  const shaGrant = await grantFor({ filename: 'sha.bin', size: 256, sha256: sha256(declared) });
-  const md5Grant = await grantFor({ filename: 'md5.bin', size: 256, md5: md5(declared) });
+  const shaGrant = await grantFor({ name: 'sha.bin', size: 256, sha256: sha256(declared) });
+  const md5Grant = await grantFor({ name: 'md5.bin', size: 256, md5: md5(declared) });
   for (const grant of [shaGrant, md5Grant]) {
     const result = await uploadViaHttp(grant, bytes(256));
     if (grant.enforcement.checksum === 'storage') {
@@ -241,7 +241,7 @@ async function demoGrantsFollowTheMap(demo: DemoServer, presigner: Presigner, cl
       expect(await readObject(client, bucket, grant.key), 'verify deleted it').to.equal(undefined);
     }
   }
-  const once = await grantFor({ filename: 'once.bin', size: 16 });
+  const once = await grantFor({ name: 'once.bin', size: 16 });
   expect((await uploadViaHttp(once, bytes(16))).status).to.be.within(200, 299);
   const replay = await uploadViaHttp(once, bytes(16));
   if (once.enforcement.createOnly === 'storage') expect(replay.status).to.equal(412);
@@ -280,10 +280,10 @@ describe('S3-compatible profiles, measured on Ceph RGW', function () {
     const presigner = await presignerFromEnv(cephEnv(target!.endpoint, bucket, SECRET));
     const demo = await startDemoServer({ presigner });
     try {
-      const response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', contentType: 'image/png', size: 10, sha256: sha256(bytes(10)) }) });
-      expect(((await response.json()) as UploadGrant).enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify', content: 'verify' });
-      const md5Response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', contentType: 'image/png', size: 10, md5: md5(bytes(10)) }) });
-      expect(((await md5Response.json()) as UploadGrant).enforcement.checksum).to.equal('storage');
+      const response = await fetch(`${demo.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'a.bin', type: 'image/png', size: 10, sha256: sha256(bytes(10)) }) });
+      expect(((await response.json()) as { grant: UploadGrant }).grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify', content: 'verify' });
+      const md5Response = await fetch(`${demo.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'a.bin', type: 'image/png', size: 10, md5: md5(bytes(10)) }) });
+      expect(((await md5Response.json()) as { grant: UploadGrant }).grant.enforcement.checksum).to.equal('storage');
       await demoGrantsFollowTheMap(demo, presigner, target!.client, bucket);
     } finally {
       await demo.close();
@@ -333,8 +333,8 @@ describe('S3-compatible profiles, measured on Swift s3api', function () {
     });
     const demo = await startDemoServer({ presigner });
     try {
-      const response = await fetch(`${demo.url}/api/grants`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.bin', contentType: 'image/png', size: 10, sha256: sha256(bytes(10)) }) });
-      expect(((await response.json()) as UploadGrant).enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify', content: 'verify' });
+      const response = await fetch(`${demo.url}/api/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'a.bin', type: 'image/png', size: 10, sha256: sha256(bytes(10)) }) });
+      expect(((await response.json()) as { grant: UploadGrant }).grant.enforcement).to.deep.equal({ key: 'storage', bucket: 'storage', expiry: 'storage', createOnly: 'none', contentType: 'storage', size: 'storage', checksum: 'verify', content: 'verify' });
       await demoGrantsFollowTheMap(demo, presigner, target!.client, bucket);
     } finally {
       await demo.close();

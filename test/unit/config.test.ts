@@ -18,15 +18,16 @@ function configError(env: Record<string, string>): ConfigError {
 }
 
 describe('configuration from the environment', () => {
-  it('defaults to the local provider', () => {
-    const config = loadConfig({ UPGRANT_SECRET: SECRET });
+  it('defaults to the local provider, whose public URL it must be told (the demo default is the CLI\'s)', () => {
+    const config = loadConfig({ UPGRANT_SECRET: SECRET, UPGRANT_PUBLIC_URL: 'http://127.0.0.1:8787/storage' });
     expect(config.provider).to.equal('local');
     expect(config).to.deep.include({ baseUrl: 'http://127.0.0.1:8787/storage', bucket: 'local' });
+    expect(configError({ UPGRANT_SECRET: SECRET }).variable).to.equal('UPGRANT_PUBLIC_URL');
   });
 
   it('makes a random secret for local development only', () => {
-    const a = loadConfig({});
-    const b = loadConfig({});
+    const a = loadConfig({ UPGRANT_PUBLIC_URL: 'http://127.0.0.1:1' });
+    const b = loadConfig({ UPGRANT_PUBLIC_URL: 'http://127.0.0.1:1' });
     expect(a.secret).to.have.length.greaterThan(32);
     expect(a.secret).to.not.equal(b.secret);
     expect(configError({ NODE_ENV: 'production' }).variable).to.equal('UPGRANT_SECRET');
@@ -48,7 +49,6 @@ describe('configuration from the environment', () => {
     ['a bad content check mode', { UPGRANT_CONTENT_CHECK: 'paranoid' }, 'UPGRANT_CONTENT_CHECK'],
     ['a bad content check allow-list', { UPGRANT_CONTENT_CHECK_ALLOW: 'application/x-a,zip' }, 'UPGRANT_CONTENT_CHECK_ALLOW'],
     ['a bad public URL', { UPGRANT_PUBLIC_URL: 'localhost:8787' }, 'UPGRANT_PUBLIC_URL'],
-    ['a bad port', { PORT: '99999' }, 'PORT'],
     ['a bad S3 endpoint', { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'b-1', AWS_ENDPOINT_URL_S3: 'nope' }, 'AWS_ENDPOINT_URL_S3'],
     ['a half-given AWS key', { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'b-1', AWS_ACCESS_KEY_ID: 'AKIA' }, 'AWS_SECRET_ACCESS_KEY'],
     ['a bad POST-uploads flag', { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'b-1', UPGRANT_S3_POST_UPLOADS: '2' }, 'UPGRANT_S3_POST_UPLOADS'],
@@ -116,18 +116,18 @@ describe('configuration from the environment', () => {
     it('resolves a Presigner from the environment through inversify', async () => {
       const container = new Container();
       // The direct path (no staging): the URL names the key itself.
-      container.load(presignerModule(loadConfig({ UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, UPGRANT_ALLOWED_TYPES: 'image/*', UPGRANT_STAGING: 'never' })));
+      container.load(presignerModule(loadConfig({ UPGRANT_SECRET: SECRET, UPGRANT_PUBLIC_URL: 'http://127.0.0.1:1', UPGRANT_LOCAL_ROOT: root, UPGRANT_ALLOWED_TYPES: 'image/*', UPGRANT_STAGING: 'never' })));
       const presigner = await container.getAsync<Presigner>(PRESIGNER);
       expect(presigner.provider).to.equal('local');
       expect(await container.getAsync(PRESIGNER)).to.equal(presigner);
       const grant = await presigner.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1 });
-      expect(grant.url).to.match(/^http:\/\/127\.0\.0\.1:8787\/storage\/local\/a\.png\?/);
+      expect(grant.url).to.match(/^http:\/\/127\.0\.0\.1:1\/local\/a\.png\?/);
       const refused = await presigner.createUploadGrant({ key: 'a.pdf', contentType: 'application/pdf', size: 1 }).catch((e: Error) => e);
       expect(refused).to.have.property('field', 'contentType');
     });
 
     it('builds the same from presignerFromEnv', async () => {
-      const presigner = await presignerFromEnv({ UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, UPGRANT_BUCKET: 'pics' });
+      const presigner = await presignerFromEnv({ UPGRANT_SECRET: SECRET, UPGRANT_PUBLIC_URL: 'http://127.0.0.1:1', UPGRANT_LOCAL_ROOT: root, UPGRANT_BUCKET: 'pics' });
       expect(presigner.bucket).to.equal('pics');
     });
   });
