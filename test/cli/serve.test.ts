@@ -65,7 +65,8 @@ describe('upgrant serve', () => {
       const publicUrl = `http://127.0.0.1:${port}${suffix}`;
       const serve = await startServe(['--port', String(port)], { ...env, UPGRANT_PUBLIC_URL: publicUrl });
       try {
-        expect(serve.stdout[1]).to.equal(`local receiver at ${publicUrl}, files under ${root}`);
+        // The URL as the configuration normalised it (no trailing slash).
+        expect(serve.stdout[1]).to.equal(`local receiver at ${publicUrl.replace(/\/$/, '')}, files under ${root}`);
         const { url, status } = await grantAndPut(serve.url);
         // Under the bucket: the grant's key, or its staging key (every grant is staged by default).
         expect(url.startsWith(`${publicUrl.replace(/\/$/, '')}/local/`), url).to.equal(true);

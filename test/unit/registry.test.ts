@@ -149,6 +149,7 @@ describe('bucket names: each driver its own rule (drivers/<name>/config.ts)', ()
     UPGRANT_BUCKET: bucket,
     UPGRANT_SECRET: SECRET,
     AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+    UPGRANT_PUBLIC_URL: 'http://127.0.0.1:8787/storage',
   });
   const accepted: Array<[string, string]> = [
     ['s3', 'uploads.example-1'],
@@ -218,7 +219,7 @@ describe('presignerFromEnv(env) reads env only, never the process environment', 
   });
 
   it('local: the bucket and provider come from env, not process.env', async () => {
-    const presigner = await presignerFromEnv({ UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root });
+    const presigner = await presignerFromEnv({ UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, UPGRANT_PUBLIC_URL: 'http://127.0.0.1:8787/storage' });
     try {
       expect(presigner.provider).to.equal('local');
       expect(presigner.bucket).to.equal('local');
