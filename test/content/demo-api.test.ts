@@ -90,6 +90,9 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
       expect(grant.enforcement.content).to.equal('verify');
       const put = await send(grant, file);
       expect(put.status, 'the storage cannot tell: it accepts the bytes').to.be.within(200, 299);
+      // A content-checked grant is staged: the bytes wait at a staging key, nothing is at the grant's key yet.
+      expect(grant.staged, 'content-checked grants are staged').to.equal(true);
+      expect(await provider.exists(grant.key), 'nothing visible at the key before verification').to.equal(false);
       return grant;
     }
 
@@ -111,6 +114,10 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
         const violations = (verified.json['error'] as { violations: Violation[] }).violations;
         expect(violations).to.deep.equal([{ constraint: 'content', expected: type, actual }]);
         expect(await provider.exists(grant.key), 'never visible at its key after verification').to.equal(false);
+        const again = await send(grant, make());
+        expect(again.status, 'its URL may still take bytes (at the staging key)').to.be.lessThan(500);
+        expect((await api('/api/uploads/verify', { token: grant.token })).status, 'a refused grant stays refused').to.equal(422);
+        expect(await provider.exists(grant.key), 'a reused refused grant puts nothing at its key').to.equal(false);
       });
     }
 
