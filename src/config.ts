@@ -8,7 +8,7 @@ import type { DriverRegistration } from '../drivers/driver.js';
 import { BUILT_IN_DRIVERS } from '../drivers/built-in.js';
 import { createDriver, findDriver, policyOf, type PresignerConfig } from './create-presigner.js';
 import { CONTENT_MODES, type ContentCheckMode } from './content-check.js';
-import { checkBucketName, optional, readFlag, value, type Env } from './env-values.js';
+import { checkBucketName, optional, readFlag, readSeconds, value, type Env } from './env-values.js';
 import { ConfigError } from './errors.js';
 import { MIN_SECRET_BYTES, validateSecret } from './http-values.js';
 import { PortablePresigner } from './presigner.js';
@@ -134,16 +134,6 @@ function readPreviousSecrets(env: Env): string[] | undefined {
     }
   }
   return secrets;
-}
-
-/** Whole seconds within [min, max], or undefined when unset. */
-function readSeconds(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = value(env, name);
-  if (raw === undefined) return undefined;
-  if (!/^(0|[1-9]\d*)$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, `"${raw}" must be whole seconds from ${min} to ${max}`);
-  }
-  return Number(raw);
 }
 
 /** `presignerFromEnv(env)`: loadConfig + createPresigner, with driver errors named by their variable. */

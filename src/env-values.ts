@@ -55,3 +55,13 @@ export function checkBucketName(rule: BucketNameRule, name: unknown, variable = 
   if (problem !== undefined) throw new ConfigError(variable, `"${name}" ${problem}`);
   return name;
 }
+
+/** Whole seconds within [min, max], or undefined when unset. */
+export function readSeconds(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = value(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^(0|[1-9]\d*)$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(name, `"${raw}" must be whole seconds from ${min} to ${max}`);
+  }
+  return Number(raw);
+}

@@ -2,7 +2,7 @@
 // demo's port, where it mounts the local receiver (and so the local provider's default public
 // URL for the CLI's commands), and `upgrant serve`'s own settings (timeouts, Host allow-list).
 import { ConfigError } from '../errors.js';
-import { value, type Env } from '../env-values.js';
+import { readSeconds, value, type Env } from '../env-values.js';
 
 export const DEFAULT_PORT = 8787;
 /** Where `upgrant serve` mounts the local receiver. */
@@ -53,13 +53,4 @@ export function readServeSettings(env: Env = process.env): ServeSettings {
     ...(headers === undefined ? {} : { headersTimeoutMs: headers * 1000 }),
     ...(allowedHosts === undefined ? {} : { allowedHosts }),
   };
-}
-
-function readSeconds(env: Env, name: string, min: number, max: number): number | undefined {
-  const raw = value(env, name);
-  if (raw === undefined) return undefined;
-  if (!/^(0|[1-9]\d*)$/.test(raw) || Number(raw) < min || Number(raw) > max) {
-    throw new ConfigError(name, `"${raw}" must be whole seconds from ${min} to ${max}`);
-  }
-  return Number(raw);
 }
