@@ -172,11 +172,10 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
   });
 
   it('abort mid-upload rejects with code aborted and does not retry', async () => {
-    const started = Date.now();
     const outcome = await run({ method: 'PUT', url: `${targetUrl}/hang`, headers: { 'content-type': 'text/plain' } }, 1000, { retries: 5, retryDelayMs: 10, abortAfterMs: 300 });
     expect(outcome.ok).to.equal(false);
     expect(outcome.error).to.deep.include({ name: 'UploadError', code: 'aborted', status: 0 });
-    expect(Date.now() - started).to.be.lessThan(5000);
+    // One request, not six: the abort is final (the rejection itself proves it did not wait out retries).
     expect(counts.get('/hang')).to.equal(1);
   });
 });
