@@ -3,7 +3,8 @@
 // error class and `code`, whatever its SDK throws: an app maps errors to HTTP answers by code.
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, ObjectNotFoundError, UpgrantError, UploadRejectedError } from '../../src/errors.js';
+import { DriverError } from '../../drivers/error-codes.js';
+import { ConfigError, errorAs, ObjectNotFoundError, UpgrantError, UploadRejectedError } from '../../src/errors.js';
 import type { Presigner, UploadGrantRequest } from '../../src/types.js';
 import type { ContractHarness, HarnessRef } from './harness.js';
 import { same, textBytes } from './suite.js';
@@ -97,11 +98,13 @@ export function runErrorContractTests(harness: HarnessRef): void {
         expect(error).to.include({ key });
       });
 
-      it('missing bucket: ConfigError (code config) naming UPGRANT_BUCKET, on verify', async () => {
+      it('missing bucket: ConfigError (code config) naming UPGRANT_BUCKET, on verify; the driver code bucket-not-found beneath it', async () => {
         const missing = await onMissingBucket();
         try {
           const grant = await missing.createUploadGrant(request());
-          expectCode(await missing.verifyUpload(grant.token).catch((e: unknown) => e), 'config');
+          const error = await missing.verifyUpload(grant.token).catch((e: unknown) => e);
+          expectCode(error, 'config');
+          expect(errorAs(error, DriverError)?.code, 'the driver code, reached through errorAs').to.equal('bucket-not-found');
         } finally {
           await missing.close();
         }
