@@ -71,9 +71,11 @@ describe('abuse: early-closed and silent uploads (finding 1, 9)', function () {
     await inBatches(50, 25, () => rawRequest(part.url, put(part, `\r\nContent-Length: ${size}`), full, true));
     expect(sent).to.equal(1000);
 
-    // The sockets close on the server's own time (long on a loaded machine): poll, with no bound
-    // tighter than the helper's, for the count the assertion accepts.
-    const after = await eventually(openFds, (n) => n <= before + 8);
+    // The sockets close on the server's own time (long on a loaded machine). Wait for the count to
+    // come back to the baseline, not merely within the margin: a socket still open may be one the
+    // server has not read yet, whose temporary file would appear after the checks below (seen on
+    // Node 22). Only a leak waits the helper's whole patience, and then the margin still decides.
+    const after = await eventually(openFds, (n) => n <= before);
     if (process.env['UPGRANT_ABUSE_FIGURES']) console.log(`      open fds: ${before} before, ${after} after 1050 dropped uploads`);
     expect(after, `open fds ${before} before, ${after} after`).to.be.at.most(before + 8);
 
@@ -87,7 +89,7 @@ describe('abuse: early-closed and silent uploads (finding 1, 9)', function () {
       await rm(path.join(root, 'local', 'abuse'), { recursive: true });
       await rm(path.join(root, '.upgrant-meta'), { recursive: true, force: true });
     }
-    expect(await listLocal(root, 'local'), 'no file under the root').to.deep.equal([]);
+    expect(await eventually(() => listLocal(root, 'local'), (l) => l.length === 0), 'no file under the root').to.deep.equal([]);
     // A dropped upload's temporary file is removed when the server sees its socket close, which on
     // a loaded machine may come after the checks above: wait for it (a leak still fails, after 30 s).
     expect(await eventually(() => readdir(path.join(root, '.upgrant-tmp')), (l) => l.length === 0), 'no temporary file').to.deep.equal([]);
