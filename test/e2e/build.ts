@@ -14,5 +14,5 @@ export async function ensureBuiltClient(): Promise<void> {
     const js = path.join(built, f.replace(/\.ts$/, '.js'));
     return existsSync(js) && statSync(js).mtimeMs >= newest;
   });
-  if (!fresh) await promisify(execFile)(process.execPath, [path.resolve('node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { timeout: 120_000 });
+  if (!fresh) await promisify(execFile)(process.execPath, [path.resolve('node_modules/typescript7/bin/tsc'), '-p', 'tsconfig.build.json'], { timeout: 120_000 });
 }
