@@ -218,6 +218,12 @@ export interface DriverRegistration<Options extends object = object> {
   /** True when a random development secret may stand in for UPGRANT_SECRET (outside production). */
   readonly devSecret?: boolean;
   /**
+   * True when uploads go to the embedded receiver (drivers/local/receiver.ts) rather than to a
+   * storage service: `upgrant serve` mounts it beside the demo, and the CLI's commands point the
+   * public URL at it by default. Its options are then LocalDriverOptions (root, secret, baseUrl).
+   */
+  readonly embeddedReceiver?: boolean;
+  /**
    * The driver's options (all but `bucket` and the policy) from the variables in `env`, the env
    * object src/config.ts was given (never the environment of the process); bad values throw ConfigError naming the variable.
    */

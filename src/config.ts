@@ -30,7 +30,7 @@ let warnedAboutDevSecret = false;
  * policy, the bucket by that driver's rule, and the driver's options from its optionsFromEnv.
  */
 export function loadConfig(env: Env = process.env, drivers: readonly DriverRegistration[] = BUILT_IN_DRIVERS): PresignerConfig {
-  const registration = findDriver(drivers, (value(env, 'UPGRANT_PROVIDER') ?? 'local').toLowerCase());
+  const registration = selectedDriver(env, drivers);
   const policy = readPolicy(env, registration);
   const bucket = value(env, 'UPGRANT_BUCKET') ?? registration.defaultBucket;
   return {
@@ -39,6 +39,11 @@ export function loadConfig(env: Env = process.env, drivers: readonly DriverRegis
     bucket: checkBucketName(registration.bucketName, bucket),
     ...(registration.optionsFromEnv(env) as object),
   } as PresignerConfig;
+}
+
+/** The registration UPGRANT_PROVIDER (default local) names among `drivers`; an unknown name is a ConfigError. */
+export function selectedDriver(env: Env = process.env, drivers: readonly DriverRegistration[] = BUILT_IN_DRIVERS): DriverRegistration {
+  return findDriver(drivers, (value(env, 'UPGRANT_PROVIDER') ?? 'local').toLowerCase());
 }
 
 function readPolicy(env: Env, registration: DriverRegistration): PolicyOptions {

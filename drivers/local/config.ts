@@ -35,6 +35,7 @@ export const localDriver: DriverRegistration<LocalDriverOptions> = {
   bucketName: localBucketName,
   defaultBucket: DEFAULT_LOCAL_BUCKET,
   devSecret: true,
+  embeddedReceiver: true,
   optionsFromEnv: localOptionsFromEnv,
   load: () => loadBuiltIn<LocalDriverOptions>('local', '../drivers/local/index.js'),
 };

@@ -4,7 +4,8 @@
 // (not before a configuration error, not for a command that seals nothing); and the AWS SDK's
 // Node-version notice is turned off for upgrant's own commands.
 import { randomBytes } from 'node:crypto';
-import type { Env } from '../config.js';
+import type { DriverRegistration } from '../../drivers/driver.js';
+import { selectedDriver, type Env } from '../config.js';
 import { withDemoDefaults } from './serve-settings.js';
 
 /** The AWS SDK's documented switch for its NodeVersionSupportWarning (aws-sdk-js-v3 issue 7983). */
@@ -17,6 +18,8 @@ export interface CommandEnv {
   readonly env: Env;
   /** True when UPGRANT_SECRET was made up here: print DEV_SECRET_WARNING once the command runs. */
   readonly devSecret: boolean;
+  /** The registration of the driver UPGRANT_PROVIDER selects, looked up once for the command. */
+  readonly driver: DriverRegistration;
 }
 
 /**
@@ -24,12 +27,12 @@ export interface CommandEnv {
  * provider, since nothing is sealed; otherwise only where loadConfig would make one itself.
  */
 export function commandEnv(given: Env, needsSecret = true): CommandEnv {
-  const env = withDemoDefaults(given);
-  if (set(env, 'UPGRANT_SECRET')) return { env, devSecret: false };
-  const provider = (env['UPGRANT_PROVIDER']?.trim() || 'local').toLowerCase();
+  const driver = selectedDriver(given);
+  const env = withDemoDefaults(given, driver);
+  if (set(env, 'UPGRANT_SECRET')) return { env, devSecret: false, driver };
   const development = env['NODE_ENV']?.trim() !== 'production';
-  if (needsSecret && (provider !== 'local' || !development)) return { env, devSecret: false };
-  return { env: { ...env, UPGRANT_SECRET: randomBytes(32).toString('base64url') }, devSecret: needsSecret };
+  if (needsSecret && (driver.devSecret !== true || !development)) return { env, devSecret: false, driver };
+  return { env: { ...env, UPGRANT_SECRET: randomBytes(32).toString('base64url') }, devSecret: needsSecret, driver };
 }
 
 /** Silence the SDK's notice in this process unless the user decided otherwise. */

@@ -1,6 +1,8 @@
 // What only the demo server and the CLI assume, kept out of the library's src/config.ts: the
 // demo's port, where it mounts the local receiver (and so the local provider's default public
 // URL for the CLI's commands), and `upgrant serve`'s own settings (timeouts, Host allow-list).
+import type { DriverRegistration } from '../../drivers/driver.js';
+import { selectedDriver } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { readSeconds, value, type Env } from '../env-values.js';
 
@@ -18,13 +20,12 @@ export function readPort(env: Env): number {
 }
 
 /**
- * The CLI's variables with the demo's default for the local provider: grants point at the
- * receiver `upgrant serve` runs on PORT, unless UPGRANT_PUBLIC_URL says otherwise. (The library's
- * loadConfig has no such default: an app names its receiver's URL.)
+ * The CLI's variables with the demo's default for a driver with an embedded receiver (local):
+ * grants point at the receiver `upgrant serve` runs on PORT, unless UPGRANT_PUBLIC_URL says
+ * otherwise. (The library's loadConfig has no such default: an app names its receiver's URL.)
  */
-export function withDemoDefaults(env: Env): Env {
-  const provider = (value(env, 'UPGRANT_PROVIDER') ?? 'local').toLowerCase();
-  if (provider !== 'local' || value(env, 'UPGRANT_PUBLIC_URL') !== undefined) return env;
+export function withDemoDefaults(env: Env, driver: DriverRegistration = selectedDriver(env)): Env {
+  if (driver.embeddedReceiver !== true || value(env, 'UPGRANT_PUBLIC_URL') !== undefined) return env;
   return { ...env, UPGRANT_PUBLIC_URL: `http://127.0.0.1:${readPort(env)}${LOCAL_MOUNT_PATH}` };
 }
 

@@ -1,10 +1,9 @@
-// `upgrant serve`: the demo page, its upload route (the router's wire protocol) and, on the local
-// provider, the receiver, on one port.
+// `upgrant serve`: the demo page, its upload route (the router's wire protocol) and, for a driver
+// with an embedded receiver (local), the receiver, on one port.
 import { isIP } from 'node:net';
 import { localRequestHandler } from '../../drivers/local/receiver.js';
 import { inVariableTerms, loadConfig } from '../config.js';
-import { createPresigner, findDriver, type LocalPresignerConfig } from '../create-presigner.js';
-import { BUILT_IN_DRIVERS } from '../../drivers/built-in.js';
+import { createPresigner, type LocalPresignerConfig } from '../create-presigner.js';
 import { ConfigError } from '../errors.js';
 import type { Presigner } from '../types.js';
 import { CliError, stringValue, wholeNumber, type CliIo, type Command, type FlagValues } from './command.js';
@@ -36,13 +35,15 @@ export const serve: Command = {
     const host = readHost(values);
     const maxUploadSize = positive(values, 'max-size');
     const multipartThreshold = positive(values, 'multipart-threshold');
-    const { env, devSecret } = commandEnv({ ...io.env, PORT: String(port) });
+    const { env, devSecret, driver } = commandEnv({ ...io.env, PORT: String(port) });
     // The size limit is the presigner's policy too, so nothing this process signs goes above it.
     const config = { ...loadConfig(env), ...(maxUploadSize === undefined ? {} : { maxSize: maxUploadSize }) };
     const settings = readServeSettings(env);
+    // The registration says the driver's options are the receiver's (LocalDriverOptions).
+    const receiving = driver.embeddedReceiver === true ? (config as LocalPresignerConfig) : undefined;
     // Set by the user, not the CLI's default (which names PORT, maybe 0): the receiver's mount and allowed Host follow it.
-    const publicUrl = config.provider === 'local' && isSet(io.env['UPGRANT_PUBLIC_URL']) ? config.baseUrl : undefined;
-    const mount = receiverMount(publicUrl, config.provider === 'local' ? (config.bucket ?? 'local') : undefined);
+    const publicUrl = receiving && isSet(io.env['UPGRANT_PUBLIC_URL']) ? receiving.baseUrl : undefined;
+    const mount = receiverMount(publicUrl, receiving ? (receiving.bucket ?? driver.defaultBucket) : undefined);
 
     let presigner: Presigner | undefined;
     let server;
@@ -58,16 +59,16 @@ export const serve: Command = {
           ...(values['allow-active-content'] === true ? { allowActiveContent: true } : {}),
         },
         async (url): Promise<DemoBackend> => {
-          if (config.provider !== 'local' || !mount) {
+          if (!receiving || !mount) {
             try {
               presigner = await createPresigner(config);
             } catch (error) {
-              throw inVariableTerms(error, findDriver(BUILT_IN_DRIVERS, config.provider));
+              throw inVariableTerms(error, driver);
             }
             return { presigner };
           }
           // Grants name the port really bound (--port 0) unless the public URL says otherwise.
-          const local: LocalPresignerConfig = { ...config, baseUrl: publicUrl ?? `${url}${LOCAL_MOUNT_PATH}` };
+          const local: LocalPresignerConfig = { ...receiving, baseUrl: publicUrl ?? `${url}${LOCAL_MOUNT_PATH}` };
           const localPresigner = await createPresigner(local);
           presigner = localPresigner;
           const localHandler = localRequestHandler({
@@ -87,7 +88,7 @@ export const serve: Command = {
       throw listenError(error, host, port, values['port'] !== undefined);
     }
     io.stdout(`upgrant demo on ${server.url} (provider ${presigner!.provider}, bucket ${presigner!.bucket})`);
-    if (config.provider === 'local') io.stdout(`local receiver at ${publicUrl ?? `${server.url}${LOCAL_MOUNT_PATH}`}, files under ${config.root}`);
+    if (receiving) io.stdout(`local receiver at ${publicUrl ?? `${server.url}${LOCAL_MOUNT_PATH}`}, files under ${receiving.root}`);
     if (devSecret) io.stderr(DEV_SECRET_WARNING);
     io.ready?.({ url: server.url });
     await stopped(io.signal);
@@ -122,7 +123,7 @@ function positive(values: FlagValues, name: string): number | undefined {
 /**
  * Where the receiver answers: under the public URL's path, so the URL clients are given is the
  * URL the server serves, whether it is the server's address with /storage or without. Undefined
- * when the provider is not local.
+ * when the driver has no embedded receiver.
  */
 function receiverMount(publicUrl: string | undefined, bucket: string | undefined): { basePath: string; prefix: string } | undefined {
   if (bucket === undefined) return undefined;
