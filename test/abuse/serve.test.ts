@@ -6,7 +6,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/ports.js';
+import { servedUrl } from '../support/ports.js';
 import { rawRequest, target } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../../bin/upgrant.js', import.meta.url));
@@ -21,18 +21,10 @@ describe('abuse: upgrant serve with a Host allow-list and a body timeout (findin
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-abuse-serve-'));
-    port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = { PATH: process.env['PATH'] ?? '', UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, PORT: String(port), UPGRANT_ALLOWED_HOSTS: 'demo.example.test', UPGRANT_BODY_TIMEOUT: '1' };
+    const env = { PATH: process.env['PATH'] ?? '', UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, PORT: '0', UPGRANT_ALLOWED_HOSTS: 'demo.example.test', UPGRANT_BODY_TIMEOUT: '1' };
     server = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('upgrant demo on')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    base = await servedUrl(server);
+    port = Number(new URL(base).port);
   });
   after(async () => {
     if (server.pid) process.kill(server.pid, 'SIGTERM');

@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/ports.js';
+import { servedUrl } from '../support/ports.js';
 
 const BIN = fileURLToPath(new URL('../../bin/upgrant.js', import.meta.url));
 const SECRET = 'demo-test-secret-0123456789abcdef0123';
@@ -29,18 +29,11 @@ describe('upgrant CLI and demo server (built package)', function () {
 
   before(async () => {
     root = await mkdtemp(path.join(os.tmpdir(), 'upgrant-demo-'));
-    const port = await freePort();
-    env = { UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root, PORT: String(port) };
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      server.stdout!.on('data', (d) => {
-        out += d;
-        if (out.includes('upgrant demo on')) resolve();
-      });
-      server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
-    });
+    env = { UPGRANT_SECRET: SECRET, UPGRANT_LOCAL_ROOT: root };
+    server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env['PATH'] ?? '', ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    base = await servedUrl(server);
+    // The port the server bound (and holds): `upgrant grant` defaults its receiver URL from PORT.
+    env['PORT'] = new URL(base).port;
   });
 
   after(async () => {

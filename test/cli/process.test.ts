@@ -3,10 +3,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { helpText, type Command } from '../../src/cli/command.js';
-import { freePort } from '../support/ports.js';
+import { holdPort } from '../support/ports.js';
 import { cli } from './run.js';
 
 const BIN = fileURLToPath(new URL('../../bin/upgrant.js', import.meta.url));
@@ -62,16 +61,15 @@ describe('upgrant (built package, real processes)', function () {
   });
 
   it('reports a port in use in one line, as `npm start` run twice would meet it', async () => {
-    const port = await freePort();
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    const blocker = await holdPort();
+    const { port } = blocker;
     try {
       const result = upgrant(['serve'], { PORT: String(port), UPGRANT_LOCAL_ROOT: './never-created' });
       expect(result.code).to.equal(1);
       expect(result.stderr.trim()).to.equal(`upgrant serve: port ${port} is in use on 127.0.0.1 (--port / PORT); stop what runs there, or choose another port (0: any free one)`);
       expect(result.stdout).to.equal('');
     } finally {
-      blocker.close();
+      await blocker.close();
     }
   });
 

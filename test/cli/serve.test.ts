@@ -2,10 +2,11 @@
 // and UPGRANT_PUBLIC_URL read either way (with or without /storage): grant, then PUT answers 201.
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../support/ports.js';
+import { holdPort } from '../support/ports.js';
 import { cli, expectOneLine, startServe } from './run.js';
 
 const SECRET = 'cli-serve-test-secret-0123456789abcdef';
@@ -22,12 +23,30 @@ async function grantAndPut(base: string): Promise<{ url: string; status: number;
   return { url: grant.url, status: put.status, key: grant.key };
 }
 
-function occupy(port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve(server));
+/**
+ * A reverse proxy on a port of its own (listen(0), held), forwarding to the target set later:
+ * how clients reach a server by another address, and how a public URL can name a port before the
+ * server it leads to has one (serve runs on --port 0).
+ */
+async function reverseProxy(): Promise<{ url: string; forwardTo(target: string): void; close(): Promise<void> }> {
+  let target = '';
+  const server = http.createServer((req, res) => {
+    const forwarded = http.request(new URL(req.url ?? '/', target), { method: req.method, headers: req.headers, agent: false }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    forwarded.on('error', () => res.destroy());
+    req.pipe(forwarded);
   });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    forwardTo: (to) => void (target = to),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('upgrant serve', () => {
@@ -61,42 +80,49 @@ describe('upgrant serve', () => {
     ['another path', '/files/'],
   ] as const) {
     it(`UPGRANT_PUBLIC_URL as ${reading}: the receiver answers where the URL says`, async () => {
-      const port = await freePort();
-      const publicUrl = `http://127.0.0.1:${port}${suffix}`;
-      const serve = await startServe(['--port', String(port)], { ...env, UPGRANT_PUBLIC_URL: publicUrl });
+      const proxy = await reverseProxy();
+      const publicUrl = `${proxy.url}${suffix}`;
       try {
-        // The URL as the configuration normalised it (no trailing slash).
-        expect(serve.stdout[1]).to.equal(`local receiver at ${publicUrl.replace(/\/$/, '')}, files under ${root}`);
-        const { url, status } = await grantAndPut(serve.url);
-        // Under the bucket: the grant's key, or its staging key (every grant is staged by default).
-        expect(url.startsWith(`${publicUrl.replace(/\/$/, '')}/local/`), url).to.equal(true);
-        expect(status).to.equal(201);
-        // The demo's own routes still answer beside the receiver.
-        expect((await fetch(`${serve.url}/healthz`)).status).to.equal(200);
-        expect((await fetch(`${serve.url}/`)).status).to.equal(200);
+        const serve = await startServe(['--port', '0'], { ...env, UPGRANT_PUBLIC_URL: publicUrl });
+        proxy.forwardTo(serve.url);
+        try {
+          // The URL as the configuration normalised it (no trailing slash).
+          expect(serve.stdout[1]).to.equal(`local receiver at ${publicUrl.replace(/\/$/, '')}, files under ${root}`);
+          // Granted on the server's own address, the bytes sent where the grant says: through the proxy.
+          const { url, status } = await grantAndPut(serve.url);
+          // Under the bucket: the grant's key, or its staging key (every grant is staged by default).
+          expect(url.startsWith(`${publicUrl.replace(/\/$/, '')}/local/`), url).to.equal(true);
+          expect(status).to.equal(201);
+          // The demo's own routes still answer beside the receiver.
+          expect((await fetch(`${serve.url}/healthz`)).status).to.equal(200);
+          expect((await fetch(`${serve.url}/`)).status).to.equal(200);
+        } finally {
+          await serve.stop();
+        }
       } finally {
-        await serve.stop();
+        await proxy.close();
       }
     });
   }
 
   it('refuses, naming UPGRANT_PUBLIC_URL, a path where the demo serves its own routes', async () => {
-    const port = await freePort();
-    expectOneLine(await cli(['serve', '--port', String(port)], { ...env, UPGRANT_PUBLIC_URL: `http://127.0.0.1:${port}/api` }), expect, /^upgrant serve: UPGRANT_PUBLIC_URL: its path puts the receiver at \/api\/, where the demo serves \/api\//);
-    const apiBucket = await cli(['serve', '--port', String(port)], { ...env, UPGRANT_BUCKET: 'assets', UPGRANT_PUBLIC_URL: `http://127.0.0.1:${port}` });
+    // Refused from the URL's path alone, before anything listens: the port in it is never used.
+    const publicUrl = 'http://127.0.0.1:8787';
+    expectOneLine(await cli(['serve', '--port', '0'], { ...env, UPGRANT_PUBLIC_URL: `${publicUrl}/api` }), expect, /^upgrant serve: UPGRANT_PUBLIC_URL: its path puts the receiver at \/api\/, where the demo serves \/api\//);
+    const apiBucket = await cli(['serve', '--port', '0'], { ...env, UPGRANT_BUCKET: 'assets', UPGRANT_PUBLIC_URL: publicUrl });
     expectOneLine(apiBucket, expect, /^upgrant serve: UPGRANT_PUBLIC_URL: .*\/assets\//);
   });
 
   it('says in one line that the port is in use, naming --port or PORT', async () => {
-    const port = await freePort();
-    const blocker = await occupy(port);
+    const blocker = await holdPort();
+    const { port } = blocker;
     try {
       const byFlag = await cli(['serve', '--port', String(port)], env);
       expectOneLine(byFlag, expect, new RegExp(`^upgrant serve: port ${port} is in use on 127.0.0.1 \\(--port\\)`));
       expect(byFlag.code).to.equal(1);
       expectOneLine(await cli(['serve'], { ...env, PORT: String(port) }), expect, new RegExp(`^upgrant serve: port ${port} is in use on 127.0.0.1 \\(--port / PORT\\)`));
     } finally {
-      blocker.close();
+      await blocker.close();
     }
   });
 
@@ -113,12 +139,11 @@ describe('upgrant serve', () => {
     } finally {
       await serve.stop();
     }
-    const port = await freePort();
-    const blocker = await occupy(port);
+    const blocker = await holdPort();
     try {
-      expectOneLine(await cli(['serve', '--port', String(port)], { UPGRANT_LOCAL_ROOT: root }), expect, /is in use/);
+      expectOneLine(await cli(['serve', '--port', String(blocker.port)], { UPGRANT_LOCAL_ROOT: root }), expect, /is in use/);
     } finally {
-      blocker.close();
+      await blocker.close();
     }
   });
 });
