@@ -1,4 +1,5 @@
-// Azurite's blob service for the tests: a loopback port from the OS, in-memory persistence, a
+// Azurite's blob service for the tests: a loopback port the OS hands it (--blobPort 0; the port
+// is read from the line it prints once it listens, never probed beforehand), in-memory persistence, a
 // throwaway location under os.tmpdir(), telemetry always off. Optionally HTTPS with a self-signed
 // certificate made here with openssl, and `--oauth basic` (needed for user delegation SAS).
 // startAzurite() hands out the process's shared instance (test/support/shared.ts), started on first
@@ -7,15 +8,15 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
-import { endDir, guardDir, retryOnPortClash } from './daemons.js';
+import { endDir, guardDir } from './daemons.js';
 import { freePort } from './ports.js';
 import { registerShared, useShared } from './shared.js';
 
+// Re-exported for test/e2e/demo-swift.test.ts, which imports it from here; Azurite itself no longer uses it.
 export { freePort };
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -65,34 +66,26 @@ async function makeCertificate(dir: string): Promise<{ cert: string; key: string
   return { cert, key };
 }
 
-/** Resolves once `port` accepts connections; rejects as soon as the child exits. */
-function waitForPort(port: number, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * The port Azurite bound, from the line it prints once it listens ("Azurite Blob service
+ * successfully listens on http://127.0.0.1:PORT"); rejects as soon as the child exits.
+ */
+function listeningPort(child: ChildProcess, output: () => string): Promise<number> {
   return new Promise((resolve, reject) => {
-    let settled = false;
+    let printed = '';
     const onExit = (code: number | null, signal: string | null) => {
-      settled = true;
       reject(new Error(`azurite-blob exited during start (code ${code}, signal ${signal}): ${output()}`));
     };
-    child.once('exit', onExit);
-    const attempt = () => {
-      if (settled) return;
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        settled = true;
-        child.off('exit', onExit);
-        resolve();
-      });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() > deadline) {
-          settled = true;
-          reject(new Error(`azurite-blob did not listen on port ${port} within ${timeoutMs} ms: ${output()}`));
-        } else setTimeout(attempt, 25);
-      });
+    const onData = (d: Buffer) => {
+      printed += d.toString();
+      const port = /successfully listens on https?:\/\/[^\s/]+:(\d+)/.exec(printed)?.[1];
+      if (port === undefined) return;
+      child.off('exit', onExit);
+      child.stdout?.off('data', onData);
+      resolve(Number(port));
     };
-    attempt();
+    child.once('exit', onExit);
+    child.stdout?.on('data', onData);
   });
 }
 
@@ -108,8 +101,7 @@ async function startOnce(options: AzuriteOptions): Promise<AzuriteWire & { stop(
   guardDir(location);
   const stop = () => endDir(location, 'SIGTERM');
   try {
-    const port = await freePort();
-    const args = ['--blobHost', '127.0.0.1', '--blobPort', String(port), '--inMemoryPersistence', '--disableTelemetry', '--silent'];
+    const args = ['--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--disableTelemetry', '--silent'];
     let ca: string | undefined;
     if (options.https) {
       const { cert, key } = await makeCertificate(location);
@@ -122,13 +114,16 @@ async function startOnce(options: AzuriteOptions): Promise<AzuriteWire & { stop(
     child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
     child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-2000)));
     if (child.pid === undefined) throw new Error(`could not spawn ${BIN}`);
+    // Listening from the start, so the line cannot pass while the PID file is written.
+    const listening = listeningPort(child, () => output);
+    listening.catch(() => undefined); // awaited below; until then a failure is another step's to report
     await mkdir(path.join(location, 'run'), { recursive: true });
     await writeFile(path.join(location, 'run', 'azurite.pid'), String(child.pid));
-    // The shared instance outlives the test files: its pipes must not keep the process alive.
+    const port = await listening;
+    // The shared instance outlives the test files: once it listens, neither it nor its pipes may keep the process alive.
     child.unref();
     (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
     (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-    await waitForPort(port, child, () => output);
     const scheme = options.https ? 'https' : 'http';
     const endpoint = `${scheme}://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
     return {
@@ -144,9 +139,9 @@ async function startOnce(options: AzuriteOptions): Promise<AzuriteWire & { stop(
   }
 }
 
-/** An Azurite of the caller's own, stopped by its stop(); retried on fresh ports if one was taken. */
+/** An Azurite of the caller's own, stopped by its stop() (on a port the OS gave it: no clash to retry). */
 export async function startOwnAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
-  return retryOnPortClash(() => startOnce(options));
+  return startOnce(options);
 }
 
 registerShared('azurite', async (options) => {
