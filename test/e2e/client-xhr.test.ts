@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
@@ -32,6 +32,8 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
   let page: Page;
   const received: Received[] = [];
   const counts = new Map<string, number>();
+  /** Called when a request to /hang has arrived whole (and will never be answered). */
+  let onHang: (() => void) | undefined;
 
   before(async function () {
     browser = await launchBrowser('the browser client tests');
@@ -61,7 +63,7 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
           case '/denied':
             return res.writeHead(403, { 'content-type': 'application/xml' }).end('<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match</Message></Error>');
           case '/hang':
-            return; // never answers
+            return onHang?.(); // never answers
           default:
             return res.writeHead(201, { etag: '"ok"' }).end();
         }
@@ -99,7 +101,7 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
     const bytes = new Uint8Array(size);
     for (let i = 0; i < size; i++) bytes[i] = (i * 31) & 0xff;
     const controller = new AbortController();
-    if (options.abortAfterMs !== undefined) setTimeout(() => controller.abort(), options.abortAfterMs);
+    if (options.abortable) globalThis.abortUpload = () => controller.abort();
     const progress = [];
     try {
       const result = await client.uploadWithGrant(grant, new Blob([bytes]), { ...options, signal: controller.signal, onProgress: (p) => progress.push(p.loaded) });
@@ -116,7 +118,7 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
     progress: number[];
   }
 
-  const run = (grant: object, size: number, options: { retries?: number; retryDelayMs?: number; abortAfterMs?: number } = {}): Promise<InPageOutcome> =>
+  const run = (grant: object, size: number, options: { retries?: number; retryDelayMs?: number; abortable?: boolean } = {}): Promise<InPageOutcome> =>
     page.evaluate(`(${IN_PAGE})(${JSON.stringify({ grant, size, options })})`) as Promise<InPageOutcome>;
 
   it('PUT: the grant headers without content-length, the bytes, and upload progress events', async () => {
@@ -153,15 +155,19 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
   });
 
   // (A socket dropped mid-request is retried by Chromium itself on a reused connection, before
-  // XHR sees it, so the network case uses a port nobody listens on.)
+  // XHR sees it, so the network case resets every connection as it opens: none is ever reused.
+  // The port is the resetting server's own, held throughout, not one probed free and hoped unused.)
   it('retries when no answer comes at all, then gives up with code network', async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const outcome = await run({ method: 'PUT', url: `http://127.0.0.1:${port}/x`, headers: { 'content-type': 'text/plain' } }, 10, { retries: 2, retryDelayMs: 10 });
-    expect(outcome.ok).to.equal(false);
-    expect(outcome.error).to.deep.include({ name: 'UploadError', code: 'network', status: 0, attempts: 3 });
+    const resetting = createTcpServer((socket) => socket.resetAndDestroy());
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (resetting.address() as AddressInfo).port;
+      const outcome = await run({ method: 'PUT', url: `http://127.0.0.1:${port}/x`, headers: { 'content-type': 'text/plain' } }, 10, { retries: 2, retryDelayMs: 10 });
+      expect(outcome.ok).to.equal(false);
+      expect(outcome.error).to.deep.include({ name: 'UploadError', code: 'network', status: 0, attempts: 3 });
+    } finally {
+      await new Promise<void>((resolve) => resetting.close(() => resolve()));
+    }
   });
 
   it('a 403 is mapped and never retried', async () => {
@@ -172,7 +178,12 @@ describe('e2e: upgrant/client over XMLHttpRequest in headless Chromium', functio
   });
 
   it('abort mid-upload rejects with code aborted and does not retry', async () => {
-    const outcome = await run({ method: 'PUT', url: `${targetUrl}/hang`, headers: { 'content-type': 'text/plain' } }, 1000, { retries: 5, retryDelayMs: 10, abortAfterMs: 300 });
+    // Aborted on an event, not after a timer: once the server holds the whole request, unanswered.
+    const arrived = new Promise<void>((resolve) => (onHang = resolve));
+    const running = run({ method: 'PUT', url: `${targetUrl}/hang`, headers: { 'content-type': 'text/plain' } }, 1000, { retries: 5, retryDelayMs: 10, abortable: true });
+    await arrived;
+    await page.evaluate('globalThis.abortUpload()');
+    const outcome = await running;
     expect(outcome.ok).to.equal(false);
     expect(outcome.error).to.deep.include({ name: 'UploadError', code: 'aborted', status: 0 });
     // One request, not six: the abort is final (the rejection itself proves it did not wait out retries).
