@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
+import { serverTimeouts } from '../../drivers/local/listen.js';
 import type { MultipartUploadGrant, UploadGrant } from '../../src/types.js';
 import { listLocal } from '../support/local-files.js';
 import { eventually, inBatches, openFds, rawRequest, serverConnections, target } from './helpers.js';
@@ -131,6 +132,14 @@ describe('abuse: early-closed and silent uploads (finding 1, 9)', function () {
     expect(answer.status).to.equal(408);
     await receiver.presigner.abortMultipartUpload(grant.token);
     expect(await eventually(() => listLocal(root, 'local'), (l) => l.length === 0)).to.deep.equal([]);
+  });
+
+  it('looks for late headers at a tenth of the headers timeout, not node:http\'s 30 s', () => {
+    // node:http checks headersTimeout only this often: at its default a 150 ms timeout is 30 s.
+    const interval = (r: LocalReceiver) => (r.server as LocalReceiver['server'] & { connectionsCheckingInterval: number }).connectionsCheckingInterval;
+    expect(interval(receiver)).to.equal(15);
+    expect(interval(patient)).to.equal(2_000);
+    expect(serverTimeouts(3_600_000).connectionsCheckingInterval).to.equal(30_000);
   });
 
   it('closes a connection whose headers never finish (headers timeout, 408)', async () => {
