@@ -64,11 +64,12 @@ export async function listenLocal(options: ListenLocalOptions): Promise<LocalRec
 }
 
 /**
- * Server options for a receiver: a headers timeout (checked often enough to be kept), and no
- * limit on the whole request, since a large upload may take hours; a silent body is cut by the
- * receiver's idle timeout instead.
+ * Server options for a receiver: a headers timeout, and no limit on the whole request, since a
+ * large upload may take hours; a silent body is cut by the receiver's idle timeout instead.
+ * node:http looks for late headers only every connectionsCheckingInterval (30 s by default), so
+ * it is a tenth of the timeout: a client is cut within 110% of the time it was given.
  */
 export function serverTimeouts(headersTimeoutMs = DEFAULT_HEADERS_TIMEOUT_MS): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
   if (!Number.isFinite(headersTimeoutMs) || headersTimeoutMs <= 0) throw new InvalidRequestError('headersTimeoutMs', 'must be a positive number of milliseconds');
-  return { headersTimeout: headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(30_000, Math.max(5, Math.floor(headersTimeoutMs / 2))) };
+  return { headersTimeout: headersTimeoutMs, requestTimeout: 0, connectionsCheckingInterval: Math.min(30_000, Math.max(5, Math.floor(headersTimeoutMs / 10))) };
 }

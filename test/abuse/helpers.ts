@@ -1,11 +1,17 @@
 // Tools of the abuse suite: raw sockets that misbehave on purpose, the process's open file count,
 // and waiting for a condition without a long sleep or a timing assertion.
 import { readdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 /** Open file descriptors of this process (server and clients run in it). */
 export async function openFds(): Promise<number> {
   return (await readdir('/proc/self/fd')).length;
+}
+
+/** Connections the server holds open (accepted and not yet closed). */
+export function serverConnections(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
 }
 
 /**
