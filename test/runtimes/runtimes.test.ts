@@ -1,10 +1,12 @@
 // Grants made on Bun, Deno and in a Cloudflare Worker (bundled by wrangler, run in workerd through
 // Miniflare on 127.0.0.1, never deployed) are byte-identical to Node's, with a fixed clock, from the
-// packed tarball. The runtimes and bundlers are registry packages installed into a temp prefix
-// (as .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
+// packed tarball. The runtimes and bundlers are registry packages: the checkout's own when npm ci
+// installed them at the versions below (devDependencies), else installed into a temp prefix (as
+// .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
 // for its second (Node 22) pass. Outside CI an install that fails is a skip that says why.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +21,25 @@ const TOOLS = ['wrangler@4.86.0', 'bun@1.4.5', 'deno@2.9.6', 'webpack@5.112.2'];
 const ALL = ['s3', 'gcsHmac', 'gcsRsa', 'local', 'azure'];
 const GUARD = path.join(ROOT, 'test/runtimes/loopback-only.mjs');
 const RUN_WORKER = path.join(ROOT, 'test/runtimes/run-worker.mjs');
+
+/** Whether the checkout's node_modules holds every tool at its pinned version, with its command. */
+function checkoutHasTools(): boolean {
+  return TOOLS.every((tool) => {
+    const [name, version] = tool.split('@') as [string, string];
+    try {
+      const installed = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return installed === version && existsSync(path.join(ROOT, 'node_modules/.bin', name));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The node_modules holding the tools: the checkout's, or a temp prefix's they were installed into. */
+async function toolModules(): Promise<string> {
+  if (checkoutHasTools()) return path.join(ROOT, 'node_modules');
+  return path.join(await toolPrefix(TOOLS), '..');
+}
 
 /** The environment for third-party tools: no Cloudflare account, no telemetry, no update checks. */
 function quietEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -68,8 +89,14 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
     };
   }
 
-  const tools = once(() => toolPrefix(TOOLS));
-  const bin = async (name: string): Promise<string> => path.join(await tools(), name);
+  const tools = once(toolModules);
+  const bin = async (name: string): Promise<string> => path.join(await tools(), '.bin', name);
+  /** Miniflare, as wrangler depends on it (hoisted or nested under wrangler). */
+  const miniflare = async (): Promise<string> => {
+    const modules = await tools();
+    const nested = path.join(modules, 'wrangler/node_modules/miniflare');
+    return existsSync(nested) ? nested : path.join(modules, 'miniflare');
+  };
   // Apps the runtimes read: removed after, with the temp dirs.
   const apps: string[] = [];
 
@@ -88,7 +115,7 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
   }
   /** The body a bundled Worker answers with in workerd. */
   async function inWorkerd(dir: string, bundle: string): Promise<string> {
-    return output(process.execPath, [RUN_WORKER, await bin('../miniflare'), bundle, WORKER_COMPAT_DATE], dir);
+    return output(process.execPath, [RUN_WORKER, await miniflare(), bundle, WORKER_COMPAT_DATE], dir);
   }
 
   const onBun = once(async () => output(await bin('bun'), ['main.js'], (await allApp()).dir));
@@ -131,7 +158,7 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
   const s3Webpacked = once(async () => {
     const { dir } = await s3App();
     const build = [
-      `const webpack = require(${JSON.stringify(await bin('../webpack'))});`,
+      `const webpack = require(${JSON.stringify(path.join(await tools(), 'webpack'))});`,
       "webpack({ mode: 'production', optimization: { minimize: false }, target: 'node20', entry: './main.js', context: process.cwd(), output: { path: process.cwd() + '/webpack-out', filename: 'main.cjs' } }, (err, stats) => {",
       '  if (err || stats.hasErrors()) { console.error(err ?? stats.toString({ all: false, errors: true })); process.exit(1); }',
       '});',
