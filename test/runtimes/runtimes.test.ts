@@ -79,7 +79,7 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
   this.timeout(300_000);
   // Each step runs once, on its first call: the before() hooks start every step at once (they are
   // installs, bundlers and runtimes in child processes, so they overlap), each test awaits the
-  // results it checks, and a test run alone (--grep) starts only what it needs.
+  // results it checks (so none depends on another test having run).
   const started: Promise<unknown>[] = [];
   function once<T>(make: () => Promise<T>): () => Promise<T> {
     let promise: Promise<T> | undefined;
