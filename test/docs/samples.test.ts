@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import ts from 'typescript';
 import { parseCommandArgs, type Command } from '../../src/cli/command.js';
 import { azuriteMissing, emulatorsRequired, startAzurite } from '../support/azurite.js';
 import { startServe } from '../cli/run.js';
@@ -102,35 +101,45 @@ describe('code samples in README.md and docs/', function () {
     console.log(`      samples: ${JSON.stringify(summary)}; skipped: ${samples.filter((s) => s.kind === 'skip').map((s) => `${where(s)} (${s.reason})`).join('; ')}`);
   });
 
-  it('typechecks every ts/js sample in one program', () => {
+  it('typechecks every ts/js sample in one program', async () => {
     const dir = path.join(work, 'typecheck');
-    const files: string[] = [];
-    ts.sys.createDirectory?.(dir);
-    const write = (name: string, text: string) => {
-      const file = path.join(dir, name);
-      ts.sys.writeFile(file, text);
-      return file;
+    await mkdir(dir, { recursive: true });
+    const write = async (name: string, text: string) => {
+      await writeFile(path.join(dir, name), text);
+      return name;
     };
-    write('package.json', '{ "type": "module" }');
-    files.push(write('globals.d.ts', GLOBALS));
+    await write('package.json', '{ "type": "module" }');
+    const files = [await write('globals.d.ts', GLOBALS)];
     const bySample = new Map<string, Sample>();
-    code.forEach((s, i) => {
-      const file = write(`sample-${i}.${s.lang.startsWith('j') ? 'js' : 'ts'}`, asModule(s.code));
+    for (const [i, s] of code.entries()) {
+      const file = await write(`sample-${i}.${s.lang.startsWith('j') ? 'js' : 'ts'}`, asModule(s.code));
       bySample.set(file, s);
       files.push(file);
-    });
-    const config = ts.getParsedCommandLineOfConfigFile(path.join(ROOT, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+    }
+    // The project's compiler options, on TypeScript 7's native tsc (the project's typecheck).
     // Samples are prose-sized: not strict (a page's `querySelector(...).files[0]`), but every name, call and type checked.
-    const options: ts.CompilerOptions = { ...config!.options, strict: false, noUncheckedIndexedAccess: false, noEmit: true, allowJs: true, checkJs: true, rootDir: undefined, outDir: undefined, types: ['node'] };
-    const program = ts.createProgram(files, options);
-    const problems = ts
-      .getPreEmitDiagnostics(program)
-      .filter((d) => d.file && bySample.has(path.normalize(d.file.fileName)))
-      .map((d) => {
-        const sample = bySample.get(path.normalize(d.file!.fileName))!;
-        const { line } = d.file!.getLineAndCharacterOfPosition(d.start ?? 0);
-        return `${sample.file}:${sample.line + 1 + line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
-      });
+    const { compilerOptions } = JSON.parse(await readFile(path.join(ROOT, 'tsconfig.json'), 'utf8')) as { compilerOptions: Record<string, unknown> };
+    const { rootDir: _rootDir, outDir: _outDir, ...project } = compilerOptions;
+    const options = { ...project, strict: false, noUncheckedIndexedAccess: false, noEmit: true, allowJs: true, checkJs: true, types: ['node'], typeRoots: [path.join(ROOT, 'node_modules/@types')] };
+    await write('tsconfig.json', JSON.stringify({ compilerOptions: options, files }));
+    const out = await run(process.execPath, [path.join(ROOT, 'node_modules/typescript7/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir }).then(
+      () => '',
+      (error: { stdout?: string }) => error.stdout || String(error),
+    );
+    // tsc's lines: `file(line,col): error TS…: message`, continued by indented lines; a diagnostic
+    // without a file (the options) counts, one in a file outside the samples (the sources) does not.
+    const problems: string[] = [];
+    let counted = false; // whether the diagnostic being read is one of the problems
+    for (const line of out.split('\n')) {
+      if (/^\s/.test(line)) {
+        if (counted) problems[problems.length - 1] += ` ${line.trim()}`;
+        continue;
+      }
+      const located = /^(.+?)\((\d+),\d+\): (.*)$/.exec(line);
+      const sample = located ? bySample.get(path.relative(dir, path.resolve(dir, located[1]!))) : undefined;
+      counted = line.trim() !== '' && (!located || sample !== undefined);
+      if (counted) problems.push(sample ? `${sample.file}:${sample.line + Number(located![2])}: ${located![3]}` : line);
+    }
     expect(problems).to.deep.equal([]);
     expect(bySample.size).to.equal(code.length);
   });

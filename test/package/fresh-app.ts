@@ -3,6 +3,7 @@
 // only the packages a test names. npm install --prefer-offline takes tarballs from npm's cache
 // where npm ci left them and fetches the rest (package metadata, typescript@7) from the registry.
 import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -22,10 +23,25 @@ export function installedVersion(name: string): string {
   return `${name}@${(require(`${name}/package.json`) as { version: string }).version}`;
 }
 
-/** npm pack of the built checkout (dist/ as `npm test` built it), once per test process. */
+/** TypeScript 7's compiler as the checkout installed it (devDependency typescript7), and its version. */
+export const TSC_7 = path.join(ROOT, 'node_modules/typescript7/bin/tsc');
+export function tsc7Version(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(ROOT, 'node_modules/typescript7/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * npm pack of the built checkout (dist/ as `npm test` built it), once per test process: every
+ * file of the process shares it (an after() hook's removeTempDirs leaves it), and it is removed
+ * when the process exits.
+ */
 export function packedTarball(): Promise<string> {
   tarball ??= (async () => {
-    const dir = await tempDir('upgrant-pack-');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-pack-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...NPM_FLAGS], { cwd: ROOT });
     const [file] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
     return path.join(dir, file!);
@@ -57,8 +73,7 @@ export async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-/** Remove every directory made in this process (an after() hook of each suite calls it). */
+/** Remove every directory made in this process but the packed tarball's (an after() hook of each suite calls it). */
 export async function removeTempDirs(): Promise<void> {
-  tarball = undefined;
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 }

@@ -1,19 +1,21 @@
 // The packed tarball in a fresh app with NO cloud SDK: it installs without building, its source
 // maps resolve, require() and import work on this Node (.ci/run runs this on 20 and 22), and its
 // types compile with strict and without skipLibCheck for ESM, CommonJS and bundler consumers, on
-// the project's TypeScript (5.9) and on the current major (7, installed into a temp prefix).
+// the project's TypeScript (5.9) and on the current major (7, the checkout's devDependency typescript7).
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freshApp, installedVersion, removeTempDirs, ROOT, toolPrefix } from './fresh-app.js';
+import { freshApp, installedVersion, removeTempDirs, ROOT, TSC_7, tsc7Version } from './fresh-app.js';
 
 const run = promisify(execFile);
 const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
 const TSC_5 = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-const TYPESCRIPT_7 = 'typescript@7.0.2';
+// The checkout's own TypeScript 7 (devDependency typescript7): a consumer's compiler of that version.
+const TYPESCRIPT_7 = `typescript@${tsc7Version() ?? '7 (not installed)'}`;
+const SKIP_RUNTIMES = process.env.UPGRANT_SKIP_RUNTIMES === '1';
 
 const ESM_APP = `
 import { createPresigner, presignerFromEnv, ConfigError, type PresignerConfig, type UploadGrant } from 'upgrant';
@@ -49,29 +51,65 @@ const CONFIGS: Record<string, Consumer> = {
 };
 
 /**
- * tsc's output for every config, compiled concurrently on the first call (one tsc per config,
- * each its own project: the tests still report one config each, the machine's cores share them).
+ * tsc's output for every config, compiled on the first call. Configs with the same compiler
+ * options share one program (ESM and CommonJS differ only in the file's extension under
+ * nodenext), so the libraries' declarations are checked once per set of options, not once per
+ * file; the programs run concurrently. A config's output leaves out the diagnostics of the other
+ * configs' files (a declaration's error stays in every config that loads it).
  */
 const compiles = new Map<string, Promise<Record<string, string>>>();
 function compileAll(tscPath: string, app: string): Promise<Record<string, string>> {
   let all = compiles.get(tscPath);
   if (!all) {
-    all = Promise.all(Object.entries(CONFIGS).map(async ([name, consumer]) => [name, await tsc(tscPath, app, consumer)] as const)).then(Object.fromEntries);
+    const programs = new Map<string, string[]>();
+    for (const [name, { options }] of Object.entries(CONFIGS)) {
+      const key = JSON.stringify(options);
+      programs.set(key, [...(programs.get(key) ?? []), name]);
+    }
+    all = Promise.all(
+      [...programs.values()].map(async (names) => {
+        const consumers = names.map((name) => CONFIGS[name]!);
+        const out = await tsc(tscPath, app, ...consumers);
+        return names.map((name) => [name, withoutFiles(out, consumers.filter((c) => c !== CONFIGS[name]).map((c) => c.file))] as const);
+      }),
+    ).then((results) => Object.fromEntries(results.flat()));
     compiles.set(tscPath, all);
   }
   return all;
 }
 
-/** tsc's output for `consumer` compiled in `app`: empty when it compiles. */
-async function tsc(tscPath: string, app: string, { file, source, options }: Consumer): Promise<string> {
-  const project = path.join(app, `tsconfig.${file}.json`);
-  await writeFile(path.join(app, file), source);
-  await writeFile(project, JSON.stringify({ compilerOptions: { ...STRICT, ...options }, files: [file] }));
+/** tsc's output without the diagnostics (first line and its indented continuation) located in `files`. */
+function withoutFiles(out: string, files: readonly string[]): string {
+  let keep = true;
+  const kept = out.split('\n').filter((line) => {
+    if (!/^\s/.test(line)) keep = !files.some((file) => line.startsWith(`${file}(`));
+    return keep;
+  });
+  return kept.join('\n').trim();
+}
+
+/** tsc's output for `consumers` (same options) compiled in `app` as one program: empty when it compiles. */
+async function tsc(tscPath: string, app: string, ...consumers: Consumer[]): Promise<string> {
+  const project = path.join(app, `tsconfig.${consumers.map((c) => c.file).join('+')}.json`);
+  await Promise.all(consumers.map(({ file, source }) => writeFile(path.join(app, file), source)));
+  await writeFile(project, JSON.stringify({ compilerOptions: { ...STRICT, ...consumers[0]!.options }, files: consumers.map((c) => c.file) }));
   return run(process.execPath, [tscPath, '-p', project], { cwd: app }).then(
     () => '',
-    (error: { stdout?: string }) => error.stdout ?? String(error),
+    (error: { stdout?: string }) => error.stdout || String(error),
   );
 }
+
+/** tsc's output for one consumer of its own, compiled once per run (started early, awaited by its test). */
+const singles = new Map<string, Promise<string>>();
+function tscOnce(tscPath: string, app: string, consumer: Consumer): Promise<string> {
+  const key = `${tscPath}\0${consumer.file}`;
+  let out = singles.get(key);
+  if (!out) singles.set(key, (out = tsc(tscPath, app, consumer)));
+  return out;
+}
+const DEFAULT_TYPES: Consumer = { file: 'default-types.ts', source: ESM_APP, options: { ...CONFIGS['ESM (nodenext)']!.options, types: undefined } };
+const ONLY = [['s3', /@aws-sdk\/client-s3/], ['gcs', /@google-cloud\/storage/], ['azure', /@azure\/(storage-blob|core-auth)/]] as const;
+const onlyEntry = (entry: string): Consumer => ({ file: `only-${entry}.ts`, source: `export * from 'upgrant/${entry}';\n`, options: CONFIGS['ESM (nodenext)']!.options });
 
 describe('the packed tarball in a fresh app without any cloud SDK', function () {
   this.timeout(300_000);
@@ -80,9 +118,18 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
 
   before(async () => {
     app = await freshApp([installedVersion('@types/node')]);
+    if (SKIP_RUNTIMES) return;
+    // Every compile starts now, concurrently (child processes); each test awaits its own result.
+    void compileAll(TSC_5, app);
+    if (!existsSync(TSC_7)) return;
+    void compileAll(TSC_7, app);
+    for (const consumer of [DEFAULT_TYPES, ...ONLY.map(([entry]) => onlyEntry(entry))]) void tscOnce(TSC_7, app, consumer);
   });
   after(async () => {
+    // Every compile started is over before its files go (a skipped or failed test leaves none running).
+    await Promise.allSettled([...compiles.values(), ...singles.values()]);
     compiles.clear();
+    singles.clear();
     await removeTempDirs();
   });
 
@@ -139,23 +186,21 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
 
   for (const name of Object.keys(CONFIGS)) {
     it(`compiles on TypeScript 5.9, strict, no skipLibCheck: ${name}`, async function () {
-      if (process.env.UPGRANT_SKIP_RUNTIMES === '1') this.skip(); // does not depend on Node: the first pass of .ci/run ran it
+      if (SKIP_RUNTIMES) this.skip(); // does not depend on Node: the first pass of .ci/run ran it
       expect((await compileAll(TSC_5, app))[name]).to.equal('');
     });
   }
 
   describe(`on ${TYPESCRIPT_7}`, () => {
-    let tsc7 = '';
-    before(async function () {
-      if (process.env.UPGRANT_SKIP_RUNTIMES === '1') {
+    const tsc7 = TSC_7;
+    before(function () {
+      if (SKIP_RUNTIMES) {
         console.log(`    (${TYPESCRIPT_7} skipped: UPGRANT_SKIP_RUNTIMES=1, it ran in the first pass of .ci/run)`);
         this.skip();
       }
-      try {
-        tsc7 = path.join(await toolPrefix([TYPESCRIPT_7]), '..', 'typescript', 'bin', 'tsc');
-      } catch (error) {
-        if (REQUIRED) throw error;
-        console.log(`    (${TYPESCRIPT_7} skipped: could not install it: ${(error as Error).message.split('\n')[0]})`);
+      if (!existsSync(TSC_7)) {
+        if (REQUIRED) throw new Error(`TypeScript 7 is not installed at ${TSC_7} (devDependency typescript7): run npm ci`);
+        console.log(`    (${TYPESCRIPT_7} skipped: not installed at ${TSC_7}, run npm ci)`);
         this.skip();
       }
     });
@@ -167,14 +212,12 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
     }
 
     it("compiles with TypeScript 7's default `types` (none listed): upgrant/local brings its Node types itself", async () => {
-      const options = { ...CONFIGS['ESM (nodenext)']!.options, types: undefined };
-      expect(await tsc(tsc7, app, { file: 'default-types.ts', source: ESM_APP, options })).to.equal('');
+      expect(await tscOnce(tsc7, app, DEFAULT_TYPES)).to.equal('');
     });
 
-    for (const [entry, own] of [['s3', /@aws-sdk\/client-s3/], ['gcs', /@google-cloud\/storage/], ['azure', /@azure\/(storage-blob|core-auth)/]] as const) {
+    for (const [entry, own] of ONLY) {
       it(`upgrant/${entry} references only its own SDK (without it installed, every error names that SDK)`, async () => {
-        const consumer = { file: `only-${entry}.ts`, source: `export * from 'upgrant/${entry}';\n`, options: CONFIGS['ESM (nodenext)']!.options };
-        const errors = (await tsc(tsc7, app, consumer)).split('\n').filter((line) => line.includes('error TS'));
+        const errors = (await tscOnce(tsc7, app, onlyEntry(entry))).split('\n').filter((line) => line.includes('error TS'));
         expect(errors.length, 'the SDK is missing, so there are errors').to.be.greaterThan(0);
         expect(errors.filter((line) => !own.test(line))).to.deep.equal([]);
       });

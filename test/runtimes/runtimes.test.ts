@@ -1,10 +1,12 @@
 // Grants made on Bun, Deno and in a Cloudflare Worker (bundled by wrangler, run in workerd through
 // Miniflare on 127.0.0.1, never deployed) are byte-identical to Node's, with a fixed clock, from the
-// packed tarball. The runtimes and bundlers are registry packages installed into a temp prefix
-// (as .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
+// packed tarball. The runtimes and bundlers are registry packages: the checkout's own when npm ci
+// installed them at the versions below (devDependencies), else installed into a temp prefix (as
+// .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
 // for its second (Node 22) pass. Outside CI an install that fails is a skip that says why.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +21,25 @@ const TOOLS = ['wrangler@4.86.0', 'bun@1.4.5', 'deno@2.9.6', 'webpack@5.112.2'];
 const ALL = ['s3', 'gcsHmac', 'gcsRsa', 'local', 'azure'];
 const GUARD = path.join(ROOT, 'test/runtimes/loopback-only.mjs');
 const RUN_WORKER = path.join(ROOT, 'test/runtimes/run-worker.mjs');
+
+/** Whether the checkout's node_modules holds every tool at its pinned version, with its command. */
+function checkoutHasTools(): boolean {
+  return TOOLS.every((tool) => {
+    const [name, version] = tool.split('@') as [string, string];
+    try {
+      const installed = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return installed === version && existsSync(path.join(ROOT, 'node_modules/.bin', name));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The node_modules holding the tools: the checkout's, or a temp prefix's they were installed into. */
+async function toolModules(): Promise<string> {
+  if (checkoutHasTools()) return path.join(ROOT, 'node_modules');
+  return path.join(await toolPrefix(TOOLS), '..');
+}
 
 /** The environment for third-party tools: no Cloudflare account, no telemetry, no update checks. */
 function quietEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -48,106 +69,154 @@ async function output(file: string, args: readonly string[], cwd: string, env = 
   }
 }
 
+/** A promise whose rejection is reported where it is awaited (a test), not as unhandled when it happens. */
+function awaitedLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (from the tarball)', function () {
   this.timeout(300_000);
-  let bin = '';
-  let config = '';
+  // Each step runs once, on its first call: the before() hooks start every step at once (they are
+  // installs, bundlers and runtimes in child processes, so they overlap), each test awaits the
+  // results it checks (so none depends on another test having run).
+  const started: Promise<unknown>[] = [];
+  function once<T>(make: () => Promise<T>): () => Promise<T> {
+    let promise: Promise<T> | undefined;
+    return () => {
+      if (!promise) started.push((promise = awaitedLater(make())));
+      return promise;
+    };
+  }
+
+  const tools = once(toolModules);
+  const bin = async (name: string): Promise<string> => path.join(await tools(), '.bin', name);
+  /** Miniflare, as wrangler depends on it (hoisted or nested under wrangler). */
+  const miniflare = async (): Promise<string> => {
+    const modules = await tools();
+    const nested = path.join(modules, 'wrangler/node_modules/miniflare');
+    return existsSync(nested) ? nested : path.join(modules, 'miniflare');
+  };
+  // Apps the runtimes read: removed after, with the temp dirs.
   const apps: string[] = [];
+
+  /** The app of every provider and the grants Node makes in it. */
+  const allApp = once(async () => {
+    const dir = await runtimeApp(ALL);
+    apps.push(dir);
+    return { dir, node: await output(process.execPath, ['main.js'], dir) };
+  });
+
+  /** A wrangler bundle of `dir` (each with a config dir of its own: bundles run concurrently). */
+  async function wranglerBundle(dir: string): Promise<string> {
+    const config = await tempDir('upgrant-wrangler-config-');
+    await output(await bin('wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], dir, quietEnv({ XDG_CONFIG_HOME: config }));
+    return path.join(dir, 'out', 'worker.js');
+  }
+  /** The body a bundled Worker answers with in workerd. */
+  async function inWorkerd(dir: string, bundle: string): Promise<string> {
+    return output(process.execPath, [RUN_WORKER, await miniflare(), bundle, WORKER_COMPAT_DATE], dir);
+  }
+
+  const onBun = once(async () => output(await bin('bun'), ['main.js'], (await allApp()).dir));
+  const onDeno = once(async () => output(await bin('deno'), ['run', '--no-remote', '--allow-read', '--allow-env', '--allow-sys', 'main.js'], (await allApp()).dir));
+  const inWorker = once(async () => {
+    const { dir } = await allApp();
+    return inWorkerd(dir, await wranglerBundle(dir));
+  });
+
+  const grantModule = [
+    "import { PortablePresigner, loadConfig } from 'upgrant';",
+    "import { createDriver } from 'upgrant/s3';",
+    // pinnedRecord of grants-script.js (this app has only the S3 SDK, no params.js).
+    "const pinnedRecord = (d) => new Proxy(d, { get: (t, n) => n === 'signUpload' ? (r) => t.signUpload({ ...r, record: 'v1.runtime-test-record.0' }) : typeof t[n] === 'function' ? t[n].bind(t) : t[n] });",
+    "const clock = () => new Date('2026-03-04T05:06:07Z');",
+    // The configuration from variables, as a Worker's env gives them (docs/runtimes.md); staging
+    // 'never' and a pinned record, as grant-script.js does (both carry the random grant id).
+    "const env = { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'uploads', UPGRANT_SECRET: 's'.repeat(32), UPGRANT_STAGING: 'never', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' };",
+    'export async function s3Grant() {',
+    '  const config = loadConfig(env);',
+    '  const p = new PortablePresigner(pinnedRecord(await createDriver(config)), { ...config, clock });',
+    "  const { token, ...grant } = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1, expiresIn: 60 });",
+    "  return JSON.stringify(grant) + '\\n';",
+    '}',
+  ].join('\n');
+
+  /** An app that installed only @aws-sdk/client-s3, and the grant Node makes in it. */
+  const s3App = once(async () => {
+    const dir = await freshApp([installedVersion('@aws-sdk/client-s3')]);
+    await writeFile(path.join(dir, 's3-grant.js'), grantModule);
+    await writeFile(path.join(dir, 'main.js'), "import { s3Grant } from './s3-grant.js';\nprocess.stdout.write(await s3Grant());\n");
+    await writeFile(path.join(dir, 'worker.js'), "import { s3Grant } from './s3-grant.js';\nexport default { async fetch() { return new Response(await s3Grant()); } };\n");
+    await writeFile(path.join(dir, 'wrangler.json'), JSON.stringify({ name: 's3-only', main: 'worker.js', compatibility_date: WORKER_COMPAT_DATE, compatibility_flags: ['nodejs_compat'] }));
+    return { dir, node: await output(process.execPath, ['main.js'], dir) };
+  });
+  const s3InWorker = once(async () => {
+    const { dir } = await s3App();
+    return inWorkerd(dir, await wranglerBundle(dir));
+  });
+  const s3Webpacked = once(async () => {
+    const { dir } = await s3App();
+    const build = [
+      `const webpack = require(${JSON.stringify(path.join(await tools(), 'webpack'))});`,
+      "webpack({ mode: 'production', optimization: { minimize: false }, target: 'node20', entry: './main.js', context: process.cwd(), output: { path: process.cwd() + '/webpack-out', filename: 'main.cjs' } }, (err, stats) => {",
+      '  if (err || stats.hasErrors()) { console.error(err ?? stats.toString({ all: false, errors: true })); process.exit(1); }',
+      '});',
+    ].join('\n');
+    await output(process.execPath, ['-e', build], dir);
+    return output(process.execPath, ['webpack-out/main.cjs'], dir);
+  });
 
   before(async function () {
     if (process.env.UPGRANT_SKIP_RUNTIMES === '1') {
       console.log('    (runtime tests skipped: UPGRANT_SKIP_RUNTIMES=1, they ran in the first pass of .ci/run)');
       this.skip();
     }
+    // The apps do not need the tools: they install and run on Node while the tools install.
+    void allApp();
+    void s3App();
     try {
-      bin = await toolPrefix(TOOLS);
+      await tools();
     } catch (error) {
       if (REQUIRED) throw error;
       console.log(`    (runtime tests skipped: could not install ${TOOLS.join(', ')}: ${(error as Error).message.split('\n')[0]})`);
       this.skip();
     }
-    config = await tempDir('upgrant-wrangler-config-');
+    for (const step of [onBun, onDeno, inWorker, s3InWorker, s3Webpacked]) void step();
   });
 
   after(async () => {
+    // Nothing still runs in a directory when it goes.
+    await Promise.allSettled(started);
     await Promise.all(apps.map((app) => rm(app, { recursive: true, force: true })));
     await removeTempDirs();
   });
 
-  async function app(providers: readonly string[]): Promise<{ dir: string; node: string }> {
-    const dir = await runtimeApp(providers);
-    apps.push(dir);
-    const node = await output(process.execPath, ['main.js'], dir);
-    expect(Object.keys(JSON.parse(node) as object)).to.deep.equal(providers);
-    return { dir, node };
-  }
-
-  async function wranglerBundle(dir: string): Promise<string> {
-    await output(path.join(bin, 'wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], dir, quietEnv({ XDG_CONFIG_HOME: config }));
-    return path.join(dir, 'out', 'worker.js');
-  }
-
   it('Bun and Deno make the same S3, Azure, GCS (HMAC, RSA) and local grants as Node', async () => {
-    const { dir, node } = await app(ALL);
-    expect(await output(path.join(bin, 'bun'), ['main.js'], dir), 'bun').to.equal(node);
-    expect(await output(path.join(bin, 'deno'), ['run', '--no-remote', '--allow-read', '--allow-env', '--allow-sys', 'main.js'], dir), 'deno').to.equal(node);
+    const { node } = await allApp();
+    expect(Object.keys(JSON.parse(node) as object)).to.deep.equal(ALL);
+    expect(await onBun(), 'bun').to.equal(node);
+    expect(await onDeno(), 'deno').to.equal(node);
   });
 
   it('a Worker bundled by wrangler (nodejs_compat) makes the same S3, Azure, GCS (HMAC, RSA) and local grants in workerd', async () => {
-    const { dir, node } = await app(ALL);
-    const bundle = await wranglerBundle(dir);
-    const miniflare = path.join(bin, '..', 'miniflare');
-    expect(await output(process.execPath, [RUN_WORKER, miniflare, bundle, WORKER_COMPAT_DATE], dir)).to.equal(node);
+    const { node } = await allApp();
+    expect(Object.keys(JSON.parse(node) as object)).to.deep.equal(ALL);
+    expect(await inWorker()).to.equal(node);
   });
 
   describe('an app that installed only @aws-sdk/client-s3', () => {
-    let s3App = '';
-    let node = '';
-    const grantModule = [
-      "import { PortablePresigner, loadConfig } from 'upgrant';",
-      "import { createDriver } from 'upgrant/s3';",
-      // pinnedRecord of grants-script.js (this app has only the S3 SDK, no params.js).
-      "const pinnedRecord = (d) => new Proxy(d, { get: (t, n) => n === 'signUpload' ? (r) => t.signUpload({ ...r, record: 'v1.runtime-test-record.0' }) : typeof t[n] === 'function' ? t[n].bind(t) : t[n] });",
-      "const clock = () => new Date('2026-03-04T05:06:07Z');",
-      // The configuration from variables, as a Worker's env gives them (docs/runtimes.md); staging
-      // 'never' and a pinned record, as grant-script.js does (both carry the random grant id).
-      "const env = { UPGRANT_PROVIDER: 's3', UPGRANT_BUCKET: 'uploads', UPGRANT_SECRET: 's'.repeat(32), UPGRANT_STAGING: 'never', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' };",
-      'export async function s3Grant() {',
-      '  const config = loadConfig(env);',
-      '  const p = new PortablePresigner(pinnedRecord(await createDriver(config)), { ...config, clock });',
-      "  const { token, ...grant } = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1, expiresIn: 60 });",
-      "  return JSON.stringify(grant) + '\\n';",
-      '}',
-    ].join('\n');
-
-    before(async () => {
-      s3App = await freshApp([installedVersion('@aws-sdk/client-s3')]);
-      await writeFile(path.join(s3App, 's3-grant.js'), grantModule);
-      await writeFile(path.join(s3App, 'main.js'), "import { s3Grant } from './s3-grant.js';\nprocess.stdout.write(await s3Grant());\n");
-      await writeFile(path.join(s3App, 'worker.js'), "import { s3Grant } from './s3-grant.js';\nexport default { async fetch() { return new Response(await s3Grant()); } };\n");
-      await writeFile(path.join(s3App, 'wrangler.json'), JSON.stringify({ name: 's3-only', main: 'worker.js', compatibility_date: WORKER_COMPAT_DATE, compatibility_flags: ['nodejs_compat'] }));
-      node = await output(process.execPath, ['main.js'], s3App);
-    });
-
     it('has no Azure or Google SDK (the premise)', async () => {
-      const { stdout } = await run('ls', ['node_modules', 'node_modules/@aws-sdk'], { cwd: s3App });
+      const { stdout } = await run('ls', ['node_modules', 'node_modules/@aws-sdk'], { cwd: (await s3App()).dir });
       expect(stdout).to.include('client-s3').and.not.match(/@azure|@google-cloud/);
     });
 
     it('wrangler bundles it without aliases, and the Worker signs as Node does', async () => {
-      const bundle = await wranglerBundle(s3App);
-      expect(await output(process.execPath, [RUN_WORKER, path.join(bin, '..', 'miniflare'), bundle, WORKER_COMPAT_DATE], s3App)).to.equal(node);
+      expect(await s3InWorker()).to.equal((await s3App()).node);
     });
 
     it('webpack bundles it without aliases, and the bundle signs as Node does', async () => {
-      const build = [
-        `const webpack = require(${JSON.stringify(path.join(bin, '..', 'webpack'))});`,
-        "webpack({ mode: 'production', optimization: { minimize: false }, target: 'node20', entry: './main.js', context: process.cwd(), output: { path: process.cwd() + '/webpack-out', filename: 'main.cjs' } }, (err, stats) => {",
-        '  if (err || stats.hasErrors()) { console.error(err ?? stats.toString({ all: false, errors: true })); process.exit(1); }',
-        '});',
-      ].join('\n');
-      await output(process.execPath, ['-e', build], s3App);
-      expect(await output(process.execPath, ['webpack-out/main.cjs'], s3App)).to.equal(node);
+      expect(await s3Webpacked()).to.equal((await s3App()).node);
     });
   });
 });
