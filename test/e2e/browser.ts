@@ -54,6 +54,18 @@ export async function launchBrowser(what: string): Promise<Browser | undefined> 
   };
 }
 
+/**
+ * For a page whose uploads are meant to fail at the network (no CORS answer): the client still
+ * makes every attempt, in order, but the backoff between them (about 3 s over its 3 retries) is
+ * skipped by moving the page's clock on after each failed request, by the backoff's cap (the
+ * client's default maxRetryDelayMs). Should a move come before the page sets its timer, that one
+ * wait just runs in real time. Call before the page loads.
+ */
+export async function skipRetryBackoff(page: Page): Promise<void> {
+  await page.clock.install();
+  page.on('requestfailed', () => void page.clock.fastForward(10_000).catch(() => undefined));
+}
+
 /** Save the page as this run's artifact: test-results/<name>.png. */
 export async function screenshot(page: Page, name: string): Promise<string> {
   await mkdir(ARTIFACTS, { recursive: true });
