@@ -84,7 +84,8 @@ describe('upgrant sweep (CLI)', function () {
     it('promotes the valid upload, removes the violating one, and says so (--json; --dry-run changes nothing)', async () => {
       const { good, bad } = await unreported(receiver.presigner);
       const env = { UPGRANT_PROVIDER: 'local', UPGRANT_LOCAL_ROOT: root, UPGRANT_SECRET: SECRET, UPGRANT_STAGING: 'always', UPGRANT_PUBLIC_URL: receiver.baseUrl };
-      const dry = await cli(['sweep', '--dry-run', '--json'], env);
+      // A bad flag touches no storage: its process runs alongside the dry run.
+      const [dry, wrong] = await Promise.all([cli(['sweep', '--dry-run', '--json'], env), cli(['sweep', '--older-than', 'soon'], env)]);
       expect(dry.code, dry.stderr).to.equal(0);
       expect(report(dry.stdout).promoted.map((o) => o.key)).to.deep.equal([good]);
       expect(await readFile(path.join(root, 'local', ...good.split('/'))).catch(() => undefined), 'dry run').to.equal(undefined);
@@ -96,7 +97,6 @@ describe('upgrant sweep (CLI)', function () {
       expect(await readFile(path.join(root, 'local', ...good.split('/')))).to.have.length(32);
       const text = await cli(['sweep'], env);
       expect(text.stdout).to.match(/promoted 0/);
-      const wrong = await cli(['sweep', '--older-than', 'soon'], env);
       expect(wrong.code).to.equal(2);
       expect(wrong.stderr).to.include('--older-than');
     });

@@ -12,7 +12,7 @@ import { presignerFromEnv } from '../../src/config.js';
 import type { Presigner } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
 import { ensureBuiltClient } from './build.js';
-import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+import { launchBrowser, screenshot, skipRetryBackoff, uploadThroughPage, type Browser } from './browser.js';
 import { makePdf, stamp } from '../support/sample-files.js';
 
 const MiB = 1024 * 1024;
@@ -122,6 +122,7 @@ describe('e2e: demo page in headless Chromium, azure driver on Azurite', functio
 
   it('an origin without a CORS rule: the browser refuses to let the page read the answer (code network), nothing verified', async () => {
     const page = await browser!.newPage();
+    await skipRetryBackoff(page);
     await page.goto(noCors.url);
     const before = await blobs();
     const [outcome] = await uploadThroughPage(page, [{ name: 'blocked.bin', mimeType: 'application/octet-stream', buffer: randomBytes(1000) }]);

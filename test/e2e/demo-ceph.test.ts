@@ -15,7 +15,7 @@ import type { Presigner } from '../../src/types.js';
 import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
 import { cephEnv, listKeys, readObject, s3Client } from '../s3/helpers.js';
 import { ensureBuiltClient } from './build.js';
-import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+import { launchBrowser, screenshot, skipRetryBackoff, uploadThroughPage, type Browser } from './browser.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = `upgrant-e2e-${randomBytes(4).toString('hex')}`;
@@ -116,6 +116,7 @@ describe('e2e: demo page in headless Chromium, s3 driver on Ceph RGW (UPGRANT_S3
 
   it('an origin without a CORS rule: the browser refuses to let the page read the answer (code network), nothing verified', async () => {
     const page = await browser!.newPage();
+    await skipRetryBackoff(page);
     await page.goto(noCors.url);
     const before = await listKeys(client, BUCKET);
     const [outcome] = await uploadThroughPage(page, [{ name: 'blocked.bin', mimeType: 'application/octet-stream', buffer: randomBytes(1000) }]);

@@ -11,10 +11,13 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function servePage(entries: readonly string[]): Promise<PageServer> {
-  const scripts = new Map<string, string>();
-  for (const entry of entries) {
-    const bundled = await build({
+/** Each entry is bundled once per process, whichever describe serves it. */
+const bundles = new Map<string, Promise<string>>();
+
+function bundle(entry: string): Promise<string> {
+  let text = bundles.get(entry);
+  if (!text) {
+    text = build({
       entryPoints: [path.resolve('test/e2e/router-page', `${entry}.ts`)],
       bundle: true,
       format: 'esm',
@@ -22,9 +25,14 @@ export async function servePage(entries: readonly string[]): Promise<PageServer>
       target: 'es2022',
       write: false,
       logLevel: 'silent',
-    });
-    scripts.set(`/${entry}.js`, bundled.outputFiles[0]!.text);
+    }).then((bundled) => bundled.outputFiles[0]!.text);
+    bundles.set(entry, text);
   }
+  return text;
+}
+
+export async function servePage(entries: readonly string[]): Promise<PageServer> {
+  const scripts = new Map<string, string>(await Promise.all(entries.map(async (entry) => [`/${entry}.js`, await bundle(entry)] as const)));
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://page');
     const script = scripts.get(url.pathname);

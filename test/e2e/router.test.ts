@@ -98,15 +98,20 @@ function describeOn(name: string, makeTarget: (pageOrigin: string) => Promise<Ta
       // Let the first part through, hold the others: the reload then kills the upload mid-way.
       let puts = 0;
       const held: Route[] = [];
+      let holding!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (holding = resolve));
       await tab.route((url) => url.origin === target.storageOrigin, async (route) => {
         if (route.request().method() !== 'PUT') return route.continue();
         if (++puts === 1) return route.continue();
         held.push(route);
+        holding();
       });
       void tab.evaluate((s) => window.routerTest.upload('video', 'big.mp4', 'video/mp4', s, 8), size).catch(() => undefined);
       await tab.waitForFunction(() => window.routerTest.savedParts().some((n) => n >= 1), undefined, { timeout: 30_000 });
-      // The client sends part 2 right after saving part 1: wait until the route holds it.
-      for (let i = 0; i < 500 && held.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      // The client sends part 2 right after saving part 1: wait until the route holds it (10 s at most).
+      let giveUp: NodeJS.Timeout | undefined;
+      await Promise.race([firstHeld, new Promise<void>((resolve) => (giveUp = setTimeout(resolve, 10_000)))]);
+      clearTimeout(giveUp);
       expect(held.length, 'the second part is held').to.be.greaterThan(0);
       // Reload with the held parts still held: they die with the page and never reach the storage
       // (unrouting first would let a held part through, racing the resumed upload).

@@ -10,6 +10,7 @@ import { startDemoServer } from '../../src/cli/server.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, uploadThroughPage } from './browser.js';
 import { makeMp4, makePng, stamp } from '../support/sample-files.js';
+import { stopShared } from '../support/shared.js';
 
 const MiB = 1024 * 1024;
 await ensureBuiltClient();
@@ -30,6 +31,8 @@ try {
   console.log('wrote docs/demo.png');
 } finally {
   await browser.close();
+  // The process's browser itself (a script has no mocha teardown to stop it).
+  await stopShared();
   await demo.close();
   await receiver.close();
   await rm(root, { recursive: true, force: true });
