@@ -8,10 +8,18 @@ import type { GcsServiceAccountKey } from '../../drivers/gcs/options.js';
 import { presignerFromEnv } from '../../src/config.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
 
-/** A fresh RSA service account key for this run (never a real account). */
+// One key per email per process: an RSA-2048 key takes 0.1-0.5 s of CPU to make, and a dozen files
+// ask for one. A test that needs a second key asks under a second email.
+const keys = new Map<string, string>();
+
+/** An RSA service account key made for this run (never a real account), the same for the same email. */
 export function throwawayAccount(email = 'upgrant-test@upgrant-test.iam.gserviceaccount.com'): GcsServiceAccountKey {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { client_email: email, private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  let pem = keys.get(email);
+  if (pem === undefined) {
+    pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    keys.set(email, pem);
+  }
+  return { client_email: email, private_key: pem };
 }
 
 /** Edit a signed URL's path or signature, leaving the rest of the query untouched. */
