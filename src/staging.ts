@@ -133,21 +133,28 @@ export class Staging {
 
   /**
    * Verify a staged upload and promote it to its key. Idempotent: when the grant's object is at
-   * the key already, that object is returned and nothing is copied again.
+   * the key already, that object is returned and nothing is copied again. `staged`: the staged
+   * object's head when the caller has just read it (a sweep, from the record it found), so it is
+   * not asked for twice.
    */
-  async verify(grant: StagedGrant, options: { readonly dryRun?: boolean } = {}): Promise<VerifiedObject> {
+  async verify(grant: StagedGrant, options: { readonly dryRun?: boolean; readonly staged?: ObjectInfo } = {}): Promise<VerifiedObject> {
     const dryRun = options.dryRun === true;
-    const rejected = await this.#readMarker(grant.staging);
+    // The three reads are independent, so they go out together (one round trip of waiting, not
+    // three). No order among them is relied on: every "absent" seen is checked again in
+    // #settledElsewhere, as it must be anyway, since other instances act between any two reads.
+    const [rejected, current, staged] = await Promise.all([
+      this.#readMarker(grant.staging),
+      this.#head(grant.key),
+      options.staged ? Promise.resolve(options.staged) : this.#head(grant.staging),
+    ]);
     if (rejected) {
       if (!dryRun) await this.#delete(grant.staging); // a reuse of a rejected grant's URL
       throw new UploadRejectedError(grant.key, rejected);
     }
-    const current = await this.#head(grant.key);
     if (current && this.#recordId(current.record) === grant.id) {
       if (!dryRun) await this.#delete(grant.staging); // a reuse after promotion
       return this.#verified(grant, current);
     }
-    const staged = await this.#head(grant.staging);
     if (!staged) {
       // A concurrent verification may have promoted it between the two heads.
       const settled = await this.#settledElsewhere(grant);
