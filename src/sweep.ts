@@ -69,7 +69,7 @@ export async function sweepStaging(staging: Staging, driver: Driver, options: Sw
         return { expired: object.key };
       }
       if (olderThan > 0 && object.lastModified && object.lastModified.getTime() > now.getTime() - olderThan * 1000) return undefined;
-      return { result: await verifyStaged(staging, driver, object.key, dryRun), stagingKey: object.key };
+      return { result: await verifyStaged(staging, driver, object.key, dryRun, true), stagingKey: object.key };
     });
     for (const outcome of results) {
       if (!outcome) continue;
@@ -111,9 +111,9 @@ async function handleOne(staging: Staging, driver: Driver, event: StorageObjectE
   return verifyStaged(staging, driver, event.key, false);
 }
 
-/** Verify the staged object at `stagingKey` from the record it carries. */
-async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string, dryRun: boolean): Promise<StorageEventResult> {
-  const info = await staging.head(stagingKey);
+/** Verify the staged object at `stagingKey` from the record it carries (`listed`: a listing of the bucket just named it). */
+async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string, dryRun: boolean, listed = false): Promise<StorageEventResult> {
+  const info = await staging.head(stagingKey, listed);
   if (!info) return { bucket: driver.bucket, key: stagingKey, outcome: 'missing', reason: 'no staged object (already promoted or removed)' };
   const grant = staging.grantOf(info, stagingKey);
   if (!grant) {

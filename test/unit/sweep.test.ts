@@ -1,9 +1,10 @@
 // The sweep's and a staged verification's own pace, on the in-memory fake driver: the waiting
 // they do is overlapped (a sweep verifies several staged objects at once, bounded; a verification
-// sends its three independent reads together), and nothing else changes: every upload promoted
+// reads the staged object, then the marker and the key together, telling the driver that the
+// bucket is there when it has just seen it), and nothing else changes: every upload promoted
 // exactly once, the report in listing order, a failure thrown with nothing left running.
 import { expect } from 'chai';
-import type { ObjectInfo } from '../../drivers/driver.js';
+import type { HeadOptions, ObjectInfo } from '../../drivers/driver.js';
 import { ProviderError } from '../../src/errors.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import { FakeDriver } from './fake-driver.js';
@@ -15,6 +16,8 @@ class PacedDriver extends FakeDriver {
   pending = 0;
   mostPending = 0;
   heads = 0;
+  /** Keys headed with `bucketSeen` (a miss needs no question to the bucket). */
+  bucketSeen: string[] = [];
   promotions = new Map<string, number>();
   failOn: string | undefined;
 
@@ -29,8 +32,9 @@ class PacedDriver extends FakeDriver {
     };
   }
 
-  override async head(key: string): Promise<ObjectInfo | undefined> {
+  override async head(key: string, options?: HeadOptions): Promise<ObjectInfo | undefined> {
     this.heads += 1;
+    if (options?.bucketSeen) this.bucketSeen.push(key);
     this.pending += 1;
     this.mostPending = Math.max(this.mostPending, this.pending);
     try {
@@ -83,21 +87,30 @@ describe('unit: the sweep and staged verification overlap their waiting', () => 
     await presigner.sweep();
     // The sweep's head of the staged object (for its record), the marker, the key, and the key after the copy.
     expect(driver.heads).to.equal(4);
+    // The listing named the staged object: its bucket is there, so no miss needs the bucket asked.
+    expect(driver.bucketSeen).to.deep.equal([only!.staging, `${only!.staging}.rejected`, only!.key]);
     expect(driver.promotions.get(only!.key)).to.equal(1);
   });
 
-  it("a staged verification sends its marker, key and staged-object reads together", async () => {
+  it('a staged verification reads the staged object, then the marker and the key together, saying the bucket was seen', async () => {
     const driver = new PacedDriver();
     const presigner = new PortablePresigner(driver, { secret: SECRET, staging: 'always' });
     const grant = await presigner.createUploadGrant({ key: 'one/a.bin', contentType: 'application/octet-stream', size: 4 });
-    driver.put(driver.signed.at(-1)!.request.key, new Uint8Array([1, 2, 3, 4]));
+    const staging = driver.signed.at(-1)!.request.key;
+    driver.put(staging, new Uint8Array([1, 2, 3, 4]));
     driver.mostPending = 0;
     const object = await presigner.verifyUpload(grant.token);
     expect(object.key).to.equal('one/a.bin');
-    expect(driver.mostPending).to.equal(3);
+    expect(driver.mostPending).to.equal(2);
+    expect(driver.bucketSeen).to.deep.equal([`${staging}.rejected`, 'one/a.bin']);
     // Idempotent still: the second call finds the grant's object at the key and copies nothing.
     expect(await presigner.verifyUpload(grant.token)).to.deep.equal(object);
     expect(driver.promotions.get('one/a.bin')).to.equal(1);
+    // Where the staged object is not there, nothing says the bucket is: the driver asks it.
+    driver.bucketSeen = [];
+    const never = await presigner.createUploadGrant({ key: 'one/b.bin', contentType: 'application/octet-stream', size: 4 });
+    expect(await presigner.verifyUpload(never.token).catch((e: unknown) => e)).to.have.property('name', 'ObjectNotFoundError');
+    expect(driver.bucketSeen).to.deep.equal([]);
   });
 
   it('a failing verification fails the sweep once every verification already started has settled', async () => {
