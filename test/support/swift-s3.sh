@@ -9,11 +9,8 @@
 #   SWIFT_BASE            throwaway directory (deleted and re-created)           required
 #   SWIFT_S3_PORT         proxy (S3) port                                         required
 #   SWIFT_ACCOUNT_PORT, SWIFT_CONTAINER_PORT, SWIFT_OBJECT_PORT                   required
-#   SWIFT_MEMCACHE        memcache_servers value (default 127.0.0.1:11211). tempauth needs the
-#                         cache filter in the pipeline, but not a running memcached: without one the
-#                         client's lookups miss and S3 requests are still authenticated by signature.
-#                         Parallel instances must not share one memcached (they would see each
-#                         other's cached container info): test/support/swift.ts passes a dead port.
+# The proxy's cache filter is swift_memory_cache.py beside this script (a dict in the proxy's one
+# process instead of memcached, which is not installed here and which parallel instances would share).
 # Writes $SWIFT_BASE/run/<server>.pid and .log; the caller stops the servers by those PIDs.
 set -euo pipefail
 : "${SWIFT_BASE:?}" "${SWIFT_S3_PORT:?}" "${SWIFT_ACCOUNT_PORT:?}" "${SWIFT_CONTAINER_PORT:?}" "${SWIFT_OBJECT_PORT:?}"
@@ -67,8 +64,7 @@ use = egg:swift#healthcheck
 [filter:proxy-logging]
 use = egg:swift#proxy_logging
 [filter:cache]
-use = egg:swift#memcache
-memcache_servers = ${SWIFT_MEMCACHE:-127.0.0.1:11211}
+paste.filter_factory = swift_memory_cache:filter_factory
 [filter:listing_formats]
 use = egg:swift#listing_formats
 [filter:s3api]
@@ -85,8 +81,9 @@ use = egg:swift#slo
 [filter:dlo]
 use = egg:swift#dlo
 CONF
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for s in account container object proxy; do
-  /usr/bin/python3 "/usr/bin/swift-$s-server" "$B/etc/$s-server.conf" -v > "$B/run/$s.log" 2>&1 &
+  PYTHONPATH="$HERE" /usr/bin/python3 "/usr/bin/swift-$s-server" "$B/etc/$s-server.conf" -v > "$B/run/$s.log" 2>&1 &
   echo $! > "$B/run/$s.pid"
 done
 ready() { curl -s -o /dev/null "http://127.0.0.1:$1/" ; }

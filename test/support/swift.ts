@@ -5,11 +5,10 @@
 // machine), so startSwift() hands out the run's shared instance (test/support/shared.ts), started
 // on first use: its stop() is a no-op, each test file uses buckets of its own names, and the
 // instance is stopped when the run ends. startOwnSwift() starts one for the caller alone.
-// No memcached is used, on purpose: tempauth needs the cache filter in the pipeline, not a running
-// server (S3 requests are authenticated by their signature; the proxy only logs "All memcached
-// servers error-limited"). The filter is pointed at a free port nobody listens on, because a shared
-// memcached on 11211 would let parallel Swift instances read each other's cached account and
-// container info (a bucket created in one run would look present in another).
+// No memcached is used, on purpose: a shared one on 11211 would let parallel Swift instances read
+// each other's cached account and container info (a bucket created in one run would look present
+// in another). The proxy's cache is a dict in its own process instead (swift_memory_cache.py):
+// without any cache it would ask the account and container servers on every request.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -84,8 +83,8 @@ async function startOnce(cors: string): Promise<SwiftWire & { stop(): Promise<vo
   guardDir(base);
   const stop = () => endDir(base, 'SIGTERM');
   try {
-    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const [s3, account, container, object, memcache] = ports as [number, number, number, number, number];
+    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [s3, account, container, object] = ports as [number, number, number, number];
     await promisify(execFile)('bash', [SCRIPT], {
       env: {
         ...process.env,
@@ -94,7 +93,6 @@ async function startOnce(cors: string): Promise<SwiftWire & { stop(): Promise<vo
         SWIFT_ACCOUNT_PORT: String(account),
         SWIFT_CONTAINER_PORT: String(container),
         SWIFT_OBJECT_PORT: String(object),
-        SWIFT_MEMCACHE: `127.0.0.1:${memcache}`,
         S3_CORS_ORIGIN: cors,
       },
       timeout: 120_000,
