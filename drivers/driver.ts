@@ -92,6 +92,15 @@ export interface DriverEnforcement {
   readonly checksum: Enforcer;
 }
 
+/** What the caller of Driver.head already knows. */
+export interface HeadOptions {
+  /**
+   * The caller has just seen this bucket answer (it listed it, or read an object in it), so a miss
+   * is the key's: a driver that asks the bucket on a miss to tell the two apart (S3, GCS) need not.
+   */
+  readonly bucketSeen?: boolean;
+}
+
 export interface Driver {
   readonly name: ProviderName;
   /** Bucket (S3, GCS), container (Azure) or bucket directory (local). */
@@ -113,7 +122,7 @@ export interface Driver {
   signDownload(request: SignDownloadRequest): Promise<SignedDownload>;
 
   /** The stored object's metadata, or undefined when no object has this key. */
-  head(key: string): Promise<ObjectInfo | undefined>;
+  head(key: string, options?: HeadOptions): Promise<ObjectInfo | undefined>;
   /** The stored object's bytes, for hashing when the storage cannot report the declared checksum. */
   read(key: string): Promise<AsyncIterable<Uint8Array>>;
   /**

@@ -37,6 +37,6 @@ export {
 } from './errors.js';
 export { DriverError } from '../drivers/error-codes.js';
 export type * from './types.js';
-export type { Driver, ConfigProblem, DriverEnforcement, DriverLimits, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage, DriverRegistration, DriverEntry, DriverFactory, BucketNameRule } from '../drivers/driver.js';
+export type { Driver, ConfigProblem, DriverEnforcement, DriverLimits, HeadOptions, ObjectInfo, SignUploadRequest, SignedUpload, SignDownloadRequest, SignedDownload, CorsResult, LifecycleResult, LifecycleRule, StagingDriver, ListedPage, DriverRegistration, DriverEntry, DriverFactory, BucketNameRule } from '../drivers/driver.js';
 export { DEFAULT_LIFECYCLE_DAYS, type LifecycleOptions } from './lifecycle.js';
 export * from './router/index.js';

@@ -12,8 +12,35 @@ import type { StorageEventResult, SweepOptions, SweepReport, VerifiedObject, Vio
 const DEFAULT_GRACE_S = 3600;
 const DEFAULT_LIMIT = 10_000;
 const PAGE_SIZE = 1000;
+/** Staged objects a sweep verifies at once (each is a few requests, mostly waiting). */
+const IN_FLIGHT = 16;
 
 type Rejected = SweepReport['rejected'][number];
+type Outcome = { readonly expired: string } | { readonly result: StorageEventResult; readonly stagingKey: string } | undefined;
+
+/**
+ * `fn` over `items` with at most `limit` calls pending, results in the items' order. The first
+ * failure stops further calls and is thrown once the pending ones have settled (nothing is left
+ * running behind the caller's back).
+ */
+async function eachAtMost<T, R>(limit: number, items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  let failure: { readonly error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
+}
 
 export async function sweepStaging(staging: Staging, driver: Driver, options: SweepOptions, clock: () => Date): Promise<SweepReport> {
   const olderThan = seconds(options.olderThan, 'olderThan', 0);
@@ -30,21 +57,25 @@ export async function sweepStaging(staging: Staging, driver: Driver, options: Sw
   let cursor: string | undefined;
   do {
     const page = await staging.list({ limit: Math.min(PAGE_SIZE, limit - report.scanned), ...(cursor ? { cursor } : {}) });
-    for (const object of page.objects) {
-      report.scanned += 1;
+    report.scanned += page.objects.length;
+    // Each object is a verification's few round trips of waiting: IN_FLIGHT of them at once, and
+    // the report in listing order, as if one after the other.
+    const results = await eachAtMost(IN_FLIGHT, page.objects, async (object): Promise<Outcome> => {
       const name = parseStagingName(staging.prefix, object.key);
-      if (!name) continue; // not ours: never touched
+      if (!name) return undefined; // not ours: never touched
       if (name.marker) {
-        if (name.expiresAt + grace < nowS) {
-          if (!dryRun) await staging.delete(object.key);
-          report.expired.push(object.key);
-        }
-        continue;
+        if (name.expiresAt + grace >= nowS) return undefined;
+        if (!dryRun) await staging.delete(object.key);
+        return { expired: object.key };
       }
-      if (olderThan > 0 && object.lastModified && object.lastModified.getTime() > now.getTime() - olderThan * 1000) continue;
-      const result = await verifyStaged(staging, driver, object.key, dryRun);
-      if (result.outcome === 'promoted' && result.object) report.promoted.push(result.object);
-      else if (result.outcome === 'rejected') report.rejected.push({ key: result.key, stagingKey: object.key, violations: result.violations ?? [] });
+      if (olderThan > 0 && object.lastModified && object.lastModified.getTime() > now.getTime() - olderThan * 1000) return undefined;
+      return { result: await verifyStaged(staging, driver, object.key, dryRun, true), stagingKey: object.key };
+    });
+    for (const outcome of results) {
+      if (!outcome) continue;
+      if ('expired' in outcome) report.expired.push(outcome.expired);
+      else if (outcome.result.outcome === 'promoted' && outcome.result.object) report.promoted.push(outcome.result.object);
+      else if (outcome.result.outcome === 'rejected') report.rejected.push({ key: outcome.result.key, stagingKey: outcome.stagingKey, violations: outcome.result.violations ?? [] });
     }
     cursor = page.cursor;
     if (cursor && report.scanned >= limit) {
@@ -80,9 +111,9 @@ async function handleOne(staging: Staging, driver: Driver, event: StorageObjectE
   return verifyStaged(staging, driver, event.key, false);
 }
 
-/** Verify the staged object at `stagingKey` from the record it carries. */
-async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string, dryRun: boolean): Promise<StorageEventResult> {
-  const info = await staging.head(stagingKey);
+/** Verify the staged object at `stagingKey` from the record it carries (`listed`: a listing of the bucket just named it). */
+async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string, dryRun: boolean, listed = false): Promise<StorageEventResult> {
+  const info = await staging.head(stagingKey, listed);
   if (!info) return { bucket: driver.bucket, key: stagingKey, outcome: 'missing', reason: 'no staged object (already promoted or removed)' };
   const grant = staging.grantOf(info, stagingKey);
   if (!grant) {
@@ -92,7 +123,7 @@ async function verifyStaged(staging: Staging, driver: Driver, stagingKey: string
     return { bucket: driver.bucket, key: stagingKey, outcome: 'rejected', violations };
   }
   try {
-    const object = await staging.verify(grant, { dryRun });
+    const object = await staging.verify(grant, { dryRun, staged: info });
     return { bucket: driver.bucket, key: grant.key, outcome: 'promoted', object };
   } catch (error) {
     if (error instanceof UploadRejectedError) return { bucket: driver.bucket, key: grant.key, outcome: 'rejected', violations: error.violations };

@@ -28,6 +28,7 @@ import type {
   Driver,
   DriverEnforcement,
   DriverLimits,
+  HeadOptions,
   ObjectInfo,
   SignDownloadRequest,
   SignUploadRequest,
@@ -146,7 +147,7 @@ export class GcsDriver implements Driver {
   }
 
   /** Implements Driver.head through the JSON API (size, contentType, md5Hash). */
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async head(key: string, options: HeadOptions = {}): Promise<ObjectInfo | undefined> {
     try {
       const [metadata] = await this.#objects.file(key).getMetadata();
       return {
@@ -160,6 +161,7 @@ export class GcsDriver implements Driver {
       if (!isNotFound(error)) throw error;
     }
     // A 404 for the object or for its bucket: name the bucket when it is the one missing.
+    if (options.bucketSeen) return undefined;
     const [bucketExists] = await this.#objects.exists();
     if (!bucketExists) throw new DriverError('bucket-not-found', `bucket "${this.bucket}" does not exist`);
     return undefined;

@@ -40,6 +40,7 @@ import type {
   Driver,
   DriverEnforcement,
   DriverLimits,
+  HeadOptions,
   ObjectInfo,
   SignDownloadRequest,
   SignUploadRequest,
@@ -212,13 +213,13 @@ export class S3Driver implements Driver {
   }
 
   /** Implements Driver.head. */
-  async head(key: string): Promise<ObjectInfo | undefined> {
+  async head(key: string, options: HeadOptions = {}): Promise<ObjectInfo | undefined> {
     let out: HeadObjectCommandOutput;
     try {
       out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }));
     } catch (error) {
       if (isNotFound(error)) {
-        await this.#assertBucket();
+        if (!options.bucketSeen) await this.#assertBucket();
         return undefined;
       }
       throw error;

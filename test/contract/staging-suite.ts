@@ -14,6 +14,23 @@ import { bytes } from './suite.js';
 
 const STAGED_OBJECT = /^\.upgrant-staging\/\d+-[0-9a-f]{32}$/;
 
+/** Requests a test sends at once when it only prepares or checks the state around what it tests. */
+const SETUP_IN_FLIGHT = 8;
+
+/** `fn(0)` .. `fn(count - 1)` with at most `limit` pending at once, results in index order. */
+async function atMost<T>(limit: number, count: number, fn: (index: number) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await fn(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
+
 function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 }
@@ -151,18 +168,18 @@ export function runStagingContractTests(harness: HarnessRef): void {
 
     it('20 concurrent verifies and 2 concurrent sweeps over 100 staged uploads promote each valid one exactly once', async function () {
       this.timeout(300_000);
-      const valid: { grant: UploadGrant; body: Uint8Array }[] = [];
-      const bad: UploadGrant[] = [];
-      for (let i = 0; i < 100; i++) {
-        if (i % 4 === 3) {
-          bad.push((await violatingUpload()).grant);
-        } else {
-          const body = bytes(64);
-          const grant = await grantFor();
-          expect((await h.upload(grant, body)).status).to.be.within(200, 299);
-          valid.push({ grant, body });
-        }
-      }
+      // The 100 uploads (and the checks after the race) go out SETUP_IN_FLIGHT at a time: only the
+      // verifies and sweeps are the race under test, the rest is waiting on the store.
+      const made = await atMost(SETUP_IN_FLIGHT, 100, async (i) => {
+        if (i % 4 === 3) return { bad: (await violatingUpload()).grant };
+        const body = bytes(64);
+        const grant = await grantFor();
+        expect((await h.upload(grant, body)).status).to.be.within(200, 299);
+        return { valid: { grant, body } };
+      });
+      const valid = made.flatMap((m) => (m.valid ? [m.valid] : []));
+      const bad = made.flatMap((m) => (m.bad ? [m.bad] : []));
+      expect([valid.length, bad.length]).to.deep.equal([75, 25]);
       const target = valid[0]!.grant;
       const verifies = Array.from({ length: 20 }, () => presigner.verifyUpload(target.token));
       const others = [...valid.slice(1, 11), ...bad.slice(0, 10).map((grant) => ({ grant }))].map(({ grant }) => presigner.verifyUpload(grant.token).catch((e: unknown) => e));
@@ -171,16 +188,18 @@ export function runStagingContractTests(harness: HarnessRef): void {
       // Exactly once where the promotion is create-only on the storage; a store without
       // conditional writes (Swift) may copy the same verified bytes more than once.
       const exactlyOnce = target.enforcement.createOnly === 'storage';
-      for (const { grant, body } of valid) {
+      for (const { grant } of valid) {
         if (exactlyOnce) expect(counts.get(grant.key), grant.key).to.equal(1);
         else expect(counts.get(grant.key), grant.key).to.be.at.least(1);
-        expect(same(await h.read(grant.key), body), grant.key).to.equal(true);
       }
+      const read = await atMost(SETUP_IN_FLIGHT, valid.length, (i) => h.read(valid[i]!.grant.key));
+      valid.forEach(({ grant, body }, i) => expect(same(read[i], body), grant.key).to.equal(true));
       const listing = await h.list();
       expect(listing.filter((k) => STAGED_OBJECT.test(k)), 'no staged object is left').to.deep.equal([]);
-      for (const grant of bad) expect(await presigner.verifyUpload(grant.token).catch((e: unknown) => e), grant.key).to.be.instanceOf(UploadRejectedError);
+      const again = await atMost(SETUP_IN_FLIGHT, bad.length, (i) => presigner.verifyUpload(bad[i]!.token).catch((e: unknown) => e));
+      bad.forEach((grant, i) => expect(again[i], grant.key).to.be.instanceOf(UploadRejectedError));
       expect(reports.every((r) => !r.dryRun && r.scanned > 0)).to.equal(true);
-      for (const { grant } of valid) await h.remove(grant.key);
+      await atMost(SETUP_IN_FLIGHT, valid.length, (i) => h.remove(valid[i]!.grant.key));
     });
 
     it('a client that never reports: a sweep promotes its valid upload and removes its violating one', async () => {

@@ -1,6 +1,7 @@
 // Evidence, in headless Chromium, that a browser cannot upload to OpenStack Swift's s3api with a
-// grant: Swift's CORS is one global allow-list (cors_preflight_allow_origin, set here to exactly the
-// demo's origin through S3_CORS_ORIGIN), and it answers the PREFLIGHT with
+// grant: Swift's CORS is one global allow-list (cors_preflight_allow_origin; the run's shared
+// Swift has `*`, which s3api answers by echoing the request's Origin, exactly as a list naming the
+// demo's origin would, so this file needs no Swift of its own), and it answers the PREFLIGHT with
 // Access-Control-Allow-Origin but leaves that header off the actual PUT's response. The browser then
 // sends the PUT (Swift stores the bytes) yet refuses to let the page read the answer, so the page
 // can only report a network failure and never reaches verify. These tests assert exactly that
@@ -11,14 +12,13 @@ import { randomBytes } from 'node:crypto';
 import { createDriver } from '../../drivers/s3/index.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { PortablePresigner } from '../../src/presigner.js';
-import { freePort } from '../support/azurite.js';
 import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { listKeys, readObject, s3Client, swiftOptions } from '../s3/helpers.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
 
 const MiB = 1024 * 1024;
-const BUCKET = 'upgrant-e2e';
+const BUCKET = `upgrant-e2e-${randomBytes(4).toString('hex')}`;
 
 describe('e2e: demo page in headless Chromium, s3 driver on Swift (why a browser cannot upload there)', function () {
   this.timeout(120_000);
@@ -40,21 +40,12 @@ describe('e2e: demo page in headless Chromium, s3 driver on Swift (why a browser
     browser = await launchBrowser('the Swift browser evidence');
     if (!browser) return this.skip();
     await ensureBuiltClient();
-    // Swift reads its allow-list at start: reserve the demo's port first so its origin is known.
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    const saved = process.env.S3_CORS_ORIGIN;
-    process.env.S3_CORS_ORIGIN = origin;
-    try {
-      swift = await startSwift();
-    } finally {
-      if (saved === undefined) delete process.env.S3_CORS_ORIGIN;
-      else process.env.S3_CORS_ORIGIN = saved;
-    }
+    swift = await startSwift();
     client = s3Client(swift.endpoint);
     await client.send(new CreateBucketCommand({ Bucket: BUCKET }));
     presigner = new PortablePresigner(await createDriver(swiftOptions(swift.endpoint, BUCKET)), { secret: randomBytes(32).toString('hex') });
-    demo = await startDemoServer({ presigner, port });
+    demo = await startDemoServer({ presigner });
+    origin = new URL(demo.url).origin;
     limited = await startDemoServer({ presigner, maxUploadSize: MiB });
   });
 

@@ -1,15 +1,14 @@
 // A single-node OpenStack Swift with s3api for the tests (test/support/swift-s3.sh): loopback ports
-// from the OS for the proxy and the three storage servers, a throwaway base directory under
-// os.tmpdir(), and the four daemons ended by their PIDs (test/support/daemons.ts), also when the
+// from the OS for the proxy and the three storage servers, a throwaway base directory (in memory
+// where it can be, see swiftBaseRoot), and the four daemons ended by their PIDs (test/support/daemons.ts), also when the
 // start fails or is abandoned. Booting the four Python servers takes seconds (tens on a loaded
 // machine), so startSwift() hands out the run's shared instance (test/support/shared.ts), started
 // on first use: its stop() is a no-op, each test file uses buckets of its own names, and the
 // instance is stopped when the run ends. startOwnSwift() starts one for the caller alone.
-// No memcached is used, on purpose: tempauth needs the cache filter in the pipeline, not a running
-// server (S3 requests are authenticated by their signature; the proxy only logs "All memcached
-// servers error-limited"). The filter is pointed at a free port nobody listens on, because a shared
-// memcached on 11211 would let parallel Swift instances read each other's cached account and
-// container info (a bucket created in one run would look present in another).
+// No memcached is used, on purpose: a shared one on 11211 would let parallel Swift instances read
+// each other's cached account and container info (a bucket created in one run would look present
+// in another). The proxy's cache is a dict in its own process instead (swift_memory_cache.py):
+// without any cache it would ask the account and container servers on every request.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
@@ -62,14 +61,30 @@ function corsOrigin(): string {
   return process.env.S3_CORS_ORIGIN ?? '*';
 }
 
+// Swift's object server fsyncs every PUT and DELETE (its tombstone) and its container server
+// writes SQLite: on a disk that is most of a write's time (78 ms per object PUT, 58 ms per
+// DELETE measured on this machine's disk under load). A throwaway Swift needs no durability, so
+// its devices go in memory (/dev/shm) where that file system keeps the user xattrs Swift stores
+// object metadata in (tmpfs does since Linux 6.6); elsewhere, os.tmpdir() as before.
+const XATTR_PROBE = "import os,sys,tempfile\nf=tempfile.NamedTemporaryFile(dir=sys.argv[1])\nos.setxattr(f.name,'user.swift.metadata',b'x'*4096)";
+let baseRoot: Promise<string> | undefined;
+
+function swiftBaseRoot(): Promise<string> {
+  baseRoot ??= promisify(execFile)('/usr/bin/python3', ['-c', XATTR_PROBE, '/dev/shm'], { timeout: 30_000 }).then(
+    () => '/dev/shm',
+    () => os.tmpdir(),
+  );
+  return baseRoot;
+}
+
 async function startOnce(cors: string): Promise<SwiftWire & { stop(): Promise<void> }> {
-  const base = await mkdtemp(path.join(os.tmpdir(), 'upgrant-swift-'));
+  const base = await mkdtemp(path.join(await swiftBaseRoot(), 'upgrant-swift-'));
   // From here on every daemon the script starts dies with this process, whatever the start does.
   guardDir(base);
   const stop = () => endDir(base, 'SIGTERM');
   try {
-    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
-    const [s3, account, container, object, memcache] = ports as [number, number, number, number, number];
+    const ports = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const [s3, account, container, object] = ports as [number, number, number, number];
     await promisify(execFile)('bash', [SCRIPT], {
       env: {
         ...process.env,
@@ -78,7 +93,6 @@ async function startOnce(cors: string): Promise<SwiftWire & { stop(): Promise<vo
         SWIFT_ACCOUNT_PORT: String(account),
         SWIFT_CONTAINER_PORT: String(container),
         SWIFT_OBJECT_PORT: String(object),
-        SWIFT_MEMCACHE: `127.0.0.1:${memcache}`,
         S3_CORS_ORIGIN: cors,
       },
       timeout: 120_000,
