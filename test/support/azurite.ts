@@ -13,11 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
 import { endDir, guardDir } from './daemons.js';
-import { freePort } from './ports.js';
 import { registerShared, useShared } from './shared.js';
-
-// Re-exported for test/e2e/demo-swift.test.ts, which imports it from here; Azurite itself no longer uses it.
-export { freePort };
 
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
