@@ -30,11 +30,13 @@ export function registerShared(kind: string, start: Starter): void {
 
 /**
  * With UPGRANT_TEST_TIMES=<file>, each start is one line in <file>.boots (whatever process made it),
- * which test/support/reporter.cjs adds to the times file: the proof that each runs once per run.
+ * which test/support/reporter.cjs adds to the times file: the proof that each runs once per run
+ * (a failed start is noted too, with its error).
  */
-function noteBoot(kind: string, options: Record<string, string>, ms: number): void {
+function noteBoot(kind: string, options: Record<string, string>, ms: number, failed?: unknown): void {
   const out = process.env.UPGRANT_TEST_TIMES;
-  if (out) appendFileSync(`${out}.boots`, `${JSON.stringify({ kind, options, pid: process.pid, ms })}\n`);
+  const error = failed === undefined ? {} : { failed: failed instanceof Error ? failed.message.slice(0, 300) : String(failed) };
+  if (out) appendFileSync(`${out}.boots`, `${JSON.stringify({ kind, options, pid: process.pid, ms, ...error })}\n`);
 }
 
 function startHere(kind: string, options: Record<string, string>): Promise<Started<unknown>> {
@@ -48,6 +50,7 @@ function startHere(kind: string, options: Record<string, string>): Promise<Start
     started = start(options).then(
       (s) => (noteBoot(kind, options, Date.now() - t0), s),
       (error: unknown) => {
+        noteBoot(kind, options, Date.now() - t0, error);
         running.delete(id);
         throw error;
       },
