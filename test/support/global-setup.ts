@@ -2,15 +2,30 @@
 // (test/support/shared.ts) and serves them to parallel workers; the run's end stops them.
 import type { Server } from 'node:http';
 import { serveShared, stopShared } from './shared.js';
+import { slowestFirst } from './slow-first.js';
 // Loaded for their registerShared() calls: this process starts what any worker asks for.
 import './azurite.js';
 import './ceph.js';
 import './swift.js';
 
+/** What mocha's global setup is called on (its Runner): the run about to start. */
+interface RunnerLike {
+  isParallelMode?(): boolean;
+  run(fn: unknown, options?: { files?: string[] }): unknown;
+}
+
 let server: Server | undefined;
 
-export async function mochaGlobalSetup(): Promise<void> {
+export async function mochaGlobalSetup(this: RunnerLike): Promise<void> {
   server = await serveShared();
+  // Parallel only: the order the workers take the files in (test/support/slow-first.ts). mocha
+  // hands the file list to run() just after this setup and has no option for the order.
+  if (this.isParallelMode?.() === true) {
+    const run = this.run;
+    this.run = function (fn, options = {}) {
+      return run.call(this, fn, { ...options, files: slowestFirst(options.files ?? []) });
+    };
+  }
 }
 
 export async function mochaGlobalTeardown(): Promise<void> {

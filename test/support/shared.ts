@@ -5,7 +5,8 @@
 // serial run) are served directly. Without the global setup (a script run with tsx) the calling
 // process starts and owns its own, as each worker does for a per-process kind. Instances are
 // stopped by stopShared() at the end of the run, or when their process exits (test/support/daemons.ts).
-import { createServer, type Server } from 'node:http';
+import { appendFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export const SHARED_URL_VARIABLE = 'UPGRANT_SHARED_EMULATORS';
@@ -27,17 +28,33 @@ export function registerShared(kind: string, start: Starter): void {
   starters.set(kind, start);
 }
 
+/**
+ * With UPGRANT_TEST_TIMES=<file>, each start is one line in <file>.boots (whatever process made it),
+ * which test/support/reporter.cjs adds to the times file: the proof that each runs once per run
+ * (a failed start is noted too, with its error).
+ */
+function noteBoot(kind: string, options: Record<string, string>, ms: number, failed?: unknown): void {
+  const out = process.env.UPGRANT_TEST_TIMES;
+  const error = failed === undefined ? {} : { failed: failed instanceof Error ? failed.message.slice(0, 300) : String(failed) };
+  if (out) appendFileSync(`${out}.boots`, `${JSON.stringify({ kind, options, pid: process.pid, ms, ...error })}\n`);
+}
+
 function startHere(kind: string, options: Record<string, string>): Promise<Started<unknown>> {
   const start = starters.get(kind);
   if (!start) return Promise.reject(new Error(`no shared emulator named ${kind} is registered in this process`));
   const id = `${kind} ${JSON.stringify(options)}`;
   let started = running.get(id);
   if (!started) {
+    const t0 = Date.now();
     // A failed start is forgotten, so the next file tries again.
-    started = start(options).catch((error: unknown) => {
-      running.delete(id);
-      throw error;
-    });
+    started = start(options).then(
+      (s) => (noteBoot(kind, options, Date.now() - t0), s),
+      (error: unknown) => {
+        noteBoot(kind, options, Date.now() - t0, error);
+        running.delete(id);
+        throw error;
+      },
+    );
     running.set(id, started);
   }
   return started;
@@ -52,10 +69,27 @@ function startHere(kind: string, options: Record<string, string>): Promise<Start
 export async function useShared<W>(kind: string, options: Record<string, string> = {}, perProcess = false): Promise<W> {
   const url = process.env[SHARED_URL_VARIABLE];
   if (url === undefined || perProcess || process.env[OWNER_VARIABLE] === String(process.pid)) return (await startHere(kind, options)).wire as W;
-  const answer = await fetch(`${url}/start`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind, options }) });
-  const body = (await answer.json()) as { wire?: W; error?: string };
-  if (!answer.ok || body.wire === undefined) throw new Error(body.error ?? `the shared emulator owner answered ${answer.status}`);
+  const { status, text } = await postStart(url, JSON.stringify({ kind, options }));
+  const body = JSON.parse(text) as { wire?: W; error?: string };
+  if (status !== 200 || body.wire === undefined) throw new Error(body.error ?? `the shared emulator owner answered ${status}`);
   return body.wire;
+}
+
+/**
+ * POST /start to the owner with node:http, not fetch: fetch gives up on an answer after 300 s,
+ * and a start on a loaded machine may take longer (the caller's hook timeout is the limit).
+ */
+function postStart(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/start`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Stop every instance this process started (the run is over). */
