@@ -6,7 +6,8 @@
 import path from 'node:path';
 
 const SLOWEST = [
-  'test/contract/s3.test.ts',
+  'test/contract/s3-swift.test.ts',
+  'test/contract/s3-ceph.test.ts',
   'test/runtimes/runtimes.test.ts',
   'test/multipart/demo-api.test.ts',
   'test/package/tarball.test.ts',
