@@ -6,8 +6,7 @@
 // catches it; Complete ignores If-None-Match, so multipart create-only is 'none'.
 //
 // Everything else must be refused by the store itself, with the statuses pinned below.
-import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
-import { cephOptions, s3Client } from '../s3/helpers.js';
+import { cephStore } from '../s3/helpers.js';
 import { sharedHarness } from './harness.js';
 import { runAllContractTests } from './run.js';
 import { s3Harness } from './s3-harness.js';
@@ -15,13 +14,7 @@ import { s3Harness } from './s3-harness.js';
 describe('contract: s3 driver on Ceph RADOS Gateway (UPGRANT_S3_COMPAT=ceph)', function () {
   this.timeout(120_000);
   const makeHarness = s3Harness(
-    async () => {
-      const ceph = await useCeph('the S3 contract suite on Ceph');
-      if (!ceph) return undefined;
-      const client = s3Client(ceph.endpoint, CEPH_CREDENTIALS);
-      // The cluster is the run's: closing a harness only closes its client.
-      return { endpoint: ceph.endpoint, client, options: cephOptions, stop: async () => client.destroy() };
-    },
+    () => cephStore('the S3 contract suite on Ceph'),
     {
       tamperedSignature: [403],
       expired: [403],

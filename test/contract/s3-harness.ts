@@ -1,22 +1,14 @@
 // The S3 driver's contract harness, shared by the two stores it runs on (one file each, so that
 // parallel workers run them at the same time): a fresh pair of buckets per harness on the store
 // `start` returns, and the statuses that store answers to each attack.
-import { CreateBucketCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { createDriver, encodePath } from '../../drivers/s3/index.js';
-import type { S3DriverOptions } from '../../drivers/s3/index.js';
 import { uploadViaHttp } from '../support/http.js';
-import { listKeys, readObject, tamperSignature, withPath } from '../s3/helpers.js';
+import { listKeys, readObject, tamperSignature, withPath, type S3Store } from '../s3/helpers.js';
 import { presignerOn, type ContractHarness } from './harness.js';
 
 const SECRET = 'contract-suite-secret-0123456789abcdef';
-
-export interface S3Store {
-  readonly endpoint: string;
-  readonly client: S3Client;
-  options(endpoint: string, bucket: string): S3DriverOptions;
-  stop(): Promise<void>;
-}
 
 export function s3Harness(start: () => Promise<S3Store | undefined>, statuses: ContractHarness['statuses'], methods: ContractHarness['methods']) {
   return async (): Promise<ContractHarness | undefined> => {

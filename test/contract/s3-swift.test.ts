@@ -5,8 +5,7 @@
 // documents.
 //
 // Everything else must be refused by the store itself, with the statuses pinned below.
-import { emulatorsRequired, startSwift, swiftMissing } from '../support/swift.js';
-import { s3Client, swiftOptions } from '../s3/helpers.js';
+import { swiftStore } from '../s3/helpers.js';
 import { sharedHarness } from './harness.js';
 import { runAllContractTests } from './run.js';
 import { s3Harness } from './s3-harness.js';
@@ -14,25 +13,7 @@ import { s3Harness } from './s3-harness.js';
 describe('contract: s3 driver on OpenStack Swift s3api (UPGRANT_S3_COMPAT=swift)', function () {
   this.timeout(150_000);
   const makeHarness = s3Harness(
-    async () => {
-      const missing = swiftMissing();
-      if (missing) {
-        if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-        console.warn(`  skipping the S3 contract suite on Swift: ${missing}`);
-        return undefined;
-      }
-      const swift = await startSwift();
-      const client = s3Client(swift.endpoint);
-      return {
-        endpoint: swift.endpoint,
-        client,
-        options: swiftOptions,
-        async stop() {
-          client.destroy();
-          await swift.stop();
-        },
-      };
-    },
+    () => swiftStore('the S3 contract suite on Swift'),
     {
       tamperedSignature: [403],
       expired: [403],

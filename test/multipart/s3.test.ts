@@ -7,30 +7,21 @@
 import { CreateBucketCommand, ListMultipartUploadsCommand, ListPartsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { createDriver, type S3DriverOptions } from '../../drivers/s3/index.js';
+import { createDriver } from '../../drivers/s3/index.js';
 import { InvalidRequestError } from '../../src/errors.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Enforcer, MultipartUploadGrant, Presigner } from '../../src/types.js';
-import { cephOptions, listKeys, readObject, s3Client, swiftOptions } from '../s3/helpers.js';
-import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
-import { emulatorsRequired, startSwift, swiftMissing } from '../support/swift.js';
+import { cephStore, listKeys, readObject, swiftStore, type S3Store } from '../s3/helpers.js';
 import { generated, sendPart, sendParts, sha256 } from './helpers.js';
 import { makeMp4, stamp } from '../support/sample-files.js';
 
 const SECRET = 'multipart-s3-secret-0123456789abcdef';
 const MIB = 1024 * 1024;
 
-interface Store {
-  readonly endpoint: string;
-  readonly client: S3Client;
-  options(endpoint: string, bucket: string): S3DriverOptions;
-  stop(): Promise<void>;
-}
-
-function multipartOn(name: string, createOnly: Enforcer, start: () => Promise<Store | undefined>): void {
+function multipartOn(name: string, createOnly: Enforcer, start: () => Promise<S3Store | undefined>): void {
 describe(`multipart: s3 driver on ${name}`, function () {
   this.timeout(180_000);
-  let store: Store | undefined;
+  let store: S3Store | undefined;
   let client: S3Client;
   let presigner: Presigner;
   let n = 0;
@@ -139,29 +130,6 @@ describe(`multipart: s3 driver on ${name}`, function () {
 });
 }
 
-multipartOn('Ceph RGW (UPGRANT_S3_COMPAT=ceph)', 'none', async () => {
-  const ceph = await useCeph('the S3 multipart tests on Ceph');
-  if (!ceph) return undefined;
-  const client = s3Client(ceph.endpoint, CEPH_CREDENTIALS);
-  return { endpoint: ceph.endpoint, client, options: cephOptions, stop: async () => client.destroy() };
-});
+multipartOn('Ceph RGW (UPGRANT_S3_COMPAT=ceph)', 'none', () => cephStore('the S3 multipart tests on Ceph'));
 
-multipartOn('OpenStack Swift s3api (UPGRANT_S3_COMPAT=swift)', 'storage', async () => {
-  const missing = swiftMissing();
-  if (missing) {
-    if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-    console.warn(`  skipping the S3 multipart tests on Swift: ${missing}`);
-    return undefined;
-  }
-  const swift = await startSwift();
-  const client = s3Client(swift.endpoint);
-  return {
-    endpoint: swift.endpoint,
-    client,
-    options: swiftOptions,
-    async stop() {
-      client.destroy();
-      await swift.stop();
-    },
-  };
-});
+multipartOn('OpenStack Swift s3api (UPGRANT_S3_COMPAT=swift)', 'storage', () => swiftStore('the S3 multipart tests on Swift'));

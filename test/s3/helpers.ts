@@ -4,8 +4,8 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3DriverOptions } from '../../drivers/s3/index.js';
 import type { UploadGrant } from '../../src/types.js';
-import { CEPH_CREDENTIALS, CEPH_REGION } from '../support/ceph.js';
-import { SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET } from '../support/swift.js';
+import { CEPH_CREDENTIALS, CEPH_REGION, useCeph } from '../support/ceph.js';
+import { emulatorsRequired, startSwift, swiftMissing, SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET } from '../support/swift.js';
 
 export const SWIFT_CREDENTIALS = { accessKeyId: SWIFT_ACCESS_KEY, secretAccessKey: SWIFT_SECRET };
 
@@ -76,4 +76,42 @@ export async function listKeys(client: S3Client, bucket: string): Promise<string
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return keys;
+}
+
+/** An S3-compatible store a suite runs on: its endpoint, a client for the checks, the driver's options for a bucket there, and how to let go of it. */
+export interface S3Store {
+  readonly endpoint: string;
+  readonly client: S3Client;
+  options(endpoint: string, bucket: string): S3DriverOptions;
+  stop(): Promise<void>;
+}
+
+/** The run's Ceph RGW as an S3Store, or undefined where useCeph skips (`purpose` names the suite). */
+export async function cephStore(purpose: string): Promise<S3Store | undefined> {
+  const ceph = await useCeph(purpose);
+  if (!ceph) return undefined;
+  const client = s3Client(ceph.endpoint, CEPH_CREDENTIALS);
+  // The cluster is the run's: letting go of it only closes this client.
+  return { endpoint: ceph.endpoint, client, options: cephOptions, stop: async () => client.destroy() };
+}
+
+/** The run's Swift s3api as an S3Store; undefined, after saying why, where Swift is not installed and the run does not require it. */
+export async function swiftStore(purpose: string): Promise<S3Store | undefined> {
+  const missing = swiftMissing();
+  if (missing) {
+    if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
+    console.warn(`  skipping ${purpose}: ${missing}`);
+    return undefined;
+  }
+  const swift = await startSwift();
+  const client = s3Client(swift.endpoint);
+  return {
+    endpoint: swift.endpoint,
+    client,
+    options: swiftOptions,
+    async stop() {
+      client.destroy();
+      await swift.stop();
+    },
+  };
 }
