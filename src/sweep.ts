@@ -4,6 +4,7 @@
 // for the one object it names. Both go through Staging.verify, so they are safe from any number
 // of instances at once: a promotion is create-only or finds its grant's object already at the key.
 import type { Driver } from '../drivers/driver.js';
+import { eachAtMost } from './each-at-most.js';
 import { InvalidRequestError, ObjectNotFoundError, UploadRejectedError } from './errors.js';
 import { parseStagingName, type Staging } from './staging.js';
 import { parseStorageEvent, type StorageObjectEvent } from './storage-events.js';
@@ -17,30 +18,6 @@ const IN_FLIGHT = 16;
 
 type Rejected = SweepReport['rejected'][number];
 type Outcome = { readonly expired: string } | { readonly result: StorageEventResult; readonly stagingKey: string } | undefined;
-
-/**
- * `fn` over `items` with at most `limit` calls pending, results in the items' order. The first
- * failure stops further calls and is thrown once the pending ones have settled (nothing is left
- * running behind the caller's back).
- */
-async function eachAtMost<T, R>(limit: number, items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  let failure: { readonly error: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (failure === undefined && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index]!);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}
 
 export async function sweepStaging(staging: Staging, driver: Driver, options: SweepOptions, clock: () => Date): Promise<SweepReport> {
   const olderThan = seconds(options.olderThan, 'olderThan', 0);

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import type { Driver, StagingDriver } from '../../drivers/driver.js';
+import { eachAtMost } from '../../src/each-at-most.js';
 import { ObjectNotFoundError, UploadRejectedError } from '../../src/errors.js';
 import type { Presigner, UploadGrant, UploadGrantRequest } from '../../src/types.js';
 import type { ContractHarness, HarnessRef } from './harness.js';
@@ -16,20 +17,6 @@ const STAGED_OBJECT = /^\.upgrant-staging\/\d+-[0-9a-f]{32}$/;
 
 /** Requests a test sends at once when it only prepares or checks the state around what it tests. */
 const SETUP_IN_FLIGHT = 8;
-
-/** `fn(0)` .. `fn(count - 1)` with at most `limit` pending at once, results in index order. */
-async function atMost<T>(limit: number, count: number, fn: (index: number) => Promise<T>): Promise<T[]> {
-  const results = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await fn(index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  return results;
-}
 
 function same(a: Uint8Array | undefined, b: Uint8Array): boolean {
   return a !== undefined && Buffer.from(a).equals(Buffer.from(b));
@@ -170,7 +157,7 @@ export function runStagingContractTests(harness: HarnessRef): void {
       this.timeout(300_000);
       // The 100 uploads (and the checks after the race) go out SETUP_IN_FLIGHT at a time: only the
       // verifies and sweeps are the race under test, the rest is waiting on the store.
-      const made = await atMost(SETUP_IN_FLIGHT, 100, async (i) => {
+      const made = await eachAtMost(SETUP_IN_FLIGHT, Array.from({ length: 100 }, (_, i) => i), async (i) => {
         if (i % 4 === 3) return { bad: (await violatingUpload()).grant };
         const body = bytes(64);
         const grant = await grantFor();
@@ -192,14 +179,14 @@ export function runStagingContractTests(harness: HarnessRef): void {
         if (exactlyOnce) expect(counts.get(grant.key), grant.key).to.equal(1);
         else expect(counts.get(grant.key), grant.key).to.be.at.least(1);
       }
-      const read = await atMost(SETUP_IN_FLIGHT, valid.length, (i) => h.read(valid[i]!.grant.key));
+      const read = await eachAtMost(SETUP_IN_FLIGHT, valid, ({ grant }) => h.read(grant.key));
       valid.forEach(({ grant, body }, i) => expect(same(read[i], body), grant.key).to.equal(true));
       const listing = await h.list();
       expect(listing.filter((k) => STAGED_OBJECT.test(k)), 'no staged object is left').to.deep.equal([]);
-      const again = await atMost(SETUP_IN_FLIGHT, bad.length, (i) => presigner.verifyUpload(bad[i]!.token).catch((e: unknown) => e));
+      const again = await eachAtMost(SETUP_IN_FLIGHT, bad, (grant) => presigner.verifyUpload(grant.token).catch((e: unknown) => e));
       bad.forEach((grant, i) => expect(again[i], grant.key).to.be.instanceOf(UploadRejectedError));
       expect(reports.every((r) => !r.dryRun && r.scanned > 0)).to.equal(true);
-      await atMost(SETUP_IN_FLIGHT, valid.length, (i) => h.remove(valid[i]!.grant.key));
+      await eachAtMost(SETUP_IN_FLIGHT, valid, ({ grant }) => h.remove(grant.key));
     });
 
     it('a client that never reports: a sweep promotes its valid upload and removes its violating one', async () => {
