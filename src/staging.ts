@@ -315,7 +315,7 @@ export class Staging {
   }
 
   #head(key: string, bucketSeen = false): Promise<ObjectInfo | undefined> {
-    return this.#call('head', key, () => (bucketSeen ? this.#driver.head(key, { bucketSeen }) : this.#driver.head(key)));
+    return this.#call('head', key, () => this.#driver.head(key, { bucketSeen }));
   }
 
   #delete(key: string): Promise<void> {
