@@ -45,14 +45,8 @@ export function servedUrl(child: ChildProcess): Promise<string> {
  * process may take it before it is used. Only for daemons that must be told their ports before
  * they start and cannot print the ones they bound (the Swift and Ceph support files).
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const held = await holdPort();
+  await held.close();
+  return held.port;
 }
