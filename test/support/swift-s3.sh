@@ -11,25 +11,13 @@
 #   SWIFT_ACCOUNT_PORT, SWIFT_CONTAINER_PORT, SWIFT_OBJECT_PORT                   required
 # The proxy's cache filter is swift_memory_cache.py beside this script (a dict in the proxy's one
 # process instead of memcached, which is not installed here and which parallel instances would share).
-# Writes $SWIFT_BASE/run/<server>.pid and .log; the caller stops the servers by those PIDs.
+# Writes $SWIFT_BASE/run/<server>.pid and .log (swift_servers.py); the caller stops the servers by those PIDs.
 set -euo pipefail
 : "${SWIFT_BASE:?}" "${SWIFT_S3_PORT:?}" "${SWIFT_ACCOUNT_PORT:?}" "${SWIFT_CONTAINER_PORT:?}" "${SWIFT_OBJECT_PORT:?}"
 B=$SWIFT_BASE; U=$(id -un)
 rm -rf "$B"; mkdir -p "$B/etc" "$B/srv/d1" "$B/run"
 cd "$B/etc"
 servers="account:$SWIFT_ACCOUNT_PORT container:$SWIFT_CONTAINER_PORT object:$SWIFT_OBJECT_PORT"
-# The three one-device rings in ONE Python process: each swift-ring-builder call (3 per ring) is
-# an interpreter importing Swift, about 0.8 s of CPU, so nine of them were most of the boot.
-/usr/bin/python3 - $servers <<'PY'
-import sys
-from swift.common.ring import RingBuilder
-for server in sys.argv[1:]:
-    name, port = server.split(':')
-    builder = RingBuilder(6, 1, 1)
-    builder.add_dev({'region': 1, 'zone': 1, 'ip': '127.0.0.1', 'port': int(port), 'device': 'd1', 'weight': 1})
-    builder.rebalance()
-    builder.get_ring().save(name + '.ring.gz')
-PY
 common="[DEFAULT]
 bind_ip = 127.0.0.1
 user = $U
@@ -82,25 +70,7 @@ use = egg:swift#slo
 use = egg:swift#dlo
 CONF
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for s in account container object proxy; do
-  PYTHONPATH="$HERE" /usr/bin/python3 "/usr/bin/swift-$s-server" "$B/etc/$s-server.conf" -v > "$B/run/$s.log" 2>&1 &
-  echo $! > "$B/run/$s.pid"
-done
-ready() { curl -s -o /dev/null "http://127.0.0.1:$1/" ; }
-# A server that exits (e.g. its port was taken: "Address already in use") ends the wait at once,
-# with its log, so the caller can retry on fresh ports instead of waiting out the deadline.
-died() {
-  for s in account container object proxy; do
-    kill -0 "$(cat "$B/run/$s.pid")" 2>/dev/null || { echo "swift-$s-server exited during start" >&2; tail -n 20 "$B/run/$s.log" >&2; return 0; }
-  done
-  return 1
-}
-# Up to 90 s: on a loaded machine the four Python servers can take over 20 s to import and listen.
-for i in $(seq 1 1800); do
-  if curl -sf -o /dev/null "http://127.0.0.1:$SWIFT_S3_PORT/healthcheck" && ready "$SWIFT_ACCOUNT_PORT" && ready "$SWIFT_CONTAINER_PORT" && ready "$SWIFT_OBJECT_PORT"; then
-    echo "swift s3api ready on 127.0.0.1:$SWIFT_S3_PORT"; exit 0
-  fi
-  died && exit 1
-  sleep 0.05
-done
-echo "swift did not start" >&2; tail -n 20 "$B"/run/*.log >&2; exit 1
+# Rings, the four servers and the wait for them: swift_servers.py, one interpreter importing Swift
+# once and forking the servers, each of which says when it listens (no polling).
+PYTHONPATH="$HERE" /usr/bin/python3 "$HERE/swift_servers.py" "$B" $servers
+echo "swift s3api ready on 127.0.0.1:$SWIFT_S3_PORT"

@@ -1,8 +1,9 @@
 // A single-node OpenStack Swift with s3api for the tests (test/support/swift-s3.sh): loopback ports
 // from the OS for the proxy and the three storage servers, a throwaway base directory (in memory
 // where it can be, see swiftBaseRoot), and the four daemons ended by their PIDs (test/support/daemons.ts), also when the
-// start fails or is abandoned. Booting the four Python servers takes seconds (tens on a loaded
-// machine), so startSwift() hands out the run's shared instance (test/support/shared.ts), started
+// start fails or is abandoned. The four Python servers are forked from one process that imports
+// Swift once (test/support/swift_servers.py: ~2 s of CPU instead of ~12), and still a boot is not
+// free, so startSwift() hands out the run's shared instance (test/support/shared.ts), started
 // on first use: its stop() is a no-op, each test file uses buckets of its own names, and the
 // instance is stopped when the run ends. startOwnSwift() starts one for the caller alone.
 // No memcached is used, on purpose: a shared one on 11211 would let parallel Swift instances read
