@@ -25,7 +25,7 @@ os.environ['EVENTLET_NO_GREENDNS'] = 'yes'
 import swift.account.server  # noqa: E402,F401  (imported before the fork, once for all children)
 import swift.container.server  # noqa: F401
 import swift.proxy.server  # noqa: F401
-from swift.common.middleware import copy, dlo, healthcheck, listing_formats, proxy_logging, slo, tempauth  # noqa: F401
+from swift.common.middleware import copy, dlo, listing_formats, slo, tempauth, versioned_writes  # noqa: F401
 from swift.common.middleware.s3api import s3api  # noqa: F401
 from swift.common.ring import RingBuilder
 from swift.common.utils import eventlet_monkey_patch
