@@ -27,7 +27,7 @@ export const SWIFT_REGION = 'us-east-1';
 export const SWIFT_PACKAGES = 'swift swift-proxy swift-account swift-container swift-object';
 
 const SCRIPT = fileURLToPath(new URL('./swift-s3.sh', import.meta.url));
-const BINARIES = ['swift-ring-builder', 'swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'curl', 'python3'];
+const BINARIES = ['swift-ring-builder', 'swift-proxy-server', 'swift-account-server', 'swift-container-server', 'swift-object-server', 'python3'];
 
 export interface Swift {
   /** S3 endpoint, e.g. http://127.0.0.1:41234 (path-style). */
