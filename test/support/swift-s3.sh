@@ -17,6 +17,8 @@ set -euo pipefail
 B=$SWIFT_BASE; U=$(id -un)
 rm -rf "$B"; mkdir -p "$B/etc" "$B/srv/d1" "$B/run"
 cd "$B/etc"
+# bind_timeout: a port someone else holds fails the start in 3 s instead of Swift's 30, and the
+# caller retries on fresh ports (swift_servers.py names the failure "Address already in use").
 servers="account:$SWIFT_ACCOUNT_PORT container:$SWIFT_CONTAINER_PORT object:$SWIFT_OBJECT_PORT"
 common="[DEFAULT]
 bind_ip = 127.0.0.1
@@ -26,6 +28,7 @@ devices = $B/srv
 mount_check = false
 workers = 0
 log_level = WARNING
+bind_timeout = 3
 "
 # No access log lines: at log_level WARNING they were formatted for every request and then dropped.
 for t in $servers; do n=${t%%:*}; p=${t##*:}
@@ -39,6 +42,7 @@ user = $U
 swift_dir = $B/etc
 workers = 0
 log_level = WARNING
+bind_timeout = 3
 [pipeline:main]
 # What s3api needs (tempauth for the test:tester key, slo for multipart uploads, copy) and what the
 # proxy inserts anyway (catch_errors gatekeeper listing_formats copy dlo versioned_writes); no

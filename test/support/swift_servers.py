@@ -101,23 +101,27 @@ def main():
 
     # A child that dies is noticed within a second (its SIGCHLD does not interrupt recv on its own).
     notify.settimeout(1)
-    ready = set()
+    # A datagram does not say who sent it: the messages are counted, one per server
+    # (systemd_notify sends once, then drops NOTIFY_SOCKET from its environment).
+    ready = 0
     for _ in range(START_TIMEOUT_S):
-        while len(ready) < len(children):
+        while ready < len(children):
             try:
-                data, sender = notify.recvfrom(64)
+                data = notify.recv(64)
             except socket.timeout:
                 break
-            # The sender's PID is not in a datagram's address: count distinct messages instead, one
-            # per server (systemd_notify sends once, then drops NOTIFY_SOCKET from its environment).
             if data.strip() == b'READY=1':
-                ready.add(len(ready))
-        if len(ready) == len(children):
+                ready += 1
+        if ready == len(children):
             return 0
         for pid, (name, log) in children.items():
             done, _status = os.waitpid(pid, os.WNOHANG)
             if done:
-                sys.stderr.write('swift-%s-server exited during start\n%s' % (name, tail(log)))
+                # Swift retries a bind only while the port is in use, then says "Could not bind":
+                # named here the way the caller recognises a taken port (and retries elsewhere).
+                why = tail(log)
+                taken = ' (Address already in use)' if 'Could not bind to' in why else ''
+                sys.stderr.write('swift-%s-server exited during start%s\n%s' % (name, taken, why))
                 return 1
     sys.stderr.write('swift did not start\n')
     for name, log in children.values():
