@@ -178,7 +178,7 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
       data,
       contentType,
       generation: ++generation,
-      md5: createHash('md5').update(data).digest('base64'),
+      md5: md5Of(data),
       ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
       updated: clock().getTime(),
     };
@@ -465,6 +465,15 @@ const CRC32C_TABLES = (() => {
   for (let i = 256; i < tables.length; i++) tables[i] = (tables[tables[i - 256]! & 0xff]! ^ (tables[i - 256]! >>> 8)) >>> 0;
   return tables;
 })();
+
+/** Stored bytes never change: a rewrite's copy shares its source's Buffer, and its MD5 (once per 40 MiB, not twice). */
+const md5s = new WeakMap<Buffer, string>();
+
+function md5Of(data: Buffer): string {
+  let value = md5s.get(data);
+  if (value === undefined) md5s.set(data, (value = createHash('md5').update(data).digest('base64')));
+  return value;
+}
 
 /** Stored objects never change: each one's CRC32C is computed once (every metadata answer carries it). */
 const crc32cOf = new WeakMap<Buffer, string>();
