@@ -6,16 +6,22 @@ import type { MultipartPartGrant, MultipartUploadGrant, UploadedPart } from '../
 /** Deterministic, incompressible-enough bytes without holding a random generator's output twice. */
 export function generated(size: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
+  // One 32-bit little-endian store per xorshift32 step: half the CPU of four byte stores on 40 MiB.
+  const words = new DataView(out.buffer);
+  const whole = size - (size % 4);
   let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i += 4) {
-    // xorshift32
+  let i = 0;
+  for (; i < whole; i += 4) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    out[i] = x & 0xff;
-    out[i + 1] = (x >>> 8) & 0xff;
-    out[i + 2] = (x >>> 16) & 0xff;
-    out[i + 3] = (x >>> 24) & 0xff;
+    words.setUint32(i, x, true);
+  }
+  if (i < size) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    for (let shift = 0; i < size; i++, shift += 8) out[i] = (x >>> shift) & 0xff;
   }
   return out;
 }
@@ -37,7 +43,9 @@ export async function sendPart(part: MultipartPartGrant, body: Uint8Array, heade
   for (const [name, value] of Object.entries(part.headers)) if (name !== 'content-length') sent[name] = value;
   Object.assign(sent, headers);
   try {
-    const response = await fetch(part.url, { method: 'PUT', headers: sent, body: new Uint8Array(body) });
+    // fetch copies the body once itself: copy here only a view of a SharedArrayBuffer, which it refuses.
+    const payload = body.buffer instanceof ArrayBuffer ? (body as Uint8Array<ArrayBuffer>) : new Uint8Array(body);
+    const response = await fetch(part.url, { method: 'PUT', headers: sent, body: payload });
     return { number: part.number, status: response.status, etag: response.headers.get('etag') ?? undefined, body: await response.text() };
   } catch (error) {
     return { number: part.number, status: 0, etag: undefined, body: String((error as Error).message) };

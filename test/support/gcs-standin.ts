@@ -178,7 +178,7 @@ export async function startGcsStandIn(options: GcsStandInOptions): Promise<GcsSt
       data,
       contentType,
       generation: ++generation,
-      md5: createHash('md5').update(data).digest('base64'),
+      md5: md5Of(data),
       ...(metadata && Object.keys(metadata).length > 0 ? { metadata } : {}),
       updated: clock().getTime(),
     };
@@ -454,11 +454,26 @@ function multipartRelated(contentType: string, body: Buffer): { metadata: Record
   return { metadata: JSON.parse(bodyOf(parts[0]!).toString('utf8')) as Record<string, unknown>, media: Buffer.from(bodyOf(parts[1]!)) };
 }
 
-const CRC32C_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
+/** CRC32C (Castagnoli) tables for slicing by 8: table t maps a byte to its CRC t bytes further on. */
+const CRC32C_TABLES = (() => {
+  const tables = new Uint32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1;
+    tables[n] = c >>> 0;
+  }
+  for (let i = 256; i < tables.length; i++) tables[i] = (tables[tables[i - 256]! & 0xff]! ^ (tables[i - 256]! >>> 8)) >>> 0;
+  return tables;
+})();
+
+/** Stored bytes never change: a rewrite's copy shares its source's Buffer, and its MD5 (once per 40 MiB, not twice). */
+const md5s = new WeakMap<Buffer, string>();
+
+function md5Of(data: Buffer): string {
+  let value = md5s.get(data);
+  if (value === undefined) md5s.set(data, (value = createHash('md5').update(data).digest('base64')));
+  return value;
+}
 
 /** Stored objects never change: each one's CRC32C is computed once (every metadata answer carries it). */
 const crc32cOf = new WeakMap<Buffer, string>();
@@ -467,9 +482,16 @@ const crc32cOf = new WeakMap<Buffer, string>();
 function crc32c(data: Buffer): string {
   const known = crc32cOf.get(data);
   if (known !== undefined) return known;
+  const t = CRC32C_TABLES;
   let crc = 0xffffffff;
-  // An index loop: a Buffer's iterator costs several times the table lookup on tens of MiB.
-  for (let i = 0; i < data.length; i++) crc = CRC32C_TABLE[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  let i = 0;
+  // Eight bytes per step (slicing by 8): a third of the CPU of a byte at a time on the 40 MiB uploads.
+  for (const end = data.length - (data.length % 8); i < end; i += 8) {
+    const low = (crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+    crc = t[1792 + (low & 0xff)]! ^ t[1536 + ((low >>> 8) & 0xff)]! ^ t[1280 + ((low >>> 16) & 0xff)]! ^ t[1024 + (low >>> 24)]!
+      ^ t[768 + data[i + 4]!]! ^ t[512 + data[i + 5]!]! ^ t[256 + data[i + 6]!]! ^ t[data[i + 7]!]!;
+  }
+  for (; i < data.length; i++) crc = t[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   const out = Buffer.alloc(4);
   out.writeUInt32BE((crc ^ 0xffffffff) >>> 0);
   const value = out.toString('base64');
