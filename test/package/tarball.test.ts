@@ -12,7 +12,9 @@ import { freshApp, installedVersion, removeTempDirs, ROOT, TSC_7, tsc7Version } 
 
 const run = promisify(execFile);
 const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
-const TSC_5 = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+const TYPESCRIPT_5 = path.join(ROOT, 'node_modules/typescript');
+const TSC_5 = path.join(TYPESCRIPT_5, 'bin/tsc');
+const TSC_PROJECTS = path.join(ROOT, 'test/package/tsc-projects.mjs');
 // The checkout's own TypeScript 7 (devDependency typescript7): a consumer's compiler of that version.
 const TYPESCRIPT_7 = `typescript@${tsc7Version() ?? '7 (not installed)'}`;
 const SKIP_RUNTIMES = process.env.UPGRANT_SKIP_RUNTIMES === '1';
@@ -54,8 +56,10 @@ const CONFIGS: Record<string, Consumer> = {
  * tsc's output for every config, compiled on the first call. Configs with the same compiler
  * options share one program (ESM and CommonJS differ only in the file's extension under
  * nodenext), so the libraries' declarations are checked once per set of options, not once per
- * file; the programs run concurrently. A config's output leaves out the diagnostics of the other
- * configs' files (a declaration's error stays in every config that loads it).
+ * file. TypeScript 5.9 checks the programs one after the other in one process
+ * (test/package/tsc-projects.mjs: one compiler load, not one per program); TypeScript 7 (native)
+ * runs one tsc per program, concurrently. A config's output leaves out the diagnostics of the
+ * other configs' files (a declaration's error stays in every config that loads it).
  */
 const compiles = new Map<string, Promise<Record<string, string>>>();
 function compileAll(tscPath: string, app: string): Promise<Record<string, string>> {
@@ -66,16 +70,25 @@ function compileAll(tscPath: string, app: string): Promise<Record<string, string
       const key = JSON.stringify(options);
       programs.set(key, [...(programs.get(key) ?? []), name]);
     }
-    all = Promise.all(
-      [...programs.values()].map(async (names) => {
-        const consumers = names.map((name) => CONFIGS[name]!);
-        const out = await tsc(tscPath, app, ...consumers);
-        return names.map((name) => [name, withoutFiles(out, consumers.filter((c) => c !== CONFIGS[name]).map((c) => c.file))] as const);
-      }),
-    ).then((results) => Object.fromEntries(results.flat()));
+    const groups = [...programs.values()].map((names) => names.map((name) => CONFIGS[name]!));
+    const outputs = tscPath === TSC_5 ? tscInOneProcess(app, groups) : Promise.all(groups.map((consumers) => tsc(tscPath, app, ...consumers)));
+    all = outputs.then((outs) =>
+      Object.fromEntries(
+        groups.flatMap((consumers, i) => consumers.map((consumer) => [nameOf(consumer), withoutFiles(outs[i]!, consumers.filter((c) => c !== consumer).map((c) => c.file))] as const)),
+      ),
+    );
     compiles.set(tscPath, all);
   }
   return all;
+}
+const nameOf = (consumer: Consumer): string => Object.keys(CONFIGS).find((name) => CONFIGS[name] === consumer)!;
+
+/** TypeScript 5.9's output for each group of consumers (one program each), all in one process. */
+async function tscInOneProcess(app: string, groups: Consumer[][]): Promise<string[]> {
+  const projects = await Promise.all(groups.map((consumers) => writeProject(app, consumers)));
+  const { stdout } = await run(process.execPath, [TSC_PROJECTS, TYPESCRIPT_5, ...projects], { cwd: app, maxBuffer: 16 << 20 });
+  const outputs = JSON.parse(stdout) as Record<string, string>;
+  return projects.map((project) => outputs[project]!);
 }
 
 /** tsc's output without the diagnostics (first line and its indented continuation) located in `files`. */
@@ -88,11 +101,17 @@ function withoutFiles(out: string, files: readonly string[]): string {
   return kept.join('\n').trim();
 }
 
-/** tsc's output for `consumers` (same options) compiled in `app` as one program: empty when it compiles. */
-async function tsc(tscPath: string, app: string, ...consumers: Consumer[]): Promise<string> {
+/** The tsconfig (and its files) that compiles `consumers` (same options) in `app` as one program. */
+async function writeProject(app: string, consumers: readonly Consumer[]): Promise<string> {
   const project = path.join(app, `tsconfig.${consumers.map((c) => c.file).join('+')}.json`);
   await Promise.all(consumers.map(({ file, source }) => writeFile(path.join(app, file), source)));
   await writeFile(project, JSON.stringify({ compilerOptions: { ...STRICT, ...consumers[0]!.options }, files: consumers.map((c) => c.file) }));
+  return project;
+}
+
+/** tsc's output for `consumers` (same options) compiled in `app` as one program: empty when it compiles. */
+async function tsc(tscPath: string, app: string, ...consumers: Consumer[]): Promise<string> {
+  const project = await writeProject(app, consumers);
   return run(process.execPath, [tscPath, '-p', project], { cwd: app }).then(
     () => '',
     (error: { stdout?: string }) => error.stdout || String(error),
