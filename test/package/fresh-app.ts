@@ -10,12 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { registerShared, useShared } from '../support/shared.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--no-update-notifier'];
+export const NPM_FLAGS = ['--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', '--no-update-notifier'];
 const made: string[] = [];
 let tarball: Promise<string> | undefined;
+export const PACKED_TARBALL = 'packed-tarball';
 
 /** The version of a package installed in this checkout, so a fresh app gets the cached one. */
 export function installedVersion(name: string): string {
@@ -34,18 +36,33 @@ export function tsc7Version(): string | undefined {
 }
 
 /**
- * npm pack of the built checkout (dist/ as `npm test` built it), once per test process: every
- * file of the process shares it (an after() hook's removeTempDirs leaves it), and it is removed
- * when the process exits.
+ * npm pack of the built checkout (dist/ as `npm test` built it), once per run: a shared kind
+ * (test/support/shared.ts), so under --parallel the process that owns the run packs it for every
+ * worker. An after() hook's removeTempDirs leaves it; the run's end (stopShared) or the owning
+ * process's exit removes it.
  */
-export function packedTarball(): Promise<string> {
-  tarball ??= (async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-pack-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+registerShared(PACKED_TARBALL, async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-pack-'));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove);
+  try {
     await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...NPM_FLAGS], { cwd: ROOT });
     const [file] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
-    return path.join(dir, file!);
-  })();
+    if (file === undefined) throw new Error(`npm pack left no .tgz in ${dir}`);
+    return { wire: path.join(dir, file), stop: async () => remove() };
+  } catch (error) {
+    remove();
+    throw error;
+  }
+});
+
+/** The path of the run's packed tarball (see above); asked once per process. */
+export function packedTarball(): Promise<string> {
+  // A failed pack is not kept: the next file asks again (as the shared kind forgets it).
+  tarball ??= useShared<string>(PACKED_TARBALL).catch((error: unknown) => {
+    tarball = undefined;
+    throw error;
+  });
   return tarball;
 }
 
@@ -55,16 +72,6 @@ export async function freshApp(packages: readonly string[], type: 'module' | 'co
   await writeFile(path.join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type }));
   await run('npm', ['install', '--prefer-offline', ...NPM_FLAGS, await packedTarball(), ...packages], { cwd: app, timeout: 180_000 });
   return app;
-}
-
-/** Install `packages` into a throwaway prefix (as .ci/run does for node@22); returns its bin dir. */
-export async function toolPrefix(packages: readonly string[]): Promise<string> {
-  const dir = await tempDir('upgrant-tools-');
-  await writeFile(path.join(dir, 'package.json'), '{"private":true}');
-  // Install scripts run here: bun's links its binary from the platform package it ships in.
-  const flags = NPM_FLAGS.filter((flag) => flag !== '--ignore-scripts');
-  await run('npm', ['install', '--prefer-offline', ...flags, ...packages], { cwd: dir, timeout: 240_000 });
-  return path.join(dir, 'node_modules', '.bin');
 }
 
 export async function tempDir(prefix: string): Promise<string> {

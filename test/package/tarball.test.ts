@@ -12,7 +12,9 @@ import { freshApp, installedVersion, removeTempDirs, ROOT, TSC_7, tsc7Version } 
 
 const run = promisify(execFile);
 const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
-const TSC_5 = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+const TYPESCRIPT_5 = path.join(ROOT, 'node_modules/typescript');
+const TSC_5 = path.join(TYPESCRIPT_5, 'bin/tsc');
+const TSC_PROJECTS = path.join(ROOT, 'test/package/tsc-projects.mjs');
 // The checkout's own TypeScript 7 (devDependency typescript7): a consumer's compiler of that version.
 const TYPESCRIPT_7 = `typescript@${tsc7Version() ?? '7 (not installed)'}`;
 const SKIP_RUNTIMES = process.env.UPGRANT_SKIP_RUNTIMES === '1';
@@ -50,32 +52,88 @@ const CONFIGS: Record<string, Consumer> = {
   'browser (bundler, lib dom, no @types/node)': { file: 'browser.ts', source: BROWSER_APP, options: { module: 'esnext', moduleResolution: 'bundler', lib: ['es2023', 'dom', 'dom.iterable'], types: [] } },
 };
 
+/** Configs with the same compiler options: one program each (ESM and CommonJS differ only in the file's extension under nodenext). */
+function programGroups(): Consumer[][] {
+  const programs = new Map<string, Consumer[]>();
+  for (const consumer of Object.values(CONFIGS)) {
+    const key = JSON.stringify(consumer.options);
+    programs.set(key, [...(programs.get(key) ?? []), consumer]);
+  }
+  return [...programs.values()];
+}
+const DEFAULT_TYPES: Consumer = { file: 'default-types.ts', source: ESM_APP, options: { ...CONFIGS['ESM (nodenext)']!.options, types: undefined } };
+const onlyEntry = (entry: string): Consumer => ({ file: `only-${entry}.ts`, source: `export * from 'upgrant/${entry}';\n`, options: CONFIGS['ESM (nodenext)']!.options });
+const ONLY = [['s3', /@aws-sdk\/client-s3/], ['gcs', /@google-cloud\/storage/], ['azure', /@azure\/(storage-blob|core-auth)/]] as const;
+/** The consumers TypeScript 7 also compiles, each as a program of its own. */
+const SINGLES: Consumer[] = [DEFAULT_TYPES, ...ONLY.map(([entry]) => onlyEntry(entry))];
+
 /**
- * tsc's output for every config, compiled on the first call. Configs with the same compiler
- * options share one program (ESM and CommonJS differ only in the file's extension under
- * nodenext), so the libraries' declarations are checked once per set of options, not once per
- * file; the programs run concurrently. A config's output leaves out the diagnostics of the other
- * configs' files (a declaration's error stays in every config that loads it).
+ * tsc's output for every config, compiled on the first call: one program per group (so the
+ * libraries' declarations are checked once per set of options, not once per file), every program
+ * of a compiler in ONE process (one compiler start, not one per program): TypeScript 5.9 through
+ * test/package/tsc-projects.mjs, TypeScript 7 (native, no JS API) as one `tsc --build` of every
+ * project. A config's output leaves out the diagnostics of the other configs' files (a
+ * declaration's error stays in every config that loads it).
  */
 const compiles = new Map<string, Promise<Record<string, string>>>();
 function compileAll(tscPath: string, app: string): Promise<Record<string, string>> {
   let all = compiles.get(tscPath);
   if (!all) {
-    const programs = new Map<string, string[]>();
-    for (const [name, { options }] of Object.entries(CONFIGS)) {
-      const key = JSON.stringify(options);
-      programs.set(key, [...(programs.get(key) ?? []), name]);
-    }
-    all = Promise.all(
-      [...programs.values()].map(async (names) => {
-        const consumers = names.map((name) => CONFIGS[name]!);
-        const out = await tsc(tscPath, app, ...consumers);
-        return names.map((name) => [name, withoutFiles(out, consumers.filter((c) => c !== CONFIGS[name]).map((c) => c.file))] as const);
-      }),
-    ).then((results) => Object.fromEntries(results.flat()));
+    const groups = programGroups();
+    const outputs = tscPath === TSC_5 ? tsc5Projects(app, groups) : tsc7Build(app).then((built) => groups.map((consumers) => built[projectName(consumers)]!));
+    all = outputs.then((outs) =>
+      Object.fromEntries(
+        groups.flatMap((consumers, i) => consumers.map((consumer) => [nameOf(consumer), withoutFiles(outs[i]!, consumers.filter((c) => c !== consumer).map((c) => c.file))] as const)),
+      ),
+    );
     compiles.set(tscPath, all);
   }
   return all;
+}
+const nameOf = (consumer: Consumer): string => Object.keys(CONFIGS).find((name) => CONFIGS[name] === consumer)!;
+
+/** TypeScript 7's output for one consumer of its own (one of SINGLES), from the run's one build. */
+const tsc7Single = async (app: string, consumer: Consumer): Promise<string> => (await tsc7Build(app))[projectName([consumer])]!;
+
+/** TypeScript 5.9's output for each group of consumers (one program each), all in one process. */
+async function tsc5Projects(app: string, groups: Consumer[][]): Promise<string[]> {
+  const projects = await Promise.all(groups.map((consumers) => writeProject(app, consumers)));
+  const { stdout } = await run(process.execPath, [TSC_PROJECTS, TYPESCRIPT_5, ...projects], { cwd: app, maxBuffer: 16 << 20 });
+  const outputs = JSON.parse(stdout) as Record<string, string>;
+  return projects.map((project) => outputs[project]!);
+}
+
+/**
+ * TypeScript 7's output for every group and every single consumer, project name -> diagnostics:
+ * one `tsc --build --verbose` of all the projects (independent: no references), its output split
+ * at each "Building project '<name>'..." line. A project it did not build is an error, not a pass.
+ */
+let built: { app: string; outputs: Promise<Record<string, string>> } | undefined;
+function tsc7Build(app: string): Promise<Record<string, string>> {
+  if (built?.app !== app) {
+    const outputs = (async () => {
+      const projects = await Promise.all([...programGroups(), ...SINGLES.map((consumer) => [consumer])].map((consumers) => writeProject(app, consumers)));
+      const names = projects.map((project) => path.basename(project));
+      const out = await run(process.execPath, [TSC_7, '--build', '--verbose', ...names], { cwd: app, maxBuffer: 16 << 20 }).then(
+        ({ stdout }) => stdout,
+        (error: { stdout?: string }) => error.stdout || String(error),
+      );
+      const sections = new Map<string, string[]>();
+      let current: string[] | undefined;
+      for (const line of out.split('\n')) {
+        const building = / - Building project '(.+)'\.\.\.$/.exec(line);
+        if (building) sections.set(building[1]!, (current = []));
+        // Its other progress lines ("<time> - Project ... is out of date ...") end a section.
+        else if (/^[\d:]+( [AP]M)? - /.test(line)) current = undefined;
+        else current?.push(line);
+      }
+      const missing = names.filter((name) => !sections.has(name));
+      if (missing.length > 0) throw new Error(`tsc --build did not build ${missing.join(', ')}:\n${out}`);
+      return Object.fromEntries(names.map((name) => [name, sections.get(name)!.join('\n').trim()]));
+    })();
+    built = { app, outputs };
+  }
+  return built.outputs;
 }
 
 /** tsc's output without the diagnostics (first line and its indented continuation) located in `files`. */
@@ -88,28 +146,16 @@ function withoutFiles(out: string, files: readonly string[]): string {
   return kept.join('\n').trim();
 }
 
-/** tsc's output for `consumers` (same options) compiled in `app` as one program: empty when it compiles. */
-async function tsc(tscPath: string, app: string, ...consumers: Consumer[]): Promise<string> {
-  const project = path.join(app, `tsconfig.${consumers.map((c) => c.file).join('+')}.json`);
+const projectName = (consumers: readonly Consumer[]): string => `tsconfig.${consumers.map((c) => c.file).join('+')}.json`;
+
+/** The tsconfig (and its files) that compiles `consumers` (same options) in `app` as one program. */
+async function writeProject(app: string, consumers: readonly Consumer[]): Promise<string> {
+  const project = path.join(app, projectName(consumers));
   await Promise.all(consumers.map(({ file, source }) => writeFile(path.join(app, file), source)));
   await writeFile(project, JSON.stringify({ compilerOptions: { ...STRICT, ...consumers[0]!.options }, files: consumers.map((c) => c.file) }));
-  return run(process.execPath, [tscPath, '-p', project], { cwd: app }).then(
-    () => '',
-    (error: { stdout?: string }) => error.stdout || String(error),
-  );
+  return project;
 }
 
-/** tsc's output for one consumer of its own, compiled once per run (started early, awaited by its test). */
-const singles = new Map<string, Promise<string>>();
-function tscOnce(tscPath: string, app: string, consumer: Consumer): Promise<string> {
-  const key = `${tscPath}\0${consumer.file}`;
-  let out = singles.get(key);
-  if (!out) singles.set(key, (out = tsc(tscPath, app, consumer)));
-  return out;
-}
-const DEFAULT_TYPES: Consumer = { file: 'default-types.ts', source: ESM_APP, options: { ...CONFIGS['ESM (nodenext)']!.options, types: undefined } };
-const ONLY = [['s3', /@aws-sdk\/client-s3/], ['gcs', /@google-cloud\/storage/], ['azure', /@azure\/(storage-blob|core-auth)/]] as const;
-const onlyEntry = (entry: string): Consumer => ({ file: `only-${entry}.ts`, source: `export * from 'upgrant/${entry}';\n`, options: CONFIGS['ESM (nodenext)']!.options });
 
 describe('the packed tarball in a fresh app without any cloud SDK', function () {
   this.timeout(300_000);
@@ -123,13 +169,12 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
     void compileAll(TSC_5, app);
     if (!existsSync(TSC_7)) return;
     void compileAll(TSC_7, app);
-    for (const consumer of [DEFAULT_TYPES, ...ONLY.map(([entry]) => onlyEntry(entry))]) void tscOnce(TSC_7, app, consumer);
   });
   after(async () => {
     // Every compile started is over before its files go (a skipped or failed test leaves none running).
-    await Promise.allSettled([...compiles.values(), ...singles.values()]);
+    await Promise.allSettled([...compiles.values(), built?.outputs]);
     compiles.clear();
-    singles.clear();
+    built = undefined;
     await removeTempDirs();
   });
 
@@ -212,12 +257,12 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
     }
 
     it("compiles with TypeScript 7's default `types` (none listed): upgrant/local brings its Node types itself", async () => {
-      expect(await tscOnce(tsc7, app, DEFAULT_TYPES)).to.equal('');
+      expect(await tsc7Single(app, DEFAULT_TYPES)).to.equal('');
     });
 
     for (const [entry, own] of ONLY) {
       it(`upgrant/${entry} references only its own SDK (without it installed, every error names that SDK)`, async () => {
-        const errors = (await tscOnce(tsc7, app, onlyEntry(entry))).split('\n').filter((line) => line.includes('error TS'));
+        const errors = (await tsc7Single(app, onlyEntry(entry))).split('\n').filter((line) => line.includes('error TS'));
         expect(errors.length, 'the SDK is missing, so there are errors').to.be.greaterThan(0);
         expect(errors.filter((line) => !own.test(line))).to.deep.equal([]);
       });

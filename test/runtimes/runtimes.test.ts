@@ -1,45 +1,24 @@
 // Grants made on Bun, Deno and in a Cloudflare Worker (bundled by wrangler, run in workerd through
 // Miniflare on 127.0.0.1, never deployed) are byte-identical to Node's, with a fixed clock, from the
 // packed tarball. The runtimes and bundlers are registry packages: the checkout's own when npm ci
-// installed them at the versions below (devDependencies), else installed into a temp prefix (as
-// .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
+// installed them at the versions test/support/runtime-tools.ts pins (devDependencies), else
+// installed once per run into a temp prefix (as .ci/run does for node@22). This runs once per CI run: .ci/run sets UPGRANT_SKIP_RUNTIMES=1
 // for its second (Node 22) pass. Outside CI an install that fails is a skip that says why.
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { freshApp, installedVersion, removeTempDirs, ROOT, tempDir, toolPrefix } from '../package/fresh-app.js';
+import { freshApp, installedVersion, removeTempDirs, ROOT, tempDir } from '../package/fresh-app.js';
+import { TOOLS, toolModules } from '../support/runtime-tools.js';
 import { runtimeApp, WORKER_COMPAT_DATE } from './runtime-app.js';
 
 const run = promisify(execFile);
 const REQUIRED = process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
-// wrangler 4.86 is the newest that runs on Node 20 with Miniflare 4's stable API (later ones need
-// Node 22.12 and bring a Miniflare 5 beta).
-const TOOLS = ['wrangler@4.86.0', 'bun@1.4.5', 'deno@2.9.6', 'webpack@5.112.2'];
 const ALL = ['s3', 'gcsHmac', 'gcsRsa', 'local', 'azure'];
 const GUARD = path.join(ROOT, 'test/runtimes/loopback-only.mjs');
 const RUN_WORKER = path.join(ROOT, 'test/runtimes/run-worker.mjs');
-
-/** Whether the checkout's node_modules holds every tool at its pinned version, with its command. */
-function checkoutHasTools(): boolean {
-  return TOOLS.every((tool) => {
-    const [name, version] = tool.split('@') as [string, string];
-    try {
-      const installed = (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
-      return installed === version && existsSync(path.join(ROOT, 'node_modules/.bin', name));
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** The node_modules holding the tools: the checkout's, or a temp prefix's they were installed into. */
-async function toolModules(): Promise<string> {
-  if (checkoutHasTools()) return path.join(ROOT, 'node_modules');
-  return path.join(await toolPrefix(TOOLS), '..');
-}
 
 /** The environment for third-party tools: no Cloudflare account, no telemetry, no update checks. */
 function quietEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -113,17 +92,9 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
     await output(await bin('wrangler'), ['deploy', '--dry-run', '--outdir', 'out'], dir, quietEnv({ XDG_CONFIG_HOME: config }));
     return path.join(dir, 'out', 'worker.js');
   }
-  /** The body a bundled Worker answers with in workerd. */
-  async function inWorkerd(dir: string, bundle: string): Promise<string> {
-    return output(process.execPath, [RUN_WORKER, await miniflare(), bundle, WORKER_COMPAT_DATE], dir);
-  }
 
   const onBun = once(async () => output(await bin('bun'), ['main.js'], (await allApp()).dir));
   const onDeno = once(async () => output(await bin('deno'), ['run', '--no-remote', '--allow-read', '--allow-env', '--allow-sys', 'main.js'], (await allApp()).dir));
-  const inWorker = once(async () => {
-    const { dir } = await allApp();
-    return inWorkerd(dir, await wranglerBundle(dir));
-  });
 
   const grantModule = [
     "import { PortablePresigner, loadConfig } from 'upgrant';",
@@ -151,10 +122,17 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
     await writeFile(path.join(dir, 'wrangler.json'), JSON.stringify({ name: 's3-only', main: 'worker.js', compatibility_date: WORKER_COMPAT_DATE, compatibility_flags: ['nodejs_compat'] }));
     return { dir, node: await output(process.execPath, ['main.js'], dir) };
   });
-  const s3InWorker = once(async () => {
-    const { dir } = await s3App();
-    return inWorkerd(dir, await wranglerBundle(dir));
+  // Both apps' bundles (made concurrently) served by one workerd: one Miniflare start, not two.
+  const allBundle = once(async () => wranglerBundle((await allApp()).dir));
+  const s3Bundle = once(async () => wranglerBundle((await s3App()).dir));
+  const inWorkerd = once(async () => {
+    const bundles = await Promise.all([allBundle(), s3Bundle()]);
+    const answers = JSON.parse(await output(process.execPath, [RUN_WORKER, await miniflare(), WORKER_COMPAT_DATE, ...bundles], (await allApp()).dir)) as { body: string }[];
+    return answers.map(({ body }) => body);
   });
+  /** The bodies the two bundled Workers answer with in workerd. */
+  const inWorker = async (): Promise<string> => (await inWorkerd())[0]!;
+  const s3InWorker = async (): Promise<string> => (await inWorkerd())[1]!;
   const s3Webpacked = once(async () => {
     const { dir } = await s3App();
     const build = [
@@ -182,7 +160,7 @@ describe('grants on Bun, Deno and Cloudflare Workers, byte for byte as on Node (
       console.log(`    (runtime tests skipped: could not install ${TOOLS.join(', ')}: ${(error as Error).message.split('\n')[0]})`);
       this.skip();
     }
-    for (const step of [onBun, onDeno, inWorker, s3InWorker, s3Webpacked]) void step();
+    for (const step of [onBun, onDeno, inWorkerd, s3Webpacked]) void step();
   });
 
   after(async () => {

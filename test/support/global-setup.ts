@@ -7,6 +7,8 @@ import { slowestFirst } from './slow-first.js';
 import './azurite.js';
 import './ceph.js';
 import './swift.js';
+import { packedTarball } from '../package/fresh-app.js';
+import { installToolsEarly, RUNTIMES_FILE } from './runtime-tools.js';
 
 /** What mocha's global setup is called on (its Runner): the run about to start. */
 interface RunnerLike {
@@ -23,7 +25,11 @@ export async function mochaGlobalSetup(this: RunnerLike): Promise<void> {
   if (this.isParallelMode?.() === true) {
     const run = this.run;
     this.run = function (fn, options = {}) {
-      return run.call(this, fn, { ...options, files: slowestFirst(options.files ?? []) });
+      const files = options.files ?? [];
+      // What the runtime and tarball files wait for longest starts with the run (a failure is theirs to report).
+      installToolsEarly(files);
+      if (files.some((file) => file.endsWith(RUNTIMES_FILE) || file.endsWith('test/package/tarball.test.ts'))) packedTarball().catch(() => undefined);
+      return run.call(this, fn, { ...options, files: slowestFirst(files) });
     };
   }
 }
