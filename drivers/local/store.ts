@@ -22,6 +22,8 @@ export const TMP_DIR = '.upgrant-tmp';
 const META_DIR = '.upgrant-meta';
 /** The longest file name Linux, macOS and Windows file systems take, in bytes. */
 export const MAX_SEGMENT_BYTES = 255;
+/** How often a write makes a directory again that a concurrent delete pruned under it. */
+const DIRECTORY_ATTEMPTS = 5;
 
 /** Sidecar metadata of one object. */
 export interface StoredMeta {
@@ -89,19 +91,28 @@ export class LocalStore {
     let ino: number | undefined;
     let replaced: number | undefined;
     try {
-      await this.#makeParents(bucket, key);
       // Metadata first, durable, under the new file's inode: visible objects always have it.
       ino = (await stat(tmp)).ino;
       metaFile = await this.#writeMeta(bucket, key, ino, meta);
-      if (createOnly) {
-        await link(tmp, target);
-        await unlink(tmp);
-      } else {
-        replaced = await this.#oneAtATime(`${bucket}/${key}`, async () => {
-          const old = await lstat(target).then((s) => (s.isFile() ? s.ino : undefined), () => undefined);
-          await rename(tmp, target);
-          return old;
-        });
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#makeParents(bucket, key);
+          if (createOnly) {
+            await link(tmp, target);
+            await unlink(tmp);
+          } else {
+            replaced = await this.#oneAtATime(`${bucket}/${key}`, async () => {
+              const old = await lstat(target).then((s) => (s.isFile() ? s.ino : undefined), () => undefined);
+              await rename(tmp, target);
+              return old;
+            });
+          }
+          break;
+        } catch (error) {
+          // A delete of the last object in a directory prunes it (#pruneEmptyParents), and can do so
+          // between this commit making (or finding) that directory and linking into it: make it again.
+          if (!isGone(error) || attempt === DIRECTORY_ATTEMPTS || !(await exists(tmp))) throw error;
+        }
       }
     } catch (error) {
       await unlink(tmp).catch(() => undefined);
@@ -290,14 +301,15 @@ export class LocalStore {
     const file = this.#metaPath(bucket, key, ino);
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     let handle;
-    for (let attempt = 0; ; attempt++) {
-      await mkdir(path.dirname(file), { recursive: true });
+    for (let attempt = 1; ; attempt++) {
       try {
+        await mkdir(path.dirname(file), { recursive: true });
         handle = await open(tmp, 'wx');
         break;
       } catch (error) {
-        // A failed commit elsewhere may have pruned the (then empty) directory in between.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 2) throw error;
+        // A delete elsewhere may prune the (then empty) directory in between, even inside mkdir
+        // (it found the directory, then could not stat it): make it again.
+        if (!isGone(error) || attempt === DIRECTORY_ATTEMPTS) throw error;
       }
     }
     try {
@@ -391,6 +403,15 @@ function isInside(dir: string, candidate: string): boolean {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
+}
+
+/** A path (or one of its directories) that is not there: ENOENT only, unlike isMissing. */
+function isGone(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+async function exists(file: string): Promise<boolean> {
+  return lstat(file).then(() => true, () => false);
 }
 
 function ignoreMissing(error: unknown): void {
