@@ -14,11 +14,12 @@ import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner } from '../../src/types.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite } from '../support/azurite.js';
 import { startGcsStandIn } from '../support/gcs-standin.js';
-import { emulatorsRequired, startSwift, swiftMissing } from '../support/swift.js';
+import { startSwift, swiftMissing } from '../support/swift.js';
 import { throwawayAccount } from '../gcs/helpers.js';
 import { swiftOptions } from '../s3/helpers.js';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '../s3/helpers.js';
+import { skipOrFail } from '../support/required.js';
 
 const SECRET = 'abuse-missing-bucket-secret-0123456789ab';
 const MISSING = 'upgrant-no-such-bucket';
@@ -37,11 +38,6 @@ async function expectObjectNotFound(presigner: Presigner): Promise<void> {
   const grant = await presigner.createUploadGrant({ key: 'never/x.txt', contentType: 'text/plain', size: 1 });
   expect(await presigner.verifyUpload(grant.token).catch((e: unknown) => e)).to.be.instanceOf(ObjectNotFoundError);
 }
-
-const skipOrFail = (ctx: Mocha.Context, what: string, missing: string) => {
-  if (emulatorsRequired()) throw new Error(`${what} is required here: ${missing}`);
-  ctx.skip();
-};
 
 describe('abuse: a missing bucket is named, on every driver (finding 11)', function () {
   this.timeout(120_000);
@@ -64,7 +60,10 @@ describe('abuse: a missing bucket is named, on every driver (finding 11)', funct
 
   it('s3 on Swift', async function () {
     const missing = swiftMissing();
-    if (missing) return skipOrFail(this, 'Swift', missing);
+    if (missing) {
+      skipOrFail('Swift', missing, 'the missing-bucket check on Swift');
+      return this.skip();
+    }
     const swift = await startSwift();
     const client = s3Client(swift.endpoint);
     try {
@@ -79,7 +78,10 @@ describe('abuse: a missing bucket is named, on every driver (finding 11)', funct
 
   it('azure on Azurite', async function () {
     const missing = await azuriteMissing();
-    if (missing) return skipOrFail(this, 'Azurite', missing);
+    if (missing) {
+      skipOrFail('Azurite', missing, 'the missing-bucket check on Azurite');
+      return this.skip();
+    }
     const azurite = await startAzurite();
     try {
       const options = (bucket: string) => ({ bucket, accountName: AZURITE_ACCOUNT, accountKey: AZURITE_KEY, endpoint: azurite.endpoint });

@@ -8,8 +8,9 @@ import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-bl
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { presignerFromEnv } from '../../src/config.js';
 import type { MultipartUploadGrant, Presigner, UploadGrant } from '../../src/types.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { makePng, stamp } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const BUCKET = 'demo';
 
@@ -23,8 +24,7 @@ describe('demo API on azure (Azurite)', function () {
   before(async function () {
     const missing = await azuriteMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the Azure demo API check: ${missing}`);
+      skipOrFail(`Azurite`, missing, `the Azure demo API check`);
       this.skip();
     }
     azurite = await startAzurite();

@@ -11,9 +11,10 @@ import { DRIVER, PRESIGNER, presignerOnDriverModule } from '../../src/container.
 import { ConfigError, InvalidRequestError, UnsupportedConstraintError, UploadRejectedError } from '../../src/errors.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
 import { textBytes } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const SECRET = 'azure-driver-test-secret-0123456789abcdef';
 // Its own container name: Azurite is shared by the run's test files.
@@ -36,8 +37,7 @@ describe('azure driver on Azurite', function () {
   before(async function () {
     const missing = await azuriteMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping Azure driver tests: ${missing}`);
+      skipOrFail(`Azurite`, missing, `Azure driver tests`);
       this.skip();
     }
     azurite = await startAzurite();

@@ -10,8 +10,9 @@ import { createDriver, DelegationKeyCache, MAX_DELEGATED_GRANT_S } from '../../d
 import type { FetchedDelegationKey } from '../../drivers/azure/delegation.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { makePng, stamp } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const SECRET = 'azure-udk-test-secret-0123456789abcdef';
 const BUCKET = 'uploads';
@@ -123,8 +124,7 @@ describe('azure user delegation SAS on Azurite (HTTPS, --oauth basic)', function
   before(async function () {
     const missing = await azuriteMissing({ https: true });
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Azurite over HTTPS is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping user delegation SAS tests: ${missing}`);
+      skipOrFail(`Azurite over HTTPS`, missing, `user delegation SAS tests`);
       this.skip();
     }
     azurite = await startAzurite({ https: true });

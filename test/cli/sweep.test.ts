@@ -16,7 +16,7 @@ import { listenLocal, type LocalReceiver } from '../../drivers/local/index.js';
 import { presignerFromEnv } from '../../src/config.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, SweepReport } from '../../src/types.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { uploadViaHttp } from '../support/http.js';
 import { throwawayAccount } from '../gcs/helpers.js';
 import { CEPH_ACCESS_KEY, CEPH_SECRET, useCeph } from '../support/ceph.js';
@@ -24,6 +24,7 @@ import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { SWIFT_ACCESS_KEY, SWIFT_SECRET, swiftMissing, startSwift, type Swift } from '../support/swift.js';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
+import { emulatorsRequired } from '../support/required.js';
 
 // The built launcher, as an operator runs it (npm test builds first).
 const BIN = fileURLToPath(new URL('../../bin/upgrant.js', import.meta.url));

@@ -16,8 +16,9 @@ import type { Presigner, UploadGrant, Violation } from '../../src/types.js';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { CEPH_CREDENTIALS, cephMissing, useCeph } from '../support/ceph.js';
 import { cephEnv, readObject, s3Client } from '../s3/helpers.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite } from '../support/azurite.js';
 import { makeDocx, makeElf, makeHtml, makeJpeg, makeMp4, makePdf, makePe, makePlainZip, makePng, makeSvg } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 interface Provider {
   readonly presigner: Presigner;
@@ -65,8 +66,7 @@ function scenario(name: string, start: () => Promise<Provider | string>): void {
     before(async function () {
       const started = await start();
       if (typeof started === 'string') {
-        if (emulatorsRequired()) throw new Error(`${name} is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${started}`);
-        console.warn(`  skipping: ${started}`);
+        skipOrFail(`${name}`, started, `the demo API checks on ${name}`);
         this.skip();
       }
       provider = started as Provider;

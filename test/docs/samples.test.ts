@@ -12,9 +12,10 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { parseCommandArgs, type Command } from '../../src/cli/command.js';
-import { azuriteMissing, emulatorsRequired, startAzurite } from '../support/azurite.js';
+import { azuriteMissing, startAzurite } from '../support/azurite.js';
 import { startServe } from '../cli/run.js';
 import { asModule, extractSamples, inlineCommands, markdownFiles, ROOT, shellCommands, shellWords, upgrantInvocation, where, type Sample } from './samples.js';
+import { emulatorsRequired } from '../support/required.js';
 
 const run = promisify(execFile);
 const SECRET = 'docs-samples-test-secret-0123456789abcdef';

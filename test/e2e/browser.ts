@@ -11,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser as Chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'chai';
-import { emulatorsRequired } from '../support/azurite.js';
+import {  } from '../support/azurite.js';
 import { registerShared, useShared } from '../support/shared.js';
+import { emulatorsRequired } from '../support/required.js';
 
 export const CHROMIUM = process.env.UPGRANT_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve('test-results');

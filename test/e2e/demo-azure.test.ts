@@ -10,10 +10,11 @@ import { applyCors } from '../../drivers/azure/index.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { presignerFromEnv } from '../../src/config.js';
 import type { Presigner } from '../../src/types.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, skipRetryBackoff, uploadThroughPage, type Browser } from './browser.js';
 import { makePdf, stamp } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'e2e-demo';
@@ -38,8 +39,7 @@ describe('e2e: demo page in headless Chromium, azure driver on Azurite', functio
   before(async function () {
     const missing = await azuriteMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the Azure browser tests: ${missing}`);
+      skipOrFail(`Azurite`, missing, `the Azure browser tests`);
       return this.skip();
     }
     browser = await launchBrowser('the Azure browser tests');

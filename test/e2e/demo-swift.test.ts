@@ -12,10 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { createDriver } from '../../drivers/s3/index.js';
 import { startDemoServer, type DemoServer } from '../../src/cli/server.js';
 import { PortablePresigner } from '../../src/presigner.js';
-import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
+import { startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { listKeys, readObject, s3Client, swiftOptions } from '../s3/helpers.js';
 import { ensureBuiltClient } from './build.js';
 import { launchBrowser, screenshot, uploadThroughPage, type Browser } from './browser.js';
+import { skipOrFail } from '../support/required.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = `upgrant-e2e-${randomBytes(4).toString('hex')}`;
@@ -33,8 +34,7 @@ describe('e2e: demo page in headless Chromium, s3 driver on Swift (why a browser
   before(async function () {
     const missing = swiftMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the Swift browser evidence: ${missing}`);
+      skipOrFail(`Swift`, missing, `the Swift browser evidence`);
       return this.skip();
     }
     browser = await launchBrowser('the Swift browser evidence');

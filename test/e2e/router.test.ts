@@ -19,10 +19,11 @@ import { uploadRoute } from '../../src/index.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
 import { cephOptions, readObject, s3Client } from '../s3/helpers.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { bytes, fixtureOn, makeFixture, makeRoutes, MIB, SECRET, type Fixture, type UserContext } from '../router/fixture.js';
 import { launchBrowser, type Browser } from './browser.js';
 import { servePage, type PageServer } from './router-page.js';
+import { skipOrFail } from '../support/required.js';
 
 type Outcome = { ok: true; key: string; size: number; resumed: boolean; fraction: number } | { ok: false; status: number; code: string; field: string | null };
 
@@ -171,8 +172,7 @@ describeOn('local receiver', async (pageOrigin) => {
 describeOn('Azurite', async (pageOrigin) => {
   const missing = await azuriteMissing();
   if (missing) {
-    if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-    console.warn(`  skipping the router browser tests on Azurite: ${missing}`);
+    skipOrFail(`Azurite`, missing, `the router browser tests on Azurite`);
     return undefined;
   }
   const azurite: Azurite = await startAzurite();

@@ -18,8 +18,9 @@ import type { Presigner } from '../../src/types.js';
 import { presignerOnStandIn, throwawayAccount } from '../gcs/helpers.js';
 import { s3Client, swiftOptions } from '../s3/helpers.js';
 import { startGcsStandIn } from '../support/gcs-standin.js';
-import { emulatorsRequired, startSwift, swiftMissing } from '../support/swift.js';
+import { startSwift, swiftMissing } from '../support/swift.js';
 import { CEPH_CREDENTIALS, useCeph, type Ceph } from '../support/ceph.js';
+import { emulatorsRequired } from '../support/required.js';
 
 const SECRET = 'lifecycle-test-secret-0123456789abcdef0123';
 const STAGED = DEFAULT_STAGING_PREFIX;

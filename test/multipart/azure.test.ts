@@ -10,9 +10,10 @@ import { createDriver } from '../../drivers/azure/index.js';
 import { InvalidRequestError } from '../../src/errors.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { MultipartUploadGrant, Presigner } from '../../src/types.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { generated, sendPart, sendParts, sha256 } from './helpers.js';
 import { makeMp4, stamp } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const SECRET = 'multipart-azure-secret-0123456789abcdef';
 const BUCKET = 'multipart';
@@ -58,8 +59,7 @@ describe('multipart: azure driver on Azurite', function () {
   before(async function () {
     const missing = await azuriteMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the Azure multipart tests: ${missing}`);
+      skipOrFail(`Azurite`, missing, `the Azure multipart tests`);
       this.skip();
     }
     azurite = await startAzurite();

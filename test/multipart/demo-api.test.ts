@@ -20,12 +20,13 @@ import type { MultipartUploadGrant, Presigner } from '../../src/types.js';
 import { presignerOnStandIn, throwawayAccount } from '../gcs/helpers.js';
 import { cephEnv, listKeys, s3Client } from '../s3/helpers.js';
 import { CEPH_CREDENTIALS, cephMissing, sharedCeph } from '../support/ceph.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { startGcsStandIn, type GcsStandIn } from '../support/gcs-standin.js';
 import { listLocal } from '../support/local-files.js';
 import { SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET, startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { generated, sendParts, sha256 } from './helpers.js';
 import { makeMp4, stamp } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const MIB = 1024 * 1024;
 const SIZE = 40 * MIB + 1;
@@ -62,8 +63,7 @@ function demoScenario(name: string, start: () => Promise<Provider | string>): vo
     before(async function () {
       const started = await start();
       if (typeof started === 'string') {
-        if (emulatorsRequired()) throw new Error(`${name} is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${started}`);
-        console.warn(`  skipping the ${name} multipart demo check: ${started}`);
+        skipOrFail(`${name}`, started, `the ${name} multipart demo check`);
         this.skip();
       }
       provider = started as Provider;

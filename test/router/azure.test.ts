@@ -11,9 +11,10 @@ import type { AddressInfo } from 'node:net';
 import { createDriver } from '../../drivers/azure/index.js';
 import { createUploadClient, type ResumeStore } from '../../src/client/index.js';
 import { PortablePresigner } from '../../src/presigner.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, emulatorsRequired, startAzurite, type Azurite } from '../support/azurite.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteMissing, startAzurite, type Azurite } from '../support/azurite.js';
 import { bytes, fixtureOn, MIB, SECRET, type Fixture } from './fixture.js';
 import { post, runScenario } from './scenario.js';
+import { skipOrFail } from '../support/required.js';
 
 const BUCKET = 'routes';
 const AUTH = { authorization: 'Bearer user-dana' };
@@ -30,8 +31,7 @@ describe('upload router on Azurite', function () {
   before(async function () {
     const missing = await azuriteMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Azurite is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the router tests on Azurite: ${missing}`);
+      skipOrFail(`Azurite`, missing, `the router tests on Azurite`);
       this.skip();
     }
     azurite = await startAzurite();

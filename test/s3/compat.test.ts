@@ -26,9 +26,10 @@ import { PortablePresigner } from '../../src/presigner.js';
 import type { Presigner, UploadGrant } from '../../src/types.js';
 import { CEPH_CREDENTIALS, useCeph } from '../support/ceph.js';
 import { uploadViaHttp } from '../support/http.js';
-import { emulatorsRequired, startSwift, SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET, swiftMissing, type Swift } from '../support/swift.js';
+import { startSwift, SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET, swiftMissing, type Swift } from '../support/swift.js';
 import { cephEnv, cephOptions, readObject, s3Client, SWIFT_CREDENTIALS, swiftOptions } from './helpers.js';
 import { textBytes } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const SECRET = 'compat-test-secret-0123456789abcdefghij';
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('base64');
@@ -301,8 +302,7 @@ describe('S3-compatible profiles, measured on Swift s3api', function () {
   before(async function () {
     const missing = swiftMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the Swift profile measurements: ${missing}`);
+      skipOrFail(`Swift`, missing, `the Swift profile measurements`);
       return this.skip();
     }
     swift = await startSwift();

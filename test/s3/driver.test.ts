@@ -12,10 +12,11 @@ import { ConfigError, UnsupportedConstraintError } from '../../src/errors.js';
 import { PortablePresigner } from '../../src/presigner.js';
 import type { GrantConstraints } from '../../src/types.js';
 import { uploadViaHttp } from '../support/http.js';
-import { emulatorsRequired, startSwift, swiftMissing, type Swift } from '../support/swift.js';
+import { startSwift, swiftMissing, type Swift } from '../support/swift.js';
 import { SWIFT_CREDENTIALS, readObject, s3Client, swiftOptions } from './helpers.js';
 import { contentDisposition } from '../../src/content-disposition.js';
 import { textBytes } from '../support/sample-files.js';
+import { skipOrFail } from '../support/required.js';
 
 const BUCKET = 'upgrant-driver';
 const SECRET = 'driver-test-secret-0123456789abcdefgh';
@@ -106,8 +107,7 @@ describe('s3 driver on OpenStack Swift', function () {
   before(async function () {
     const missing = swiftMissing();
     if (missing) {
-      if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-      console.warn(`  skipping the S3 driver tests on Swift: ${missing}`);
+      skipOrFail(`Swift`, missing, `the S3 driver tests on Swift`);
       this.skip();
     }
     swift = await startSwift();

@@ -5,7 +5,8 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clien
 import type { S3DriverOptions } from '../../drivers/s3/index.js';
 import type { UploadGrant } from '../../src/types.js';
 import { CEPH_CREDENTIALS, CEPH_REGION, useCeph } from '../support/ceph.js';
-import { emulatorsRequired, startSwift, swiftMissing, SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET } from '../support/swift.js';
+import { startSwift, swiftMissing, SWIFT_ACCESS_KEY, SWIFT_REGION, SWIFT_SECRET } from '../support/swift.js';
+import { skipOrFail } from '../support/required.js';
 
 export const SWIFT_CREDENTIALS = { accessKeyId: SWIFT_ACCESS_KEY, secretAccessKey: SWIFT_SECRET };
 
@@ -99,8 +100,7 @@ export async function cephStore(purpose: string): Promise<S3Store | undefined> {
 export async function swiftStore(purpose: string): Promise<S3Store | undefined> {
   const missing = swiftMissing();
   if (missing) {
-    if (emulatorsRequired()) throw new Error(`Swift is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-    console.warn(`  skipping ${purpose}: ${missing}`);
+    skipOrFail(`Swift`, missing, `${purpose}`);
     return undefined;
   }
   const swift = await startSwift();

@@ -34,10 +34,7 @@ export interface AzuriteOptions {
   https?: boolean;
 }
 
-/** Whether a missing emulator must fail instead of skip. */
-export function emulatorsRequired(): boolean {
-  return process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
-}
+
 
 /** Why Azurite cannot run here, or undefined when it can. */
 export async function azuriteMissing(options: AzuriteOptions = {}): Promise<string | undefined> {

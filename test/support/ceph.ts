@@ -16,7 +16,8 @@ import { promisify } from 'node:util';
 import { endDir, guardDir, pidsIn, retryOnPortClash } from './daemons.js';
 import { freePort } from './ports.js';
 import { registerShared, useShared } from './shared.js';
-import { emulatorsRequired } from './swift.js';
+import {  } from './swift.js';
+import { skipOrFail } from './required.js';
 
 export const CEPH_ACCESS_KEY = 'UPGRANTCEPHTEST00001';
 export const CEPH_SECRET = 'upgrant-ceph-test-secret-key-000000000001';
@@ -54,8 +55,7 @@ export function cephMissing(): string | undefined {
 export async function useCeph(what: string): Promise<Ceph | undefined> {
   const missing = cephMissing();
   if (missing) {
-    if (emulatorsRequired()) throw new Error(`Ceph is required here (CI / UPGRANT_REQUIRE_EMULATORS): ${missing}`);
-    console.warn(`  skipping ${what}: ${missing}`);
+    skipOrFail(`Ceph`, missing, `${what}`);
     return undefined;
   }
   return sharedCeph();

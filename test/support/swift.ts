@@ -38,10 +38,6 @@ export interface Swift {
   stop(): Promise<void>;
 }
 
-/** Whether a missing emulator must fail instead of skip. */
-export function emulatorsRequired(): boolean {
-  return process.env.CI === 'true' || process.env.UPGRANT_REQUIRE_EMULATORS === '1';
-}
 
 /** Why Swift cannot run here, or undefined when it can. */
 export function swiftMissing(): string | undefined {
