@@ -41,20 +41,31 @@ export function tsc7Version(): string | undefined {
  * worker. An after() hook's removeTempDirs leaves it; the run's end (stopShared) or the owning
  * process's exit removes it.
  */
-registerShared(PACKED_TARBALL, async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-pack-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', remove);
-  try {
-    await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...NPM_FLAGS], { cwd: ROOT });
-    const [file] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
-    if (file === undefined) throw new Error(`npm pack left no .tgz in ${dir}`);
-    return { wire: path.join(dir, file), stop: async () => remove() };
-  } catch (error) {
-    remove();
-    throw error;
-  }
+registerSharedTempDir(PACKED_TARBALL, 'upgrant-pack-', async (dir) => {
+  await run('npm', ['pack', '--ignore-scripts', '--pack-destination', dir, ...NPM_FLAGS], { cwd: ROOT });
+  const [file] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'));
+  if (file === undefined) throw new Error(`npm pack left no .tgz in ${dir}`);
+  return path.join(dir, file);
 });
+
+/**
+ * A shared kind (test/support/shared.ts) made in a temp dir of its own: `make` fills the dir and
+ * returns the wire. The dir goes at the run's end (stop), when the owning process exits, or at once
+ * when `make` fails.
+ */
+export function registerSharedTempDir(kind: string, prefix: string, make: (dir: string) => Promise<string>): void {
+  registerShared(kind, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+    const remove = () => rmSync(dir, { recursive: true, force: true });
+    process.once('exit', remove);
+    try {
+      return { wire: await make(dir), stop: async () => remove() };
+    } catch (error) {
+      remove();
+      throw error;
+    }
+  });
+}
 
 /** The path of the run's packed tarball (see above); asked once per process. */
 export function packedTarball(): Promise<string> {

@@ -5,13 +5,12 @@
 // install's waiting (downloads, extraction) overlaps the other files instead of the runtime
 // file's before() hook. The run's end (stopShared) or the owning process's exit removes the prefix.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { NPM_FLAGS, ROOT } from '../package/fresh-app.js';
-import { registerShared, useShared } from './shared.js';
+import { NPM_FLAGS, registerSharedTempDir, ROOT } from '../package/fresh-app.js';
+import { useShared } from './shared.js';
 
 const run = promisify(execFile);
 const RUNTIME_TOOLS = 'runtime-tools';
@@ -33,20 +32,12 @@ function checkoutHasTools(): boolean {
   });
 }
 
-registerShared(RUNTIME_TOOLS, async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'upgrant-tools-'));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', remove);
-  try {
-    await writeFile(path.join(dir, 'package.json'), '{"private":true}');
-    // Install scripts run here: bun's links its binary from the platform package it ships in.
-    const flags = NPM_FLAGS.filter((flag) => flag !== '--ignore-scripts');
-    await run('npm', ['install', '--prefer-offline', ...flags, ...TOOLS], { cwd: dir, timeout: 240_000 });
-    return { wire: path.join(dir, 'node_modules'), stop: async () => remove() };
-  } catch (error) {
-    remove();
-    throw error;
-  }
+registerSharedTempDir(RUNTIME_TOOLS, 'upgrant-tools-', async (dir) => {
+  await writeFile(path.join(dir, 'package.json'), '{"private":true}');
+  // Install scripts run here: bun's links its binary from the platform package it ships in.
+  const flags = NPM_FLAGS.filter((flag) => flag !== '--ignore-scripts');
+  await run('npm', ['install', '--prefer-offline', ...flags, ...TOOLS], { cwd: dir, timeout: 240_000 });
+  return path.join(dir, 'node_modules');
 });
 
 /** The node_modules holding the tools: the checkout's, or the run's temp prefix's. */
