@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -54,18 +55,23 @@ async function sdkLoads(config: string): Promise<string[]> {
   expect(result.status, result.stderr).to.equal(0);
   return result.stderr.split('\n').filter((line) => line.startsWith('SDK '));
 }
-const LOCAL = `{ provider: 'local', root: '/tmp/x', baseUrl: 'http://127.0.0.1:1', secret: 's'.repeat(32) }`;
+// The local presigner makes its bucket directory: in a temp dir of this file's (made by before()), removed after.
+let localRoot = '';
+let LOCAL = '';
 const S3 = `{ provider: 's3', bucket: 'b-1', region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' }, secret: 's'.repeat(32) }`;
 const AZURE = `{ provider: 'azure', bucket: 'uploads', accountName: 'acct', accountKey: '${Buffer.from('k'.repeat(32)).toString('base64')}', endpoint: 'http://127.0.0.1:1/acct', secret: 's'.repeat(32) }`;
 
 describe('the built package', () => {
-  before(() => {
+  before(async () => {
+    localRoot = await mkdtemp(path.join(os.tmpdir(), 'upgrant-exports-'));
+    LOCAL = `{ provider: 'local', root: ${JSON.stringify(localRoot)}, baseUrl: 'http://127.0.0.1:1', secret: 's'.repeat(32) }`;
     for (const specifier of ['upgrant', 'upgrant/local', 'upgrant/client']) void node(['--input-type=module', '-e', importScript(specifier)]);
     for (const config of [LOCAL, S3, AZURE]) void node(['--input-type=module', '-e', sdkScript(config)]);
   });
   after(async () => {
     await Promise.all(processes.values());
     processes.clear();
+    if (localRoot) await rm(localRoot, { recursive: true, force: true });
   });
 
   it("exports the portable API from 'upgrant'", async () => {

@@ -208,8 +208,9 @@ describe('the packed tarball in a fresh app without any cloud SDK', function () 
     expect(missing).to.deep.equal([]);
   });
 
+  // The local store's root is relative: inside the app's temp dir (the test's cwd), removed with it.
   const USE = `
-    const p = await createPresigner({ provider: 'local', root: '/tmp/upgrant-fresh', baseUrl: 'http://127.0.0.1:1/storage', secret: 'x'.repeat(32), staging: 'never' });
+    const p = await createPresigner({ provider: 'local', root: 'storage', baseUrl: 'http://127.0.0.1:1/storage', secret: 'x'.repeat(32), staging: 'never' });
     const grant = await p.createUploadGrant({ key: 'a.png', contentType: 'image/png', size: 1 });
     const s3 = await createPresigner({ provider: 's3', bucket: 'b-1', secret: 'x'.repeat(32) }).catch((e) => e);
     console.log(JSON.stringify({ url: grant.url, local: typeof listenLocal, client: typeof uploadWithGrant, s3: s3 instanceof ConfigError && s3.message }));`;
