@@ -30,7 +30,8 @@ const CONFIGS = {
   azure: { provider: 'azure', bucket: 'uploads', accountName: 'devstoreaccount1', accountKey: 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==', endpoint: 'http://127.0.0.1:10000/devstoreaccount1' },
   gcsHmac: { provider: 'gcs', bucket: 'uploads', hmacKey: { accessId: 'GOOG1EXAMPLE', secret: 'bGoa+V7g/yqDXvKRqq+JTFn4uQZbPiQJo4pf9RzJ' }, projectId: 'p' },
   gcsRsa: { provider: 'gcs', bucket: 'uploads', credentials: { client_email: 'signer@p.iam.gserviceaccount.com', private_key: RSA_KEY }, projectId: 'p' },
-  local: { provider: 'local', root: '/tmp/upgrant-runtime-test', baseUrl: 'http://127.0.0.1:8787/storage', secret },
+  // Relative: the app's own temp dir (each runtime's cwd), where the driver makes its bucket directory.
+  local: { provider: 'local', root: 'storage', baseUrl: 'http://127.0.0.1:8787/storage', secret },
 };
 const checksum = { sha256: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=' };
 
